@@ -1,0 +1,50 @@
+"""Settings: the only reader of REVIEWDESK_* environment variables and CLI flags."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path("reviewdesk-data")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = ""
+    data_dir: Path = DEFAULT_DATA_DIR
+    host: str = "127.0.0.1"
+    port: int = 8700
+    max_body_bytes: int = 20 * 1024 * 1024
+    secret_key: str = ""
+    init_admin_email: str | None = None
+    init_admin_password: str | None = None
+    init_api_key: str | None = None
+    run_migrations: bool = True
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'reviewdesk.db').resolve()}"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("REVIEWDESK_DATA_DIR", str(DEFAULT_DATA_DIR)))
+        return cls(
+            database_url=env.get("REVIEWDESK_DB", ""),
+            data_dir=data_dir,
+            host=env.get("REVIEWDESK_HOST", "127.0.0.1"),
+            port=int(env.get("REVIEWDESK_PORT", "8700")),
+            max_body_bytes=int(env.get("REVIEWDESK_MAX_BODY_BYTES", str(20 * 1024 * 1024))),
+            secret_key=env.get("REVIEWDESK_SECRET_KEY", ""),
+            init_admin_email=env.get("REVIEWDESK_INIT_ADMIN_EMAIL") or None,
+            init_admin_password=env.get("REVIEWDESK_INIT_ADMIN_PASSWORD") or None,
+            init_api_key=env.get("REVIEWDESK_INIT_API_KEY") or None,
+        )

@@ -1,0 +1,59 @@
+"""Typed errors with stable codes; the API and UI map them to responses in one place."""
+
+from __future__ import annotations
+
+
+class ReviewDeskError(Exception):
+    code = "error"
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+
+    def to_dict(self) -> dict[str, object]:
+        return {"code": self.code, "message": self.message, "field": self.field}
+
+
+class Invalid(ReviewDeskError):
+    code = "invalid"
+    status = 400
+
+
+class FilterSyntaxError(Invalid):
+    code = "filter_syntax"
+
+    def __init__(self, message: str, *, position: int | None = None, field: str | None = "filter") -> None:
+        super().__init__(message, field=field)
+        self.position = position
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "position": self.position}
+
+
+class Unauthorized(ReviewDeskError):
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(ReviewDeskError):
+    code = "forbidden"
+    status = 403
+
+
+class NotFound(ReviewDeskError):
+    code = "not_found"
+    status = 404
+
+
+class Conflict(ReviewDeskError):
+    code = "conflict"
+    status = 409
+
+
+class PayloadTooLarge(ReviewDeskError):
+    code = "payload_too_large"
+    status = 413

@@ -1,0 +1,1 @@
+"""Storage: one dialect-neutral schema and the SQL that reads and writes it."""

@@ -1,0 +1,154 @@
+"""The schema: SQLAlchemy Core tables shared by SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from reviewdesk.store.coltypes import JSONType, UtcDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+projects = sa.Table(
+    "projects",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+# A run is one span. Columns the filter language reads are real columns; the rest is JSON.
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("trace_id", sa.Uuid, nullable=False),
+    sa.Column("parent_run_id", sa.Uuid, nullable=True),
+    sa.Column("dotted_order", sa.String(4000), nullable=True),
+    sa.Column("project_id", sa.Uuid, sa.ForeignKey("projects.id"), nullable=False),
+    sa.Column("name", sa.String(500), nullable=False, server_default=""),
+    sa.Column("run_type", sa.String(20), nullable=False, server_default="chain"),
+    sa.Column("is_root", sa.Boolean, nullable=False),
+    sa.Column("status", sa.String(10), nullable=False, server_default="pending"),
+    sa.Column("inputs", JSONType, nullable=True),
+    sa.Column("outputs", JSONType, nullable=True),
+    sa.Column("error", sa.Text, nullable=True),
+    sa.Column("start_time", UtcDateTime, nullable=False),
+    sa.Column("end_time", UtcDateTime, nullable=True),
+    sa.Column("latency_ms", sa.Float, nullable=True),
+    sa.Column("tags", JSONType, nullable=True),
+    sa.Column("meta", JSONType, nullable=True),
+    sa.Column("extra", JSONType, nullable=True),
+    sa.Column("events", JSONType, nullable=True),
+    sa.Column("prompt_tokens", sa.Integer, nullable=True),
+    sa.Column("completion_tokens", sa.Integer, nullable=True),
+    sa.Column("total_tokens", sa.Integer, nullable=True),
+    sa.Column("cost", sa.Float, nullable=True),
+    sa.Column("session_id", sa.String(200), nullable=True),
+    sa.Column("reference_example_id", sa.Uuid, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Index("ix_runs_project_start", "project_id", "start_time", "id"),
+    sa.Index("ix_runs_start", "start_time", "id"),
+    sa.Index("ix_runs_root_start", "is_root", "start_time", "id"),
+    sa.Index("ix_runs_trace", "trace_id"),
+    sa.Index("ix_runs_parent", "parent_run_id"),
+    sa.Index("ix_runs_name_start", "name", "start_time"),
+    sa.Index("ix_runs_type_start", "run_type", "start_time"),
+    sa.Index("ix_runs_latency", "latency_ms"),
+    sa.Index("ix_runs_session", "session_id"),
+)
+
+# Feedback has no foreign key to runs: SDKs send feedback before the run it scores arrives.
+feedback = sa.Table(
+    "feedback",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("run_id", sa.Uuid, nullable=False),
+    sa.Column("trace_id", sa.Uuid, nullable=True),
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("score", sa.Float, nullable=True),
+    sa.Column("value", JSONType, nullable=True),
+    sa.Column("comment", sa.Text, nullable=True),
+    sa.Column("correction", JSONType, nullable=True),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("created_by", sa.Uuid, nullable=True),
+    sa.Column("queue_id", sa.Uuid, nullable=True),
+    sa.Column("rubric_version", sa.Integer, nullable=True),
+    sa.Column("extra", JSONType, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Index("ix_feedback_run_key", "run_id", "key"),
+    sa.Index("ix_feedback_key_score", "key", "score"),
+    sa.Index("ix_feedback_trace", "trace_id"),
+    sa.Index("ix_feedback_created", "created_at", "id"),
+)
+
+feedback_configs = sa.Table(
+    "feedback_configs",
+    metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("type", sa.String(20), nullable=False),
+    sa.Column("options", JSONType, nullable=True),
+    sa.Column("min", sa.Float, nullable=True),
+    sa.Column("max", sa.Float, nullable=True),
+    sa.Column("max_length", sa.Integer, nullable=True),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("email", sa.String(320), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("password_hash", sa.String(200), nullable=True),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+)
+
+api_keys = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id"), nullable=False, index=True),
+    sa.Column("name", sa.String(200), nullable=False, server_default=""),
+    sa.Column("prefix", sa.String(20), nullable=False),
+    sa.Column("key_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("revoked_at", UtcDateTime, nullable=True),
+    sa.Column("last_used_at", UtcDateTime, nullable=True),
+)
+
+audit_events = sa.Table(
+    "audit_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", UtcDateTime, nullable=False),
+    sa.Column("actor", sa.String(320), nullable=True),
+    sa.Column("action", sa.String(100), nullable=False),
+    sa.Column("object_type", sa.String(50), nullable=False),
+    sa.Column("object_id", sa.String(200), nullable=True),
+    sa.Column("details", JSONType, nullable=True),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False),
+    sa.Index("ix_audit_object", "object_type", "object_id"),
+)
+
+settings_kv = sa.Table(
+    "settings_kv",
+    metadata,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
