@@ -11,6 +11,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.pool import StaticPool
 
 
 def _json_dumps(value: Any) -> str:
@@ -47,14 +48,17 @@ class Database:
 
     @staticmethod
     def _sqlite_engine(parsed: sa.URL, echo: bool) -> Engine:
-        if parsed.database and parsed.database != ":memory:":
+        in_memory = not parsed.database or parsed.database == ":memory:"
+        if not in_memory:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        pool_args: dict[str, Any] = (
+            {"poolclass": StaticPool} if in_memory else {"pool_size": 8, "max_overflow": 8}
+        )
         engine = sa.create_engine(
             parsed,
             echo=echo,
             connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
-            pool_size=8,
-            max_overflow=8,
+            **pool_args,
             json_serializer=_json_dumps,
             json_deserializer=orjson.loads,
         )

@@ -1,0 +1,1 @@
+"""REST routers: parse, call one service function, shape the response."""

@@ -1,0 +1,40 @@
+"""The audit trail and its verification."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+
+from reviewdesk.api.deps import current_actor, get_db
+from reviewdesk.api.responses import FastJSONResponse, page
+from reviewdesk.domain.permissions import Actor
+from reviewdesk.services import audit as audit_service
+from reviewdesk.services.paging import check_limit
+from reviewdesk.store.database import Database
+
+router = APIRouter(tags=["audit"])
+
+
+@router.get("/audit")
+def list_audit(
+    limit: int = 100,
+    cursor: int | None = None,
+    action: str | None = None,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    filters = {
+        k: v
+        for k, v in (("action", action), ("object_type", object_type), ("object_id", object_id))
+        if v is not None
+    }
+    items, next_before = audit_service.list_events(
+        db, actor, limit=check_limit(limit), before_id=cursor, filters=filters
+    )
+    return page(items, next_before)
+
+
+@router.get("/audit/verify")
+def verify_audit(actor: Actor = Depends(current_actor), db: Database = Depends(get_db)) -> FastJSONResponse:
+    return FastJSONResponse(audit_service.verify(db, actor))

@@ -1,0 +1,87 @@
+"""create_app(settings): routers, middleware, error mapping and the lifespan that owns the database."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from reviewdesk import __version__
+from reviewdesk.api import audit, feedback, feedback_configs, health, projects, runs, users
+from reviewdesk.api.body_limit import BodyLimitMiddleware
+from reviewdesk.api.responses import FastJSONResponse, error_response
+from reviewdesk.config import Settings
+from reviewdesk.errors import Invalid, ReviewDeskError
+from reviewdesk.services import bootstrap
+from reviewdesk.store.database import Database
+
+log = logging.getLogger("reviewdesk")
+
+_STATUS_CODES = {401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed"}
+
+
+def _field_of(loc: tuple) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ReviewDeskError)
+    async def _typed(_request: Request, exc: ReviewDeskError) -> FastJSONResponse:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+        return error_response(exc, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_request: Request, exc: RequestValidationError) -> FastJSONResponse:
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        return error_response(Invalid(str(first.get("msg")), field=_field_of(tuple(first.get("loc", ())))))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> FastJSONResponse:
+        code = _STATUS_CODES.get(exc.status_code, "http_error")
+        body = {"error": {"code": code, "message": str(exc.detail), "field": None}}
+        return FastJSONResponse(body, status_code=exc.status_code)
+
+
+def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = db or Database(settings.resolved_database_url)
+        first = bootstrap.prepare(database, settings)
+        if first.generated_password:
+            # Printed once, on the very first start, so an operator can log in.
+            print(
+                f"ReviewDesk first start: admin {first.admin_email} password {first.generated_password}",
+                flush=True,
+            )
+        app.state.db = database
+        app.state.secret_key = first.secret_key
+        yield
+        if db is None:
+            database.dispose()
+
+    app = FastAPI(
+        title="ReviewDesk",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+        default_response_class=FastJSONResponse,
+    )
+    app.state.settings = settings
+    _install_error_handlers(app)
+    for module in (health, runs, projects, feedback, feedback_configs, users, audit):
+        app.include_router(module.router, prefix="/api/v1")
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for `uvicorn --factory` (used by `reviewdesk serve --workers N`)."""
+    return create_app(Settings.from_env())

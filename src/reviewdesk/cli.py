@@ -1,0 +1,186 @@
+"""The `reviewdesk` command: one small function per subcommand, each calling services."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import click
+
+from reviewdesk.config import Settings
+from reviewdesk.domain.permissions import SYSTEM_ACTOR
+from reviewdesk.errors import ReviewDeskError
+
+
+def _settings(db_url: str | None) -> Settings:
+    settings = Settings.from_env()
+    return settings.with_overrides(database_url=db_url) if db_url else settings
+
+
+def _database(db_url: str | None):  # type: ignore[no-untyped-def]
+    from reviewdesk.services import bootstrap
+    from reviewdesk.store.database import Database
+
+    settings = _settings(db_url)
+    db = Database(settings.resolved_database_url)
+    first = bootstrap.prepare(db, settings)
+    if first.generated_password:
+        click.echo(f"First start: admin {first.admin_email} password {first.generated_password}", err=True)
+    return db
+
+
+db_option = click.option(
+    "--db", "db_url", default=None, help="Database URL (default: REVIEWDESK_DB or SQLite)."
+)
+
+
+class _Commands(click.Group):
+    """Turns our typed errors into a one-line message and exit code 2, for every subcommand."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+        try:
+            return super().invoke(ctx)
+        except ReviewDeskError as exc:
+            field = f" ({exc.field})" if exc.field else ""
+            raise click.UsageError(f"{exc.message}{field}") from None
+
+
+@click.group(cls=_Commands)
+@click.version_option(package_name="reviewdesk")
+def main() -> None:
+    """ReviewDesk: route LLM traces to human reviewers."""
+
+
+@main.command()
+@db_option
+@click.option("--host", default=None, help="Interface to bind (default 127.0.0.1).")
+@click.option("--port", default=None, type=int, help="Port (default 8700).")
+@click.option("--workers", default=1, show_default=True, type=int, help="Worker processes.")
+def serve(db_url: str | None, host: str | None, port: int | None, workers: int) -> None:
+    """Run migrations and serve the API."""
+    import uvicorn
+
+    settings = _settings(db_url)
+    if db_url:
+        os.environ["REVIEWDESK_DB"] = db_url  # worker processes build their settings from the environment
+    _database(db_url).dispose()  # migrate and create the first admin once, before workers start
+    click.echo(
+        f"ReviewDesk on http://{host or settings.host}:{port or settings.port} ({settings.resolved_database_url.split(':')[0]})"
+    )
+    uvicorn.run(
+        "reviewdesk.app:app_from_env",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        log_level="info",
+    )
+
+
+@main.command()
+@db_option
+@click.option("--seed", default=7, show_default=True, type=int)
+@click.option("--traces", "n_traces", default=2000, show_default=True, type=int)
+@click.option("--force", is_flag=True, help="Load again even if demo data is already there.")
+def demo(db_url: str | None, seed: int, n_traces: int, force: bool) -> None:
+    """Load realistic synthetic traces, feedback and score configs."""
+    from rich.progress import Progress
+
+    from reviewdesk.services import demo as demo_service
+
+    db = _database(db_url)
+    if not force and demo_service.is_loaded(db):
+        click.echo("Demo data is already loaded (use --force to load it again).")
+        return
+    with Progress() as progress:
+        task = progress.add_task("Loading demo traces", total=n_traces)
+        summary = demo_service.load_demo(
+            db,
+            seed=seed,
+            n_traces=n_traces,
+            now=datetime.now(UTC),
+            on_progress=lambda done: progress.update(task, completed=done),
+        )
+    click.echo(
+        f"Loaded {summary['traces']} traces, {summary['runs']} runs, {summary['feedback']} feedback rows."
+    )
+
+
+@main.group()
+def user() -> None:
+    """Manage users."""
+
+
+@user.command("create")
+@db_option
+@click.option("--email", required=True)
+@click.option(
+    "--role", type=click.Choice(["admin", "member", "reviewer"]), default="member", show_default=True
+)
+@click.option("--name", default=None)
+@click.option("--password", default=None, help="Prompted for when omitted.")
+def user_create(db_url: str | None, email: str, role: str, name: str | None, password: str | None) -> None:
+    from reviewdesk.services import accounts
+
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    db = _database(db_url)
+    created = accounts.create_user(db, SYSTEM_ACTOR, email=email, role=role, password=password, name=name)
+    click.echo(f"created {created['role']} {created['email']} ({created['id']})")
+
+
+@user.command("list")
+@db_option
+def user_list(db_url: str | None) -> None:
+    """One user a line: email, role, name, disabled, id (tab-separated, for scripts too)."""
+    from reviewdesk.services import accounts
+
+    for row in accounts.list_users(_database(db_url), SYSTEM_ACTOR):
+        click.echo("\t".join([row["email"], row["role"], row["name"], str(row["disabled"]), str(row["id"])]))
+
+
+@main.group()
+def apikey() -> None:
+    """Manage API keys."""
+
+
+@apikey.command("create")
+@db_option
+@click.option("--user", "email", required=True, help="The email of the key's owner.")
+@click.option("--name", default="cli")
+def apikey_create(db_url: str | None, email: str, name: str) -> None:
+    """Create a key; it is printed once, alone on the last line."""
+    from reviewdesk.services import accounts
+
+    db = _database(db_url)
+    owner = accounts.get_user_by_email(db, email)
+    created = accounts.create_api_key(db, SYSTEM_ACTOR, owner["id"], name=name)
+    click.echo(f"API key {created['prefix']}… for {email} (shown once, stored hashed):")
+    click.echo(created["key"])
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database migrations."""
+
+
+@db_group.command("upgrade")
+@db_option
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(db_url: str | None, revision: str) -> None:
+    from reviewdesk.store import migrate
+    from reviewdesk.store.database import Database
+
+    db = Database(_settings(db_url).resolved_database_url)
+    migrate.upgrade(db, revision)
+    click.echo(f"database at revision {migrate.current_revision(db)}")
+
+
+@db_group.command("current")
+@db_option
+def db_current(db_url: str | None) -> None:
+    from reviewdesk.store import migrate
+    from reviewdesk.store.database import Database
+
+    db = Database(_settings(db_url).resolved_database_url)
+    click.echo(migrate.current_revision(db) or "(empty database: run `reviewdesk db upgrade`)")

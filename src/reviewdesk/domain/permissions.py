@@ -1,0 +1,68 @@
+"""Who may do what: the role → permission table that services consult on every call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from uuid import UUID
+
+from reviewdesk.errors import Forbidden
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MEMBER = "member"
+    REVIEWER = "reviewer"
+
+
+class Permission(StrEnum):
+    INGEST = "ingest"
+    READ_RUNS = "read_runs"
+    READ_PROJECTS = "read_projects"
+    WRITE_PROJECTS = "write_projects"
+    READ_FEEDBACK = "read_feedback"
+    WRITE_FEEDBACK = "write_feedback"
+    READ_CONFIGS = "read_configs"
+    MANAGE_CONFIGS = "manage_configs"
+    MANAGE_USERS = "manage_users"
+    READ_AUDIT = "read_audit"
+
+
+_MEMBER = frozenset(
+    {
+        Permission.INGEST,
+        Permission.READ_RUNS,
+        Permission.READ_PROJECTS,
+        Permission.WRITE_PROJECTS,
+        Permission.READ_FEEDBACK,
+        Permission.WRITE_FEEDBACK,
+        Permission.READ_CONFIGS,
+        Permission.MANAGE_CONFIGS,
+    }
+)
+
+# Reviewers see their queues' items only (granted per item by the queue services), never the project.
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.MEMBER: _MEMBER,
+    Role.REVIEWER: frozenset({Permission.READ_CONFIGS}),
+}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The authenticated caller of a service function."""
+
+    user_id: UUID | None
+    email: str
+    role: Role
+
+    def can(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS[self.role]
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            raise Forbidden(f"the {self.role.value} role may not {permission.value.replace('_', ' ')}")
+
+
+SYSTEM_ACTOR = Actor(user_id=None, email="system", role=Role.ADMIN)

@@ -1,0 +1,1 @@
+"""Use cases: each public function opens its transaction, checks the actor and calls store/domain."""

@@ -1,0 +1,66 @@
+"""Feedback rows: insert, read, update, delete and filtered keyset-paged lists."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from reviewdesk.store.tables import feedback
+
+
+def insert(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(feedback.insert().values(**row))
+
+
+def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(feedback.insert(), rows)
+
+
+def get(conn: Connection, feedback_id: uuid.UUID) -> dict[str, Any] | None:
+    row = conn.execute(sa.select(feedback).where(feedback.c.id == feedback_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def update(conn: Connection, feedback_id: uuid.UUID, values: dict[str, Any]) -> None:
+    conn.execute(feedback.update().where(feedback.c.id == feedback_id).values(**values))
+
+
+def delete(conn: Connection, feedback_id: uuid.UUID) -> None:
+    conn.execute(feedback.delete().where(feedback.c.id == feedback_id))
+
+
+def list_page(
+    conn: Connection,
+    *,
+    filters: dict[str, Any],
+    limit: int,
+    after: tuple[datetime, uuid.UUID] | None,
+) -> list[dict[str, Any]]:
+    """Newest first. `filters` maps a column name to one value or a list of values."""
+    query = sa.select(feedback)
+    for name, wanted in filters.items():
+        column = feedback.c[name]
+        if isinstance(wanted, list | tuple):
+            query = query.where(column.in_(wanted))
+        else:
+            query = query.where(column == wanted)
+    if after is not None:
+        at, last_id = after
+        query = query.where(
+            sa.or_(feedback.c.created_at < at, sa.and_(feedback.c.created_at == at, feedback.c.id < last_id))
+        )
+    query = query.order_by(feedback.c.created_at.desc(), feedback.c.id.desc()).limit(limit)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def run_ids_with_feedback(conn: Connection, run_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    if not run_ids:
+        return set()
+    rows = conn.execute(sa.select(feedback.c.run_id).where(feedback.c.run_id.in_(run_ids)).distinct())
+    return {r for (r,) in rows}

@@ -1,0 +1,41 @@
+"""Score configs keyed by feedback key."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from reviewdesk.store.tables import feedback_configs
+
+
+def get(conn: Connection, key: str) -> dict[str, Any] | None:
+    row = conn.execute(sa.select(feedback_configs).where(feedback_configs.c.key == key)).mappings().first()
+    return dict(row) if row else None
+
+
+def get_many(conn: Connection, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    rows = conn.execute(sa.select(feedback_configs).where(feedback_configs.c.key.in_(wanted))).mappings()
+    return {r["key"]: dict(r) for r in rows}
+
+
+def list_all(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(sa.select(feedback_configs).order_by(feedback_configs.c.key)).mappings()
+    return [dict(r) for r in rows]
+
+
+def insert(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(feedback_configs.insert().values(**row))
+
+
+def update(conn: Connection, key: str, values: dict[str, Any]) -> None:
+    conn.execute(feedback_configs.update().where(feedback_configs.c.key == key).values(**values))
+
+
+def delete(conn: Connection, key: str) -> None:
+    conn.execute(feedback_configs.delete().where(feedback_configs.c.key == key))

@@ -1,0 +1,109 @@
+"""Runs: batched upsert, reads by id and trace, and keyset-paged search."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from reviewdesk.store.dialect import upsert_statement
+from reviewdesk.store.tables import feedback, projects, runs
+
+_WRITABLE = [c.name for c in runs.columns if c.name not in ("id", "created_at")]
+_READ_COLUMNS = [*runs.columns, projects.c.name.label("project")]
+
+
+def fetch_for_update(conn: Connection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, dict[str, Any]]:
+    """Stored rows for these ids, locked on PostgreSQL so a concurrent patch cannot interleave."""
+    if not ids:
+        return {}
+    found: dict[uuid.UUID, dict[str, Any]] = {}
+    for start in range(0, len(ids), 5000):
+        query = sa.select(runs).where(runs.c.id.in_(ids[start : start + 5000]))
+        if conn.dialect.name == "postgresql":
+            query = query.with_for_update()
+        for row in conn.execute(query).mappings():
+            found[row["id"]] = dict(row)
+    return found
+
+
+def trace_ids_of(conn: Connection, ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    wanted = list(set(ids))
+    if not wanted:
+        return {}
+    rows = conn.execute(sa.select(runs.c.id, runs.c.trace_id).where(runs.c.id.in_(wanted)))
+    return {rid: tid for rid, tid in rows}
+
+
+_ALL_COLUMNS = [c.name for c in runs.columns]
+
+
+def upsert(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert or fully replace rows (callers merge with the stored row first)."""
+    if rows:
+        complete = [{name: row.get(name) for name in _ALL_COLUMNS} for row in rows]
+        conn.execute(upsert_statement(conn, runs, ["id"], _WRITABLE), complete)
+
+
+def attach_orphan_feedback(conn: Connection, run_ids: Sequence[uuid.UUID]) -> None:
+    """Give feedback that arrived before its run the run's trace id."""
+    if not run_ids:
+        return
+    trace_of_run = sa.select(runs.c.trace_id).where(runs.c.id == feedback.c.run_id).scalar_subquery()
+    for start in range(0, len(run_ids), 5000):
+        conn.execute(
+            feedback.update()
+            .where(feedback.c.trace_id.is_(None), feedback.c.run_id.in_(run_ids[start : start + 5000]))
+            .values(trace_id=trace_of_run)
+        )
+
+
+def _joined() -> sa.Select:
+    return sa.select(*_READ_COLUMNS).select_from(runs.join(projects, projects.c.id == runs.c.project_id))
+
+
+def get(conn: Connection, run_id: uuid.UUID) -> dict[str, Any] | None:
+    row = conn.execute(_joined().where(runs.c.id == run_id)).mappings().first()
+    return dict(row) if row else None
+
+
+def by_trace(conn: Connection, trace_id: uuid.UUID) -> list[dict[str, Any]]:
+    query = _joined().where(runs.c.trace_id == trace_id).order_by(runs.c.dotted_order, runs.c.start_time)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def search(
+    conn: Connection,
+    where: Sequence[sa.ColumnElement[bool]],
+    *,
+    limit: int,
+    after: tuple[datetime, uuid.UUID] | None,
+) -> list[dict[str, Any]]:
+    """Newest first; `after` is the (start_time, id) of the last row of the previous page."""
+    query = _joined().where(*where)
+    if after is not None:
+        start, last_id = after
+        query = query.where(
+            sa.or_(runs.c.start_time < start, sa.and_(runs.c.start_time == start, runs.c.id < last_id))
+        )
+    query = query.order_by(runs.c.start_time.desc(), runs.c.id.desc()).limit(limit)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def feedback_for_runs(
+    conn: Connection, run_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """Feedback rows grouped by run, as the routing evaluator reads them."""
+    grouped: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    if not run_ids:
+        return grouped
+    query = sa.select(feedback.c.run_id, feedback.c.key, feedback.c.score, feedback.c.value).where(
+        feedback.c.run_id.in_(run_ids)
+    )
+    for run_id, key, score, value in conn.execute(query):
+        grouped.setdefault(run_id, []).append({"key": key, "score": score, "value": value})
+    return grouped
