@@ -11,7 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reviewdesk import __version__
-from reviewdesk.api import audit, feedback, feedback_configs, health, projects, runs, users
+from reviewdesk.api import audit, feedback, feedback_configs, health, items, projects, queues, runs, users
 from reviewdesk.api.body_limit import BodyLimitMiddleware
 from reviewdesk.api.responses import FastJSONResponse, error_response
 from reviewdesk.config import Settings
@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
     app.state.settings = settings
     _install_error_handlers(app)
-    for module in (health, runs, projects, feedback, feedback_configs, users, audit):
+    for module in (health, runs, projects, feedback, feedback_configs, users, audit, queues, items):
         app.include_router(module.router, prefix="/api/v1")
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     return app

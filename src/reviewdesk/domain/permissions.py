@@ -26,6 +26,7 @@ class Permission(StrEnum):
     MANAGE_CONFIGS = "manage_configs"
     MANAGE_USERS = "manage_users"
     READ_AUDIT = "read_audit"
+    MANAGE_QUEUES = "manage_queues"
 
 
 _MEMBER = frozenset(
@@ -38,6 +39,7 @@ _MEMBER = frozenset(
         Permission.WRITE_FEEDBACK,
         Permission.READ_CONFIGS,
         Permission.MANAGE_CONFIGS,
+        Permission.MANAGE_QUEUES,
     }
 )
 

@@ -1,0 +1,128 @@
+"""Annotation queues and their items."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends, Response
+
+from reviewdesk.api.deps import current_actor, get_db, json_object
+from reviewdesk.api.responses import FastJSONResponse, page
+from reviewdesk.domain.permissions import Actor
+from reviewdesk.services import queue_items, queue_stats, queues, review
+from reviewdesk.services.paging import check_limit
+from reviewdesk.store.database import Database
+
+router = APIRouter(tags=["queues"])
+
+
+@router.post("/queues", status_code=201)
+def create_queue(
+    body: dict[str, Any] = Depends(json_object),
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    return FastJSONResponse(queues.create_queue(db, actor, body), status_code=201)
+
+
+@router.get("/queues")
+def list_queues(
+    include_archived: bool = False,
+    name: str | None = None,
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    if name is not None:
+        return page([queues.get_queue_by_name(db, actor, name)], None)
+    return page(queues.list_queues(db, actor, include_archived=include_archived), None)
+
+
+@router.get("/queues/{queue_id}")
+def get_queue(
+    queue_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+) -> FastJSONResponse:
+    return FastJSONResponse(queues.get_queue(db, actor, queue_id))
+
+
+@router.patch("/queues/{queue_id}")
+def update_queue(
+    queue_id: uuid.UUID,
+    body: dict[str, Any] = Depends(json_object),
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    return FastJSONResponse(queues.update_queue(db, actor, queue_id, body))
+
+
+@router.delete("/queues/{queue_id}", status_code=204)
+def delete_queue(
+    queue_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+) -> Response:
+    queues.delete_queue(db, actor, queue_id)
+    return Response(status_code=204)
+
+
+@router.post("/queues/{queue_id}/items")
+def add_items(
+    queue_id: uuid.UUID,
+    body: dict[str, Any] = Depends(json_object),
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    """`{"run_ids", "reason"}`, `{"filter", "project", "reason"}`, `{"session_ids"}` or `{"pairs"}`."""
+    return FastJSONResponse(queue_items.add_items(db, actor, queue_id, body))
+
+
+@router.get("/queues/{queue_id}/items")
+def list_items(
+    queue_id: uuid.UUID,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    limit = check_limit(limit)
+    items = queue_items.list_items(db, actor, queue_id, status=status, limit=limit + 1, offset=max(offset, 0))
+    more = len(items) > limit
+    return page(items[:limit], str(offset + limit) if more else None)
+
+
+@router.delete("/queues/{queue_id}/items/{item_id}", status_code=204)
+def remove_item(
+    queue_id: uuid.UUID,
+    item_id: uuid.UUID,
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> Response:
+    queue_items.remove_item(db, actor, queue_id, item_id)
+    return Response(status_code=204)
+
+
+@router.post("/queues/{queue_id}/next")
+def next_item(
+    queue_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+) -> Response:
+    """Reserve the next item for the caller: 200 with the item, or 204 when nothing is left for it."""
+    view = review.next_item(db, actor, queue_id)
+    if view is None:
+        return Response(status_code=204)
+    return FastJSONResponse(view)
+
+
+@router.get("/queues/{queue_id}/history")
+def my_history(
+    queue_id: uuid.UUID,
+    limit: int = 50,
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    return page(review.history(db, actor, queue_id, check_limit(limit)), None)
+
+
+@router.get("/queues/{queue_id}/stats")
+def queue_stats_route(
+    queue_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+) -> FastJSONResponse:
+    return FastJSONResponse(queue_stats.stats(db, actor, queue_id))

@@ -1,0 +1,50 @@
+"""Who may see and work which queue: the one place queue access is decided."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from reviewdesk.domain.permissions import Actor, Permission, Role
+from reviewdesk.errors import Forbidden, NotFound
+from reviewdesk.store import queues as queues_store
+
+
+def can_view(conn: Connection, actor: Actor, queue: dict[str, Any]) -> bool:
+    if actor.role in (Role.ADMIN, Role.MEMBER):
+        return True
+    return actor.user_id in queues_store.reviewer_ids(conn, queue["id"])
+
+
+def can_work(conn: Connection, actor: Actor, queue: dict[str, Any]) -> bool:
+    """Admins always; assigned users always; members too when the queue is open to any member."""
+    if actor.role == Role.ADMIN:
+        return True
+    if actor.user_id in queues_store.reviewer_ids(conn, queue["id"]):
+        return True
+    return actor.role == Role.MEMBER and queue["reviewer_access"] == "any"
+
+
+def load_visible(conn: Connection, actor: Actor, queue_id: uuid.UUID, *, for_update: bool = False) -> dict:
+    queue = queues_store.get(conn, queue_id, for_update=for_update)
+    # A queue a reviewer may not see answers 404 rather than 403 for other ids, but 403 for its own id
+    # is no leak; we answer 403 so the UI can say "not assigned to you".
+    if queue is None:
+        raise NotFound(f"no queue {queue_id}", field="queue_id")
+    if not can_view(conn, actor, queue):
+        raise Forbidden("this queue is not assigned to you")
+    return queue
+
+
+def load_workable(conn: Connection, actor: Actor, queue_id: uuid.UUID) -> dict[str, Any]:
+    queue = load_visible(conn, actor, queue_id)
+    if not can_work(conn, actor, queue):
+        raise Forbidden("you are not a reviewer of this queue")
+    return queue
+
+
+def load_manageable(conn: Connection, actor: Actor, queue_id: uuid.UUID) -> dict[str, Any]:
+    actor.require(Permission.MANAGE_QUEUES)
+    return load_visible(conn, actor, queue_id)

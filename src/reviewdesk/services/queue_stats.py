@@ -1,0 +1,40 @@
+"""Progress and backlog of a queue."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from reviewdesk.domain.backlog import backlog_days, daily_series, per_reviewer
+from reviewdesk.domain.permissions import Actor
+from reviewdesk.services.clock import utcnow
+from reviewdesk.services.queue_access import load_visible
+from reviewdesk.store import queue_items as items_store
+from reviewdesk.store.database import Database
+
+SERIES_DAYS = 14
+
+
+def stats(db: Database, actor: Actor, queue_id: uuid.UUID) -> dict[str, Any]:
+    now = utcnow()
+    with db.read() as conn:
+        queue = load_visible(conn, actor, queue_id)
+        counts = items_store.status_counts(conn, queue_id)
+        reviews = items_store.finished_reviews(conn, queue_id)
+        recent = items_store.added_and_completed(conn, queue_id, now - timedelta(days=SERIES_DAYS))
+    series = daily_series(recent, now.date(), SERIES_DAYS)
+    completed_7 = sum(day["completed"] for day in series[-7:])
+    pending = counts.get("pending", 0)
+    days = backlog_days(pending, completed_7)
+    alert = pending > 0 and (days is None or days > queue["backlog_alert_days"])
+    return {
+        "queue_id": queue_id,
+        "counts": {s: counts.get(s, 0) for s in ("pending", "completed", "flagged")},
+        "total": sum(counts.values()),
+        "reviewers": per_reviewer(reviews),
+        "per_day": series,
+        "backlog_days": days,
+        "backlog_alert": alert,
+        "backlog_alert_days": queue["backlog_alert_days"],
+    }
