@@ -1,0 +1,375 @@
+"""Search latency: three typical run searches on 100k and 1M runs, on SQLite and PostgreSQL.
+
+    .venv/bin/python bench/search.py [--sizes 100000,1000000] [--postgres URL] [--explain] [--analyze]
+
+Loads runs through the ingest service (not HTTP), then times `search_runs` against a bare
+`SELECT id FROM runs ORDER BY start_time DESC LIMIT 100` on the same database.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import math
+import random
+import secrets
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
+from traces import PROJECTS, SPANS_PER_TRACE, generate_traces, utc_now
+
+from reviewdesk.domain.permissions import SYSTEM_ACTOR
+from reviewdesk.services import feedback_configs
+from reviewdesk.services.ingest import ingest_batch
+from reviewdesk.services.runs import search_runs
+from reviewdesk.store import migrate, tables
+from reviewdesk.store.database import Database, normalize_url
+
+TARGET_MS = 200.0
+DAYS = 14
+NEGATIVE_SHARE, POSITIVE_SHARE = 0.02, 0.05
+BASELINE_SQL = "SELECT id FROM runs ORDER BY start_time DESC LIMIT 100"
+QUERIES: dict[str, dict[str, Any]] = {
+    "a1 roots of the largest project": {"project": PROJECTS[0], "is_root": True},
+    "a2 roots of the smallest project": {"project": PROJECTS[-1], "is_root": True},
+    "b  eval_score < 0.5 or thumbs down": {
+        "filter": 'metadata.eval_score < 0.5 or feedback.user_rating == "negative"',
+        "is_root": True,
+    },
+    "c  llm calls slower than 5 s": {"filter": 'and(eq(run_type, "llm"), gt(latency, 5))'},
+}
+USER_RATING = {
+    "key": "user_rating",
+    "type": "categorical",
+    "options": [{"value": "positive", "score": 1}, {"value": "negative", "score": 0}],
+}
+
+
+@dataclass
+class Timing:
+    samples_ms: list[float] = field(default_factory=list)
+
+    def percentile(self, share: float) -> float:
+        ordered = sorted(self.samples_ms)
+        return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+    @property
+    def p50(self) -> float:
+        return self.percentile(0.50)
+
+    @property
+    def p95(self) -> float:
+        return self.percentile(0.95)
+
+
+# --- databases -------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def sqlite_database(workdir: Path) -> Iterator[Database]:
+    db = Database(f"sqlite:///{workdir / 'search.db'}")
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+@contextlib.contextmanager
+def postgres_database(server_url: str) -> Iterator[Database]:
+    """A fresh bench_<random> database on the server at `server_url`, dropped afterwards."""
+    admin_url = sa.make_url(normalize_url(server_url))
+    name = f"bench_{secrets.token_hex(4)}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    db = Database(admin_url.set(database=name).render_as_string(hide_password=False))
+    try:
+        yield db
+    finally:
+        db.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
+
+
+def database_bytes(db: Database) -> int:
+    with db.read() as conn:
+        if db.dialect == "postgresql":
+            return conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar_one()
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
+        return pages * conn.exec_driver_sql("PRAGMA page_size").scalar_one()
+
+
+# --- loading ---------------------------------------------------------------------------------
+
+
+def feedback_rows(rng: random.Random, roots: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Thumbs down on ~2% of roots and up on ~5%, as an app's end users would leave them."""
+    rows = []
+    for root in roots:
+        draw = rng.random()
+        if draw >= NEGATIVE_SHARE + POSITIVE_SHARE:
+            continue
+        negative = draw < NEGATIVE_SHARE
+        at = datetime.fromisoformat(root["end_time"]) + timedelta(seconds=rng.uniform(5, 600))
+        run_id = uuid.UUID(root["id"])
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "run_id": run_id,
+                "trace_id": run_id,
+                "key": "user_rating",
+                "score": 0.0 if negative else 1.0,
+                "value": "negative" if negative else "positive",
+                "source": "user",
+                "created_at": at,
+                "updated_at": at,
+            }
+        )
+    return rows
+
+
+def insert_feedback(db: Database, rows: list[dict[str, Any]]) -> None:
+    # Bulk Core insert: the feedback service validates and audits row by row, too slow for a load.
+    if rows:
+        with db.write() as conn:
+            conn.execute(tables.feedback.insert(), rows)
+
+
+class Loader:
+    """Grows one database through the requested sizes, so 1M reuses the first 100k."""
+
+    def __init__(self, db: Database, batch_runs: int, seed: int, total_runs: int) -> None:
+        self.db, self.batch_runs = db, batch_runs
+        # One stream over the largest size: the smaller sizes are the same database, earlier on.
+        self.traces = generate_traces(seed, total_runs // SPANS_PER_TRACE, now=utc_now(), days=DAYS)
+        self.rng = random.Random(seed + 1)
+        self.loaded = self.feedback = 0
+        self.seconds = 0.0
+
+    def load_to(self, target_runs: int, progress: Progress) -> None:
+        task = progress.add_task(f"{self.db.dialect}: loading runs", total=target_runs, completed=self.loaded)
+        while self.loaded < target_runs:
+            traces = self._next_traces(min(self.batch_runs, target_runs - self.loaded))
+            started = time.perf_counter()
+            self._write(traces)
+            self.seconds += time.perf_counter() - started
+            progress.update(task, completed=self.loaded)
+
+    def _next_traces(self, runs: int) -> list[list[dict[str, Any]]]:
+        return [next(self.traces) for _ in range(max(1, runs // SPANS_PER_TRACE))]
+
+    def _write(self, traces: list[list[dict[str, Any]]]) -> None:
+        runs = [run for trace in traces for run in trace]
+        ingest_batch(self.db, SYSTEM_ACTOR, post=runs, patch=None)
+        feedback = feedback_rows(self.rng, [trace[0] for trace in traces])
+        insert_feedback(self.db, feedback)
+        self.loaded += len(runs)
+        self.feedback += len(feedback)
+
+
+def prepare(db: Database) -> None:
+    migrate.upgrade(db)
+    feedback_configs.create_config(db, SYSTEM_ACTOR, USER_RATING)
+
+
+def refresh_statistics(db: Database, analyze_sqlite: bool) -> None:
+    """PostgreSQL: what autovacuum does after a bulk load. SQLite: only on request (the server never does)."""
+    if db.dialect == "postgresql":
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+    elif analyze_sqlite:
+        with db.write() as conn:
+            conn.exec_driver_sql("ANALYZE")
+
+
+# --- timing ----------------------------------------------------------------------------------
+
+
+def timed(call: Callable[[], Any], reps: int) -> Timing:
+    call()  # warm-up: caches and the filter parser, as on a server that has been up a while
+    timing = Timing()
+    for _ in range(reps):
+        started = time.perf_counter()
+        call()
+        timing.samples_ms.append((time.perf_counter() - started) * 1000)
+    return timing
+
+
+def baseline(db: Database) -> None:
+    with db.read() as conn:
+        conn.exec_driver_sql(BASELINE_SQL).fetchall()
+
+
+def search(db: Database, params: dict[str, Any], cursor: str | None = None) -> tuple[list[Any], str | None]:
+    return search_runs(db, SYSTEM_ACTOR, limit=100, cursor=cursor, **params)
+
+
+@dataclass
+class QueryResult:
+    name: str
+    page1: Timing
+    page2: Timing
+    rows: int
+
+
+def time_query(db: Database, name: str, params: dict[str, Any], reps: int) -> QueryResult:
+    items, cursor = search(db, params)
+    page1 = timed(lambda: search(db, params), reps)
+    page2 = timed(lambda: search(db, params, cursor), reps) if cursor else Timing([math.nan])
+    return QueryResult(name, page1, page2, len(items))
+
+
+# --- EXPLAIN ---------------------------------------------------------------------------------
+
+
+def captured_statement(db: Database, params: dict[str, Any], cursor: str | None) -> tuple[str, Any]:
+    """The SQL and parameters `search_runs` sends, caught at the driver."""
+    seen: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        if "FROM runs" in statement:
+            seen.append((statement, parameters))
+
+    sa.event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        search(db, params, cursor)
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", capture)
+    return seen[-1]
+
+
+def explain(db: Database, params: dict[str, Any], cursor: str | None) -> list[str]:
+    statement, parameters = captured_statement(db, params, cursor)
+    with db.read() as conn:
+        if db.dialect == "postgresql":
+            rows = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
+            return [row[0] for row in rows]
+        rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).fetchall()
+    depth = {0: 0}
+    lines = []
+    for node_id, parent, _, detail in rows:
+        depth[node_id] = depth.get(parent, 0) + 1
+        lines.append("  " * depth[node_id] + detail)
+    return lines
+
+
+def print_plans(db: Database) -> None:
+    for name, params in QUERIES.items():
+        _, cursor = search(db, params)
+        for page, page_cursor in (("page 1", None), ("page 2", cursor)):
+            print(f"\n  EXPLAIN {name}, {page}:")
+            print("\n".join(f"    {line}" for line in explain(db, params, page_cursor)))
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def print_results(db: Database, size: int, base: Timing, results: list[QueryResult]) -> dict[str, Any]:
+    print(f"\n{db.dialect}, {size:,} runs ({database_bytes(db) / 2**20:,.0f} MiB)")
+    print(f"  {'baseline: SELECT id … LIMIT 100':42} p50 {base.p50:8.2f} ms  p95 {base.p95:8.2f} ms")
+    for result in results:
+        for page, timing in (("page 1", result.page1), ("page 2", result.page2)):
+            flag = "  SLOW" if timing.p95 > TARGET_MS else ""
+            print(
+                f"  {result.name:34} {page} p50 {timing.p50:8.2f} ms  p95 {timing.p95:8.2f} ms"
+                f"  ×{timing.p50 / base.p50:,.0f} baseline{flag}"
+            )
+    return {
+        "database": db.dialect,
+        "runs": size,
+        "baseline_ms": {"p50": base.p50, "p95": base.p95},
+        "queries": [
+            {
+                "name": r.name.split()[0],
+                "rows": r.rows,
+                "page1_ms": {"p50": r.page1.p50, "p95": r.page1.p95},
+                "page2_ms": {"p50": r.page2.p50, "p95": r.page2.p95},
+            }
+            for r in results
+        ],
+    }
+
+
+def measure(db: Database, size: int, args: argparse.Namespace) -> dict[str, Any]:
+    base = timed(lambda: baseline(db), args.reps)
+    results = [time_query(db, name, params, args.reps) for name, params in QUERIES.items()]
+    summary = print_results(db, size, base, results)
+    if args.explain:
+        print_plans(db)
+    return summary
+
+
+def bench_database(db: Database, args: argparse.Namespace, progress: Progress) -> list[dict[str, Any]]:
+    prepare(db)
+    loader = Loader(db, args.batch, args.seed, args.sizes[-1])
+    summaries = []
+    for size in args.sizes:
+        loader.load_to(size, progress)
+        print(
+            f"{db.dialect}: {loader.loaded:,} runs and {loader.feedback:,} feedback rows loaded, "
+            f"{loader.loaded / loader.seconds:,.0f} runs/s through ingest_batch"
+        )
+        refresh_statistics(db, args.analyze)
+        summaries.append(measure(db, size, args))
+    return summaries
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--sizes", default="100000,1000000", help="run counts to measure at (ascending)")
+    parser.add_argument(
+        "--postgres", metavar="URL", help="also run on PostgreSQL (a bench_* database is made)"
+    )
+    parser.add_argument("--no-sqlite", action="store_true", help="skip SQLite")
+    parser.add_argument("--explain", action="store_true", help="print each search's query plan")
+    parser.add_argument("--analyze", action="store_true", help="run ANALYZE on SQLite before timing")
+    parser.add_argument("--reps", type=int, default=20, help="timed repetitions per search (default 20)")
+    parser.add_argument("--batch", type=int, default=10_000, help="runs per ingest_batch call while loading")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json-out", type=Path, help="also write the results as JSON here")
+    args = parser.parse_args()
+    args.sizes = sorted(int(size) for size in args.sizes.split(","))
+    return args
+
+
+def main() -> None:
+    args = parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="reviewdesk-search-"))
+    databases: list[Callable[[], contextlib.AbstractContextManager[Database]]] = []
+    if not args.no_sqlite:
+        databases.append(lambda: sqlite_database(workdir))
+    if args.postgres:
+        databases.append(lambda: postgres_database(args.postgres))
+    summaries: list[dict[str, Any]] = []
+    columns = (
+        *Progress.get_default_columns()[:-1],
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    try:
+        with Progress(*columns) as progress:
+            for open_database in databases:
+                with open_database() as db:
+                    summaries.extend(bench_database(db, args, progress))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if args.json_out:
+        args.json_out.write_bytes(orjson.dumps(summaries, option=orjson.OPT_INDENT_2))
+
+
+if __name__ == "__main__":
+    main()
