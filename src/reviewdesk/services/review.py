@@ -138,6 +138,8 @@ def _reserve(conn: Connection, actor: Actor, queue: dict[str, Any], item_id: uui
         "shown_order": shown,
     }
     if existing:
+        if existing["status"] in items_store.DONE_STATUSES:
+            raise Conflict(f"you already {existing['status']} this item", field="item_id")
         items_store.update_review(conn, existing["id"], values)
         return {**existing, **values}
     row = {

@@ -69,14 +69,7 @@ def delete(conn: Connection, item_id: uuid.UUID) -> None:
     conn.execute(queue_items.delete().where(queue_items.c.id == item_id))
 
 
-def claimable_item_id(
-    conn: Connection, queue_id: uuid.UUID, reviewer_id: uuid.UUID, reviews_needed: int, now: datetime
-) -> uuid.UUID | None:
-    """The highest-priority, oldest pending item this reviewer has not reviewed and that has a free slot.
-
-    On PostgreSQL the row is locked with SKIP LOCKED so concurrent claimers pass over each other;
-    on SQLite the caller's BEGIN IMMEDIATE already serializes claimers.
-    """
+def _claim_conditions(reviewer_id: uuid.UUID, reviews_needed: int, now: datetime) -> list:
     mine_done = sa.exists().where(
         reviews.c.item_id == queue_items.c.id,
         reviews.c.reviewer_id == reviewer_id,
@@ -92,20 +85,43 @@ def claimable_item_id(
         )
         .scalar_subquery()
     )
+    return [
+        queue_items.c.status == "pending",
+        ~mine_done,
+        queue_items.c.reviews_done + others_holding < reviews_needed,
+    ]
+
+
+def claimable_item_id(
+    conn: Connection, queue_id: uuid.UUID, reviewer_id: uuid.UUID, reviews_needed: int, now: datetime
+) -> uuid.UUID | None:
+    """The highest-priority, oldest pending item this reviewer has not reviewed and that has a free slot.
+
+    SQLite: the caller's BEGIN IMMEDIATE already serializes claimers. PostgreSQL: candidates are locked
+    with SKIP LOCKED, then checked again by a fresh statement, because the first statement's
+    subqueries read a snapshot taken before the lock was granted (every write to an item's reviews
+    holds that item's row lock, so the second look is exact).
+    """
+    conditions = _claim_conditions(reviewer_id, reviews_needed, now)
     query = (
         sa.select(queue_items.c.id)
-        .where(
-            queue_items.c.queue_id == queue_id,
-            queue_items.c.status == "pending",
-            ~mine_done,
-            queue_items.c.reviews_done + others_holding < reviews_needed,
-        )
+        .where(queue_items.c.queue_id == queue_id, *conditions)
         .order_by(queue_items.c.priority.desc(), queue_items.c.added_at, queue_items.c.id)
         .limit(1)
     )
-    if conn.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True, of=queue_items)
-    return conn.execute(query).scalar()
+    if conn.dialect.name != "postgresql":
+        return conn.execute(query).scalar()
+    passed_over: list[uuid.UUID] = []
+    for _attempt in range(50):
+        candidate_query = query.where(queue_items.c.id.not_in(passed_over)) if passed_over else query
+        candidate = conn.execute(candidate_query.with_for_update(skip_locked=True, of=queue_items)).scalar()
+        if candidate is None:
+            return None
+        recheck = sa.select(queue_items.c.id).where(queue_items.c.id == candidate, *conditions)
+        if conn.execute(recheck).scalar() is not None:
+            return candidate
+        passed_over.append(candidate)
+    return None
 
 
 def held_reservation(
