@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from reviewdesk.client import Client, FilterSyntaxError, InvalidRequest, NotFound
+from reviewdesk.client import Client, FilterSyntaxError, InvalidRequest, NotFound, PayloadTooLarge
 from tests.conftest import ADMIN_KEY
 
 ARRIVAL_SECONDS = 60
@@ -194,3 +194,10 @@ def test_projects(admin: Client) -> None:
     assert admin.get_project(created["id"])["description"] == "from the SDK"
     assert [p["name"] for p in admin.list_projects(name=name)] == [name]
     assert name in {p["name"] for p in admin.list_projects(page_size=2)}
+
+
+def test_a_run_over_the_server_body_limit_is_payload_too_large(admin: Client) -> None:
+    oversized = {"name": "huge", "inputs": {"blob": "x" * (21 * 1024 * 1024)}}  # the server takes 20 MB
+    with pytest.raises(PayloadTooLarge) as caught:
+        admin.log_runs(post=[oversized])
+    assert (caught.value.status, caught.value.field) == (413, "body")

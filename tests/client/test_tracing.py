@@ -212,3 +212,45 @@ def test_tracing_after_close_does_not_break_the_app(ingest: Ingest) -> None:
         return 1
 
     assert still_works() == 1
+
+
+def test_one_trace_object_may_be_entered_from_several_threads(sdk: Client, ingest: Ingest) -> None:
+    shared = sdk.trace("shared-step")
+    inner_entered, outer_may_exit = threading.Event(), threading.Event()
+    seen: dict[str, Any] = {}
+
+    def outer() -> None:
+        with shared as run:
+            seen["outer"] = run.id
+            inner_entered.wait()
+        outer_may_exit.set()
+
+    def inner() -> None:
+        with shared as run:
+            seen["inner"] = run.id
+            inner_entered.set()
+            outer_may_exit.wait()  # the outer thread's block closes first
+            seen["inner_current"] = get_current_run()
+
+    threads = [threading.Thread(target=outer), threading.Thread(target=inner)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen["inner_current"] is not None and seen["inner_current"].id == seen["inner"]
+    sdk.flush()
+    ended = {run_id for run_id, run in ingest.runs.items() if "end_time" in run}
+    assert ended == {str(seen["outer"]), str(seen["inner"])}
+
+
+def test_the_block_error_wins_over_a_send_error_on_exit(ingest: Ingest) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("down")
+
+    with (
+        pytest.raises(KeyError),
+        Client("http://rd.test", transport=httpx.MockTransport(refuse), max_retries=0) as sdk,
+    ):
+        with sdk.trace("doomed"):
+            pass
+        raise KeyError("the app's own error")

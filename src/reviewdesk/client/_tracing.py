@@ -10,6 +10,7 @@ import contextvars
 import functools
 import inspect
 import logging
+import threading
 import traceback
 import uuid
 from collections.abc import Callable
@@ -212,6 +213,7 @@ class TraceSpec:
         self.session_id = session_id
         self.run_id = run_id
         self._open: list[tuple[RunTree, contextvars.Token[RunTree | None]]] = []
+        self._lock = threading.Lock()
 
     # -- running one run ---------------------------------------------------------------------------
 
@@ -247,13 +249,20 @@ class TraceSpec:
 
     def __enter__(self) -> RunTree:
         run = self.start(self.name or "trace", self.inputs, self.run_id)
-        self._open.append((run, _current_run.set(run)))
+        token = _current_run.set(run)
+        with self._lock:
+            self._open.append((run, token))
         return run
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        run, token = self._open.pop()
+        # The block closing is the one whose run is current here, even if several threads or tasks
+        # share this object; fall back to the last opened one if the nesting was broken.
+        current = _current_run.get()
+        with self._lock:
+            index = next((i for i, (run, _) in enumerate(self._open) if run is current), -1)
+            run, token = self._open.pop(index)
         _current_run.reset(token)
         self.finish(run, exc)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Callable
@@ -20,6 +21,8 @@ from reviewdesk.client.feedback import FeedbackMixin
 from reviewdesk.client.runs import RunsMixin
 
 DEFAULT_URL = "http://127.0.0.1:8700"
+
+log = logging.getLogger("reviewdesk.client")
 
 
 class Client(RunsMixin, FeedbackMixin, ConfigsMixin, AccountsMixin):
@@ -74,7 +77,14 @@ class Client(RunsMixin, FeedbackMixin, ConfigsMixin, AccountsMixin):
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.close()
+        if exc is None:
+            self.close()
+            return
+        # The block's own exception matters more than a failure to send its runs: log that one.
+        try:
+            self.close()
+        except Exception as send_error:  # noqa: BLE001
+            log.warning("reviewdesk: closing the client failed: %s", send_error)
 
     def close(self, timeout: float | None = None) -> None:
         """Send every queued run, stop the background thread and close the connections."""
