@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Response
 from reviewdesk.api.deps import current_actor, get_db, json_object
 from reviewdesk.api.responses import FastJSONResponse, page
 from reviewdesk.domain.permissions import Actor
-from reviewdesk.services import queue_items, queue_stats, queues, review
+from reviewdesk.services import queue_items, queue_stats, queues, review, rules
 from reviewdesk.services.paging import check_limit
 from reviewdesk.store.database import Database
 
@@ -126,3 +126,43 @@ def queue_stats_route(
     queue_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
 ) -> FastJSONResponse:
     return FastJSONResponse(queue_stats.stats(db, actor, queue_id))
+
+
+@router.post("/queues/{queue_id}/rules", status_code=201)
+def create_rule(
+    queue_id: uuid.UUID,
+    body: dict[str, Any] = Depends(json_object),
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    """`{"name", "filter", "sample_rate", "daily_cap", "roots_only", "enabled"}`."""
+    return FastJSONResponse(rules.create_rule(db, actor, queue_id, body), status_code=201)
+
+
+@router.get("/queues/{queue_id}/rules")
+def list_rules(
+    queue_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+) -> FastJSONResponse:
+    return page(rules.list_rules(db, actor, queue_id), None)
+
+
+@router.patch("/queues/{queue_id}/rules/{rule_id}")
+def update_rule(
+    queue_id: uuid.UUID,
+    rule_id: uuid.UUID,
+    body: dict[str, Any] = Depends(json_object),
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    return FastJSONResponse(rules.update_rule(db, actor, queue_id, rule_id, body))
+
+
+@router.delete("/queues/{queue_id}/rules/{rule_id}", status_code=204)
+def delete_rule(
+    queue_id: uuid.UUID,
+    rule_id: uuid.UUID,
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> Response:
+    rules.delete_rule(db, actor, queue_id, rule_id)
+    return Response(status_code=204)

@@ -12,7 +12,7 @@ from reviewdesk.domain.permissions import Actor, Permission
 from reviewdesk.domain.run_payload import parse_uuid
 from reviewdesk.domain.score_configs import check_feedback, validate_key
 from reviewdesk.errors import Conflict, Forbidden, Invalid, NotFound
-from reviewdesk.services import audit
+from reviewdesk.services import audit, routing
 from reviewdesk.services.clock import utcnow
 from reviewdesk.services.paging import check_limit, decode_cursor, encode_cursor
 from reviewdesk.store import feedback as feedback_store
@@ -107,6 +107,7 @@ def insert(conn: Connection, actor: Actor, row: dict[str, Any]) -> None:
     if feedback_store.get(conn, row["id"]) is not None:
         raise Conflict(f"feedback {row['id']} exists", field="id")
     feedback_store.insert(conn, row)
+    routing.route_run_ids(conn, [row["run_id"]])  # a late thumbs-down still routes its run
     audit.record(
         conn,
         actor,
@@ -190,6 +191,7 @@ def update_feedback(db: Database, actor: Actor, feedback_id: uuid.UUID, changes:
             "updated_at": utcnow(),
         }
         feedback_store.update(conn, feedback_id, values)
+        routing.route_run_ids(conn, [row["run_id"]])
         audit.record(
             conn,
             actor,

@@ -48,7 +48,7 @@ def public_item(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _item_row(
+def item_row(
     queue_id: uuid.UUID, actor: Actor, source: str, reason: str | None, priority: int, **target: Any
 ) -> dict[str, Any]:
     if target.get("run_b_id") is not None:
@@ -145,7 +145,7 @@ def add_items(db: Database, actor: Actor, queue_id: uuid.UUID, payload: dict[str
         rows = list(
             {
                 r["target_key"]: r
-                for r in (_item_row(queue_id, actor, source, reason, priority, **t) for t in targets)
+                for r in (item_row(queue_id, actor, source, reason, priority, **t) for t in targets)
             }.values()
         )
         added = insert_items(conn, actor, queue, rows)
@@ -175,7 +175,7 @@ def add_by_filter(db: Database, actor: Actor, queue_id: uuid.UUID, payload: dict
             chunk = runs_store.search(conn, where, limit=FILTER_CHUNK, after=after)
         if not chunk:
             break
-        rows = [_item_row(queue_id, actor, source, reason, priority, run_id=r["id"]) for r in chunk]
+        rows = [item_row(queue_id, actor, source, reason, priority, run_id=r["id"]) for r in chunk]
         with db.write() as conn:
             n = insert_items(conn, actor, queue, rows)
         added += n

@@ -1,0 +1,105 @@
+"""Routing rules fill queues at ingest and again when feedback arrives later."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.factories import run_payload, trace_payload
+
+
+@pytest.fixture
+def queue(client):
+    client.post(
+        "/api/v1/feedback-configs",
+        json={"key": "user_rating", "type": "categorical", "options": ["positive", "negative"]},
+    )
+    client.post(
+        "/api/v1/feedback-configs",
+        json={"key": "overall_quality", "type": "categorical", "options": ["good", "acceptable", "bad"]},
+    )
+    response = client.post(
+        "/api/v1/queues",
+        json={"name": "production-rag-review", "rubric": [{"key": "overall_quality", "required": True}]},
+    )
+    return response.json()
+
+
+def _rule(client, queue, **body):
+    response = client.post(f"/api/v1/queues/{queue['id']}/rules", json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def _items(client, queue):
+    return client.get(f"/api/v1/queues/{queue['id']}/items", params={"limit": 1000}).json()["items"]
+
+
+def test_late_feedback_routes_and_a_second_rule_does_not_duplicate(client, queue):
+    _rule(
+        client,
+        queue,
+        name="low score or thumbs down",
+        filter='metadata.eval_score < 0.5 or feedback.user_rating == "negative"',
+    )
+    good = run_payload(metadata={"eval_score": 0.9})
+    client.post("/api/v1/runs/batch", json={"post": [good]})
+    assert _items(client, queue) == []
+    client.post("/api/v1/feedback", json={"run_id": good["id"], "key": "user_rating", "value": "negative"})
+    items = _items(client, queue)
+    assert [i["run_id"] for i in items] == [good["id"]]
+    assert items[0]["source"] == "rule"
+    assert "low score or thumbs down" in items[0]["reason"]
+    _rule(client, queue, name="thumbs down", filter='feedback.user_rating == "negative"')
+    client.post("/api/v1/feedback", json={"run_id": good["id"], "key": "user_rating", "value": "negative"})
+    assert len(_items(client, queue)) == 1
+
+
+def test_only_ended_roots_route_by_default(client, queue):
+    _rule(client, queue, filter="metadata.eval_score < 0.5")
+    runs = trace_payload()
+    for run in runs:
+        run["metadata"] = {"eval_score": 0.1}
+    pending = run_payload(metadata={"eval_score": 0.1}, end_time=None)
+    client.post("/api/v1/runs/batch", json={"post": [*runs, pending]})
+    assert [i["run_id"] for i in _items(client, queue)] == [runs[0]["id"]]
+    client.patch(f"/api/v1/runs/{pending['id']}", json={"end_time": "2026-11-01T12:00:05+00:00"})
+    assert {i["run_id"] for i in _items(client, queue)} == {runs[0]["id"], pending["id"]}
+
+
+def test_sampling_is_deterministic_and_the_daily_cap_holds(client, queue):
+    rule = _rule(client, queue, filter="random_sample == 0.3 and latency > 1")
+    assert rule["sample_rate"] == 0.3
+    runs = [run_payload() for _ in range(200)]
+    client.post("/api/v1/runs/batch", json={"post": runs})
+    first = {i["run_id"] for i in _items(client, queue)}
+    assert 30 <= len(first) <= 90  # ~60 expected
+    # A replay of the same runs routes exactly the same ones (and adds nothing).
+    client.post("/api/v1/runs/batch", json={"post": runs})
+    assert {i["run_id"] for i in _items(client, queue)} == first
+
+    capped = client.post("/api/v1/queues", json={"name": "capped", "rubric": []}).json()
+    _rule(client, capped, filter="latency > 1", daily_cap=7)
+    more = [run_payload() for _ in range(20)]
+    client.post("/api/v1/runs/batch", json={"post": more[:10]})
+    client.post("/api/v1/runs/batch", json={"post": more[10:]})
+    assert len(_items(client, capped)) == 7
+
+
+def test_rule_filters_are_validated_on_save(client, queue):
+    bad = client.post(f"/api/v1/queues/{queue['id']}/rules", json={"filter": "metadata.eval_score <"})
+    assert bad.status_code == 400
+    assert bad.json()["error"]["field"] == "filter"
+    assert "column" in bad.json()["error"]["message"]
+    rate = client.post(
+        f"/api/v1/queues/{queue['id']}/rules", json={"filter": "latency > 1", "sample_rate": 2}
+    )
+    assert rate.json()["error"]["field"] == "sample_rate"
+    rule = _rule(client, queue, filter="latency > 1")
+    disabled = client.patch(f"/api/v1/queues/{queue['id']}/rules/{rule['id']}", json={"enabled": False})
+    assert disabled.json()["enabled"] is False
+    client.post("/api/v1/runs/batch", json={"post": [run_payload()]})
+    assert _items(client, queue) == []
+    assert [r["id"] for r in client.get(f"/api/v1/queues/{queue['id']}/rules").json()["items"]] == [
+        rule["id"]
+    ]
+    assert client.delete(f"/api/v1/queues/{queue['id']}/rules/{rule['id']}").status_code == 204
