@@ -28,35 +28,19 @@ from reviewdesk.store.database import Database
 from reviewdesk.store.migrate import upgrade
 
 EXAMPLES = int(os.environ.get("REVIEWDESK_FILTER_EXAMPLES", "150"))
-FILTERS_PER_EXAMPLE = 8
+FILTERS_PER_EXAMPLE = 16
 
 ID_POOL = [uuid.UUID(int=(i * 0x9E3779B97F4A7C15) % (1 << 128)) for i in range(1, 61)]
 TRACE_POOL = ID_POOL[:4]
 PROJECTS = ["alpha", "beta", "Alpha"]
-NAMES = ["ChatOpenAI", "retriever", "Refund flow", "refund", "ÄRGER", "ärger", "", "a'b\"c", "zeta", "Ωmega"]
+NAMES = ["ChatOpenAI", "Refund flow", "refund", "ÉCOLE", "école", "", "a'b\"c", "Zeta", "zeta"]
 RUN_TYPES = ["llm", "chain", "tool", "retriever"]
 STATUSES = ["success", "error", "pending"]
-TEXTS = [
-    "",
-    "a",
-    "A",
-    "refund",
-    "REFUND requested",
-    "b",
-    "1",
-    "true",
-    "null",
-    "é",
-    "É",
-    "ß",
-    "x y",
-    'q"uo\\te',
-    "日本",
-]
+TEXTS = ["", "a", "A", "é", "É", "true", "1", "null", "Refund", "ref", 'q"u\\o', "日本"]
 SESSIONS = ["s1", "s2", "S1"]
 TAGS = ["prod", "beta", "experimental", "internal", "Prod", "é"]
-KEYS = ["a", "b", "tenant_id", "user_id", "x.y", "with space", "0", "A"]
-NUMBERS: list[int | float] = [0, 1, -1, 2, 0.5, 1.5, 10, 100, 0.1, 0.001, 3, 1.0, 2**53 + 1, 1e20, -2.5]
+KEYS = ["a", "b", "0", "x.y", "A"]
+NUMBERS: list[int | float] = [0, 1, -1, 0.5, 1.0, 2.5, 0.1, 2**53 + 1, 1e20]
 FEEDBACK_KEYS = ["correctness", "user_score", "quality"]
 BASE = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
 TIMES = [
@@ -72,7 +56,7 @@ TOKENS = [0, 10, 5000, 5001]
 COSTS = [0.0, 0.01, 1.5]
 
 any_float = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
-number = st.one_of(st.sampled_from(NUMBERS), any_float)
+number = st.one_of(st.sampled_from(NUMBERS), st.sampled_from(NUMBERS), any_float)
 scalar = st.one_of(st.sampled_from(TEXTS), number, st.booleans(), st.none())
 # Bounded by hand rather than with st.recursive, which spends much of the budget on retries.
 shallow = st.one_of(scalar, st.lists(scalar, max_size=2))
@@ -97,7 +81,7 @@ def optional(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 
 @st.composite
 def run_sets(draw: st.DrawFn) -> list[dict[str, Any]]:
-    ids = draw(st.lists(st.sampled_from(ID_POOL), min_size=8, max_size=24, unique=True))
+    ids = draw(st.lists(st.sampled_from(ID_POOL), min_size=6, max_size=20, unique=True))
     return [
         {
             "id": run_id,
@@ -308,7 +292,7 @@ def pair_group(draw: st.DrawFn) -> Spelled:
 @st.composite
 def function_term(draw: st.DrawFn) -> Spelled:
     needle = draw(
-        string_literal(draw(st.sampled_from(["ref", "REF", "a", "é", "É", "", "good", "1", "日", "x y"])))
+        string_literal(draw(st.sampled_from(["ref", "REF", "a", "é", "É", "", "good", "1", "日", "true"])))
     )
     key = draw(string_literal(draw(st.sampled_from(KEYS))))
     root = draw(st.sampled_from(["metadata", "inputs", "outputs"]))
@@ -445,7 +429,13 @@ def postgres_store() -> Iterator[Store | None]:
     name = f"reviewdesk_filters_{uuid.uuid4().hex[:12]}"
     try:
         with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            try:
+                # A linguistic default collation, so that string ordering must not depend on it.
+                conn.exec_driver_sql(
+                    f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'"
+                )
+            except sa.exc.DBAPIError:
+                conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     except sa.exc.OperationalError as error:
         admin.dispose()
         pytest.skip(f"PostgreSQL at REVIEWDESK_TEST_POSTGRES_URL does not answer: {error.orig}")

@@ -40,7 +40,7 @@ class SqliteJson:
 
     def number(self, ref: SqliteRef) -> Expr:
         # json_extract gives 1/0 for true/false, so the type decides; REAL makes every number a double.
-        return sa.cast(ref.value, sa.Float)
+        return sa.case((ref.type.in_(("integer", "real")), sa.cast(ref.value, sa.Float)))
 
     def string(self, ref: SqliteRef) -> Expr:
         return sa.case((ref.type == "text", ref.value))
