@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -272,6 +273,8 @@ def best_trials(args: argparse.Namespace, bodies: list[bytes], workdir: Path) ->
 
 def main() -> None:
     args = parse_args()
+    # A plain `kill` then still runs the finally blocks that clean up after us.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     bodies = request_bodies(args.runs, args.batch)
     workdir = Path(tempfile.mkdtemp(prefix="reviewdesk-bench-"))
     try:
