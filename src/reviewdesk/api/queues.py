@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Response
 from reviewdesk.api.deps import current_actor, get_db, json_object
 from reviewdesk.api.responses import FastJSONResponse, page
 from reviewdesk.domain.permissions import Actor
-from reviewdesk.services import queue_items, queue_stats, queues, review, rules
+from reviewdesk.services import queue_items, queue_stats, queues, review, rule_preview, rules
 from reviewdesk.services.paging import check_limit
 from reviewdesk.store.database import Database
 
@@ -166,3 +166,38 @@ def delete_rule(
 ) -> Response:
     rules.delete_rule(db, actor, queue_id, rule_id)
     return Response(status_code=204)
+
+
+@router.post("/queues/{queue_id}/rules/preview")
+def preview_draft_rule(
+    queue_id: uuid.UUID,
+    body: dict[str, Any] = Depends(json_object),
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    """Preview an unsaved rule (the editor's live preview): `{"filter", "sample_rate", "daily_cap", "days"}`."""
+    return FastJSONResponse(rule_preview.preview(db, actor, queue_id, body))
+
+
+@router.post("/queues/{queue_id}/rules/{rule_id}/preview")
+def preview_rule(
+    queue_id: uuid.UUID,
+    rule_id: uuid.UUID,
+    body: dict[str, Any] = Depends(json_object),
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    """`{"days": 7}` → matches and items per day, reviewer-hours per day at the queue's speed."""
+    return FastJSONResponse(rule_preview.preview(db, actor, queue_id, body, rule_id=rule_id))
+
+
+@router.post("/queues/{queue_id}/rules/{rule_id}/backfill")
+def backfill_rule(
+    queue_id: uuid.UUID,
+    rule_id: uuid.UUID,
+    body: dict[str, Any] = Depends(json_object),
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    """`{"since": ISO}`: apply the rule to stored runs."""
+    return FastJSONResponse(rule_preview.backfill(db, actor, queue_id, rule_id, body))

@@ -22,7 +22,7 @@ def public_rule(row: dict[str, Any]) -> dict[str, Any]:
     return {k: row[k] for k in ("id", "queue_id", *_FIELDS, "created_at", "updated_at")}
 
 
-def _check(values: dict[str, Any]) -> dict[str, Any]:
+def check_rule_settings(values: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(values) - set(_FIELDS))
     if unknown:
         raise Invalid(f"unknown rule setting; allowed: {', '.join(_FIELDS)}", field=unknown[0])
@@ -61,7 +61,7 @@ def _check(values: dict[str, Any]) -> dict[str, Any]:
 def create_rule(db: Database, actor: Actor, queue_id: uuid.UUID, payload: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(payload, dict) or "filter" not in payload:
         raise Invalid("is required", field="filter")
-    values = _check(
+    values = check_rule_settings(
         {
             "name": payload.get("name") or "rule",
             "daily_cap": None,
@@ -101,7 +101,7 @@ def _load(conn: Any, actor: Actor, queue_id: uuid.UUID, rule_id: uuid.UUID) -> d
 def update_rule(db: Database, actor: Actor, queue_id: uuid.UUID, rule_id: uuid.UUID, changes: dict) -> dict:
     if not isinstance(changes, dict):
         raise Invalid("must be a JSON object", field="body")
-    values = _check(changes)
+    values = check_rule_settings(changes)
     with db.write() as conn:
         rule = _load(conn, actor, queue_id, rule_id)
         rules_store.update(conn, rule_id, {**values, "updated_at": utcnow()})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -107,3 +107,21 @@ def feedback_for_runs(
     for run_id, key, score, value in conn.execute(query):
         grouped.setdefault(run_id, []).append({"key": key, "score": score, "value": value})
     return grouped
+
+
+def matching_ids_and_start_times(
+    conn: Connection, where: Sequence[sa.ColumnElement[bool]], since: datetime
+) -> Iterator[tuple[uuid.UUID, datetime]]:
+    """Stream (id, start_time) of matching runs since a time, without loading whole rows."""
+    query = (
+        sa.select(runs.c.id, runs.c.start_time)
+        .select_from(runs.join(projects, projects.c.id == runs.c.project_id))
+        .where(runs.c.start_time >= since, *where)
+        .execution_options(yield_per=5000)
+    )
+    yield from conn.execute(query).tuples()
+
+
+def fetch_by_ids(conn: Connection, ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]:
+    query = _joined().where(runs.c.id.in_(list(ids)))
+    return [dict(r) for r in conn.execute(query).mappings()]
