@@ -163,7 +163,7 @@ def test_review_flow_with_two_reviewers_per_item(client, rubric_configs, make_us
     actions = [e["action"] for e in client.get("/api/v1/audit").json()["items"]]
     assert "review.amend" in actions and actions.count("review.submit") == 2
     stats = client.get(f"/api/v1/queues/{queue['id']}/stats").json()
-    assert stats["counts"] == {"pending": 0, "completed": 1, "flagged": 0}
+    assert stats["counts"] == {"pending": 0, "completed": 1, "flagged": 0, "removed": 0}
     assert stats["reviewers"][str(alice.id)]["done"] == 1
 
 
@@ -242,3 +242,32 @@ def test_reviewer_sees_only_assigned_queues(client, rubric_configs, make_user):
         client.patch(f"/api/v1/queues/{mine['id']}", json={"blind": False}, headers=rev.headers).status_code
         == 403
     )
+
+
+def test_a_reviewer_reads_the_traces_of_its_items_and_nothing_else(client, rubric_configs, make_user):
+    from tests.factories import trace_payload
+
+    rev = make_user("reviewer")
+    queue = _queue(client, reviewers=[str(rev.id)])
+    mine, other = trace_payload(), trace_payload()
+    client.post("/api/v1/runs/batch", json={"post": mine + other})
+    client.post(f"/api/v1/queues/{queue['id']}/items", json={"run_ids": [mine[0]["id"]]})
+    assert client.get(f"/api/v1/traces/{mine[0]['id']}", headers=rev.headers).json()["run_count"] == 3
+    assert client.get(f"/api/v1/runs/{mine[2]['id']}", headers=rev.headers).status_code == 200
+    assert client.get(f"/api/v1/traces/{other[0]['id']}", headers=rev.headers).status_code == 403
+    assert client.get(f"/api/v1/runs/{other[1]['id']}", headers=rev.headers).status_code == 403
+    assert client.post("/api/v1/runs/search", json={}, headers=rev.headers).status_code == 403
+
+
+def test_a_session_item_shows_the_conversation(client, rubric_configs):
+    from datetime import timedelta
+
+    from tests.factories import BASE_TIME
+
+    queue = _queue(client)
+    turns = [run_payload(session_id="conv-7", start_time=BASE_TIME + timedelta(minutes=i)) for i in range(3)]
+    client.post("/api/v1/runs/batch", json={"post": turns})
+    client.post(f"/api/v1/queues/{queue['id']}/items", json={"session_ids": ["conv-7"]})
+    view = client.post(f"/api/v1/queues/{queue['id']}/next").json()
+    assert view["item"]["target_kind"] == "session"
+    assert [r["id"] for r in view["runs"]] == [t["id"] for t in turns]

@@ -151,3 +151,16 @@ def test_backfill_applies_a_rule_to_stored_runs(client, queue):
         f"/api/v1/queues/{queue['id']}/rules/{rule['id']}/backfill", json={"since": "2026-01-01T00:00:00Z"}
     ).json()
     assert again["added"] == 0
+
+
+def test_a_removed_item_is_not_brought_back_by_a_rule(client, queue):
+    _rule(client, queue, filter='feedback.user_rating == "negative"')
+    run = run_payload()
+    client.post("/api/v1/runs/batch", json={"post": [run]})
+    client.post("/api/v1/feedback", json={"run_id": run["id"], "key": "user_rating", "value": "negative"})
+    (item,) = _items(client, queue)
+    assert client.delete(f"/api/v1/queues/{queue['id']}/items/{item['id']}").status_code == 204
+    client.post("/api/v1/feedback", json={"run_id": run["id"], "key": "user_rating", "value": "negative"})
+    assert _items(client, queue) == []
+    removed = client.get(f"/api/v1/queues/{queue['id']}/items", params={"status": "removed"}).json()["items"]
+    assert [i["run_id"] for i in removed] == [run["id"]]

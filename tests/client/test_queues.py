@@ -109,7 +109,7 @@ def test_the_tutorial_queue_from_add_runs_to_stats(admin: Client, rubric_configs
     history = rita.sdk.review_history(queue["id"])
     assert [h["status"] for h in history] == ["submitted"] * 3
     stats = admin.queue_stats(queue["id"])
-    assert stats["counts"] == {"pending": 0, "completed": 3, "flagged": 0}
+    assert stats["counts"] == {"pending": 0, "completed": 3, "flagged": 0, "removed": 0}
     assert stats["total"] == 3 and stats["reviewers"][rita.id]["done"] == 3
 
 
@@ -130,13 +130,19 @@ def test_skip_flag_and_resolve(admin: Client, rubric_configs, make_reviewer) -> 
     flagged = list(admin.list_queue_items(queue["id"], status="flagged"))
     assert [i["flag_reason"] for i in flagged] == ["PII in output"]
     stats = admin.queue_stats(queue["id"])
-    assert stats["counts"] == {"pending": 1, "completed": 0, "flagged": 1}
+    assert stats["counts"] == {"pending": 1, "completed": 0, "flagged": 1, "removed": 0}
     with pytest.raises(PermissionDenied):
         rita.sdk.resolve_flag(flagged[0]["id"], "pending")
     assert admin.resolve_flag(flagged[0]["id"], "pending")["status"] == "pending"
     assert admin.flag(flagged[0]["id"], "still PII")["status"] == "flagged"  # an admin may review too
     assert admin.resolve_flag(flagged[0]["id"], "remove") is None
-    assert admin.queue_stats(queue["id"])["counts"] == {"pending": 1, "completed": 0, "flagged": 0}
+    # A removed item stays as a tombstone, so no rule or bulk add brings it back.
+    assert admin.queue_stats(queue["id"])["counts"] == {
+        "pending": 1,
+        "completed": 0,
+        "flagged": 0,
+        "removed": 1,
+    }
 
 
 def test_errors_are_typed(admin: Client, rubric_configs, make_reviewer) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Connection
 
 from reviewdesk.domain.permissions import Actor, Permission, Role
 from reviewdesk.errors import Forbidden, NotFound
+from reviewdesk.store import queue_items as items_store
 from reviewdesk.store import queues as queues_store
 
 
@@ -48,3 +49,14 @@ def load_workable(conn: Connection, actor: Actor, queue_id: uuid.UUID) -> dict[s
 def load_manageable(conn: Connection, actor: Actor, queue_id: uuid.UUID) -> dict[str, Any]:
     actor.require(Permission.MANAGE_QUEUES)
     return load_visible(conn, actor, queue_id)
+
+
+def require_trace_access(conn: Connection, actor: Actor, trace_id: uuid.UUID | None) -> None:
+    """Members and admins read every run; a reviewer only the traces of its queues' items."""
+    if actor.can(Permission.READ_RUNS):
+        return
+    if actor.role == Role.REVIEWER and actor.user_id is not None and trace_id is not None:
+        queue_ids = queues_store.queue_ids_of_reviewer(conn, actor.user_id)
+        if items_store.trace_reachable_from_queues(conn, queue_ids, trace_id):
+            return
+    raise Forbidden("you may read only the runs of items in your queues")

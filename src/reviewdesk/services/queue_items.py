@@ -22,7 +22,7 @@ from reviewdesk.store.database import Database
 
 FILTER_CHUNK = 1000
 MAX_IDS_PER_CALL = 10_000
-ITEM_STATUSES = ("pending", "completed", "flagged")
+ITEM_STATUSES = ("pending", "completed", "flagged", "removed")
 
 
 def public_item(row: dict[str, Any]) -> dict[str, Any]:
@@ -205,7 +205,8 @@ def remove_item(db: Database, actor: Actor, queue_id: uuid.UUID, item_id: uuid.U
         item = items_store.get(conn, item_id)
         if item is None or item["queue_id"] != queue_id:
             raise NotFound(f"no item {item_id} in this queue", field="item_id")
-        items_store.delete(conn, item_id)
+        # Kept as a tombstone: a removed run must not come back through a rule or a bulk add.
+        items_store.update(conn, item_id, {"status": "removed"})
         audit.record(
             conn,
             actor,
@@ -231,7 +232,7 @@ def resolve_flag(db: Database, actor: Actor, item_id: uuid.UUID, action: Any) ->
             raise Invalid("the item is not flagged", field="item_id")
         audit.record(conn, actor, "queue.flag_resolve", "queue_item", item_id, {"action": action})
         if action == "remove":
-            items_store.delete(conn, item_id)
+            items_store.update(conn, item_id, {"status": "removed"})
             return None
         items_store.update(conn, item_id, {"status": "pending", "flag_reason": None})
         return public_item({**item, "status": "pending", "flag_reason": None})

@@ -30,8 +30,8 @@ def stats(db: Database, actor: Actor, queue_id: uuid.UUID) -> dict[str, Any]:
     alert = pending > 0 and (days is None or days > queue["backlog_alert_days"])
     return {
         "queue_id": queue_id,
-        "counts": {s: counts.get(s, 0) for s in ("pending", "completed", "flagged")},
-        "total": sum(counts.values()),
+        "counts": {s: counts.get(s, 0) for s in ("pending", "completed", "flagged", "removed")},
+        "total": sum(n for s, n in counts.items() if s != "removed"),
         "reviewers": per_reviewer(reviews),
         "per_day": series,
         "backlog_days": days,

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.domain.rubric import PAIRWISE_KEY, check_answers
 from reviewdesk.errors import Conflict, Invalid, NotFound
-from reviewdesk.services import audit
+from reviewdesk.services import audit, webhooks
 from reviewdesk.services import feedback as feedback_service
 from reviewdesk.services.clock import utcnow
 from reviewdesk.services.queue_access import load_workable
@@ -43,14 +43,15 @@ def _rubric_with_configs(conn: Connection, rubric: list[dict[str, Any]]) -> list
 
 
 def _runs_in_order(conn: Connection, item: dict[str, Any], review: dict[str, Any]) -> list[dict[str, Any]]:
+    """The runs to show: one run, a pair in the order shown to this reviewer, or a session's turns."""
+    if item["session_id"] is not None:
+        return [public_run(r) for r in runs_store.roots_of_session(conn, item["session_id"])]
     ids = [item["run_id"], item["run_b_id"]] if item["run_b_id"] else [item["run_id"]]
     if review.get("shown_order") == "BA":
         ids.reverse()
-    runs = []
-    for run_id in ids:
-        row = runs_store.get(conn, run_id) if run_id else None
-        runs.append(public_run(row) if row else {"id": run_id, "missing": True})
-    return runs
+    found = {r["id"]: r for r in runs_store.fetch_by_ids(conn, ids)}
+    # A run routed from inside a still-running chain may not have arrived yet.
+    return [public_run(found[i]) if i in found else {"id": i, "missing": True} for i in ids]
 
 
 def _feedback_view(
@@ -378,6 +379,9 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
                 "completed_at": now if completed else None,
             },
         )
+        if completed:
+            event = webhooks.item_payload(queue, item, completed_at=now, reviews_done=done)
+            webhooks.enqueue(conn, queue["id"], "item.completed", event)
         audit.record(
             conn,
             actor,
@@ -451,6 +455,8 @@ def _close_without_score(db: Database, actor: Actor, item_id: uuid.UUID, status:
         )
         if status == "flagged":
             items_store.update(conn, item_id, {"status": "flagged", "flag_reason": reason})
+            event = webhooks.item_payload(queue, item, reason=reason, flagged_by=actor.user_id)
+            webhooks.enqueue(conn, queue["id"], "item.flagged", event)
         action = "review.skip" if status == "skipped" else "review.flag"
         audit.record(
             conn, actor, action, "queue_item", item_id, {"queue_id": str(queue["id"]), "reason": reason}

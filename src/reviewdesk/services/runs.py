@@ -11,6 +11,7 @@ from reviewdesk.domain.filters import SqlTargets, parse, split_sample_rate, to_s
 from reviewdesk.domain.permissions import Actor, Permission
 from reviewdesk.errors import Invalid, NotFound
 from reviewdesk.services.paging import check_limit, decode_cursor, encode_cursor
+from reviewdesk.services.queue_access import require_trace_access
 from reviewdesk.store import runs as runs_store
 from reviewdesk.store import tables
 from reviewdesk.store.database import Database
@@ -46,9 +47,10 @@ def public_run(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_run(db: Database, actor: Actor, run_id: uuid.UUID) -> dict[str, Any]:
-    actor.require(Permission.READ_RUNS)
     with db.read() as conn:
         row = runs_store.get(conn, run_id)
+        if not actor.can(Permission.READ_RUNS):
+            require_trace_access(conn, actor, row["trace_id"] if row else None)
     if row is None:
         raise NotFound(f"no run {run_id}", field="id")
     return public_run(row)
@@ -56,8 +58,8 @@ def get_run(db: Database, actor: Actor, run_id: uuid.UUID) -> dict[str, Any]:
 
 def get_trace(db: Database, actor: Actor, trace_id: uuid.UUID) -> dict[str, Any]:
     """The trace's runs nested under their parents; runs whose parent is missing hang off the top."""
-    actor.require(Permission.READ_RUNS)
     with db.read() as conn:
+        require_trace_access(conn, actor, trace_id)
         rows = runs_store.by_trace(conn, trace_id)
     if not rows:
         raise NotFound(f"no trace {trace_id}", field="trace_id")

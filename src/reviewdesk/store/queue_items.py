@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from reviewdesk.store.dialect import insert_ignore_statement
-from reviewdesk.store.tables import queue_items, reviews
+from reviewdesk.store.tables import queue_items, reviews, runs
 
 DONE_STATUSES = ("submitted", "skipped", "flagged")
 
@@ -57,6 +57,8 @@ def list_page(
     query = sa.select(queue_items).where(queue_items.c.queue_id == queue_id)
     if status is not None:
         query = query.where(queue_items.c.status == status)
+    else:
+        query = query.where(queue_items.c.status != "removed")
     query = query.order_by(queue_items.c.priority.desc(), queue_items.c.added_at, queue_items.c.id)
     return [dict(r) for r in conn.execute(query.limit(limit).offset(offset)).mappings()]
 
@@ -206,3 +208,19 @@ def item_run_ids_of_queues(conn: Connection, queue_ids: list[uuid.UUID], run_ids
     for a, b in conn.execute(query):
         found.update(x for x in (a, b) if x is not None)
     return found
+
+
+def trace_reachable_from_queues(conn: Connection, queue_ids: list[uuid.UUID], trace_id: uuid.UUID) -> bool:
+    """Whether some item of these queues (either side of a pair, or a session) lies in this trace."""
+    if not queue_ids:
+        return False
+    by_run = sa.exists().where(
+        queue_items.c.queue_id.in_(queue_ids),
+        runs.c.trace_id == trace_id,
+        sa.or_(
+            runs.c.id == queue_items.c.run_id,
+            runs.c.id == queue_items.c.run_b_id,
+            sa.and_(queue_items.c.session_id.is_not(None), runs.c.session_id == queue_items.c.session_id),
+        ),
+    )
+    return bool(conn.execute(sa.select(by_run)).scalar())

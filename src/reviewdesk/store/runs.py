@@ -125,3 +125,14 @@ def matching_ids_and_start_times(
 def fetch_by_ids(conn: Connection, ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]:
     query = _joined().where(runs.c.id.in_(list(ids)))
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def roots_of_session(conn: Connection, session_id: str, limit: int = 200) -> list[dict[str, Any]]:
+    """A conversation's turns, oldest first."""
+    query = (
+        _joined()
+        .where(runs.c.session_id == session_id, runs.c.is_root.is_(True))
+        .order_by(runs.c.start_time, runs.c.id)
+        .limit(limit)
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
