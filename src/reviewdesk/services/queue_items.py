@@ -203,7 +203,7 @@ def remove_item(db: Database, actor: Actor, queue_id: uuid.UUID, item_id: uuid.U
     with db.write() as conn:
         load_manageable(conn, actor, queue_id)
         item = items_store.get(conn, item_id)
-        if item is None or item["queue_id"] != queue_id:
+        if item is None or item["queue_id"] != queue_id or item["status"] == "removed":
             raise NotFound(f"no item {item_id} in this queue", field="item_id")
         # Kept as a tombstone: a removed run must not come back through a rule or a bulk add.
         items_store.update(conn, item_id, {"status": "removed"})
