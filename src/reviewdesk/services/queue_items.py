@@ -52,7 +52,9 @@ def item_row(
     queue_id: uuid.UUID, actor: Actor, source: str, reason: str | None, priority: int, **target: Any
 ) -> dict[str, Any]:
     if target.get("run_b_id") is not None:
-        key, kind = f"pair:{target['run_id']}:{target['run_b_id']}", "pair"
+        # [a, b] and [b, a] are one comparison: the key is order-free, run A stays as given.
+        low, high = sorted((str(target["run_id"]), str(target["run_b_id"])))
+        key, kind = f"pair:{low}:{high}", "pair"
     elif target.get("session_id") is not None:
         key, kind = f"session:{target['session_id']}", "session"
     else:
@@ -149,7 +151,7 @@ def add_items(db: Database, actor: Actor, queue_id: uuid.UUID, payload: dict[str
             }.values()
         )
         added = insert_items(conn, actor, queue, rows)
-    return {"added": added, "already_present": len(rows) - added}
+    return {"added": added, "already_present": len(targets) - added}
 
 
 def add_by_filter(db: Database, actor: Actor, queue_id: uuid.UUID, payload: dict[str, Any]) -> dict[str, int]:

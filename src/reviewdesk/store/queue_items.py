@@ -224,3 +224,13 @@ def trace_reachable_from_queues(conn: Connection, queue_ids: list[uuid.UUID], tr
         ),
     )
     return bool(conn.execute(sa.select(by_run)).scalar())
+
+
+def pairwise_outcomes(conn: Connection, queue_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Submitted pairwise reviews with the pair they judged."""
+    query = (
+        sa.select(reviews.c.answers, reviews.c.shown_order, queue_items.c.run_id, queue_items.c.run_b_id)
+        .join(queue_items, queue_items.c.id == reviews.c.item_id)
+        .where(reviews.c.queue_id == queue_id, reviews.c.status == "submitted")
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
