@@ -72,3 +72,45 @@ def test_cli_errors_are_clear_and_exit_non_zero(tmp_path):
     assert bad_email.exit_code != 0
     assert "must be an email address (email)" in bad_email.output
     assert "no user with email nobody@example.com" in result.output
+
+
+def test_queue_create_list_and_stats(tmp_path):
+    runner = CliRunner()
+    env = _env(tmp_path)
+    runner.invoke(
+        main,
+        ["user", "create", "--email", "rev@example.com", "--role", "reviewer", "--password", "long-password"],
+        env=env,
+    )
+    from reviewdesk.domain.permissions import SYSTEM_ACTOR
+    from reviewdesk.services import feedback_configs
+    from reviewdesk.store.database import Database
+
+    feedback_configs.create_config(
+        Database(env["REVIEWDESK_DB"]),
+        SYSTEM_ACTOR,
+        {"key": "overall_quality", "type": "categorical", "options": ["good", "bad"]},
+    )
+    created = runner.invoke(
+        main,
+        [
+            "queue",
+            "create",
+            "--name",
+            "triage",
+            "--rubric",
+            "overall_quality!",
+            "--reviewer",
+            "rev@example.com",
+        ],
+        env=env,
+    )
+    assert created.exit_code == 0, created.output
+    assert "created queue triage" in created.output
+    listed = runner.invoke(main, ["queue", "list"], env=env)
+    assert listed.output.startswith("triage\tsingle\t0\t0\t")
+    stats = runner.invoke(main, ["queue", "stats", "triage"], env=env)
+    assert "triage: 0 pending, 0 completed, 0 flagged" in stats.output
+    missing = runner.invoke(main, ["queue", "create", "--name", "x", "--rubric", "nope"], env=env)
+    assert missing.exit_code != 0
+    assert "no score config 'nope'" in missing.output

@@ -11,8 +11,8 @@ from reviewdesk.domain.demo_data import generate_demo
 from reviewdesk.domain.permissions import SYSTEM_ACTOR, Actor
 from reviewdesk.domain.run_payload import parse_time
 from reviewdesk.errors import Conflict
+from reviewdesk.services import demo_setup, feedback_configs, ingest
 from reviewdesk.services import feedback as feedback_service
-from reviewdesk.services import feedback_configs, ingest
 from reviewdesk.store import settings_kv
 from reviewdesk.store.database import Database
 
@@ -64,6 +64,7 @@ def load_demo(
     db: Database, *, seed: int, n_traces: int, now: datetime, on_progress: Callable[[int], None] | None = None
 ) -> dict[str, int]:
     _ensure_configs(db)
+    setup = demo_setup.create_queues(db)
     totals = {"traces": 0, "runs": 0, "feedback": 0}
     runs: list[dict[str, Any]] = []
     feedback: list[dict[str, Any]] = []
@@ -87,6 +88,8 @@ def load_demo(
         if totals["traces"] % BATCH_TRACES == 0:
             flush()
     flush()
+    totals["pairs"] = demo_setup.add_model_comparison(db, setup["pairwise"], now)
+    totals["reviews"] = demo_setup.review_some(db, setup, seed=seed)
     with db.write() as conn:
         settings_kv.put_if_absent(conn, DEMO_MARKER, now.isoformat())
     return totals
