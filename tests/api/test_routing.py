@@ -51,7 +51,8 @@ def test_late_feedback_routes_and_a_second_rule_does_not_duplicate(client, queue
     assert "low score or thumbs down" in items[0]["reason"]
     _rule(client, queue, name="thumbs down", filter='feedback.user_rating == "negative"')
     client.post("/api/v1/feedback", json={"run_id": good["id"], "key": "user_rating", "value": "negative"})
-    assert len(_items(client, queue)) == 1
+    (item,) = _items(client, queue)
+    assert [m["name"] for m in item["matched_rules"]] == ["low score or thumbs down", "thumbs down"]
 
 
 def test_only_ended_roots_route_by_default(client, queue):

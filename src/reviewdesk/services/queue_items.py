@@ -16,6 +16,7 @@ from reviewdesk.services.clock import utcnow
 from reviewdesk.services.queue_access import load_manageable, load_visible
 from reviewdesk.services.runs import compile_filter
 from reviewdesk.store import queue_items as items_store
+from reviewdesk.store import rules as rules_store
 from reviewdesk.store import runs as runs_store
 from reviewdesk.store import tables
 from reviewdesk.store.database import Database
@@ -195,10 +196,9 @@ def list_items(
         load_visible(conn, actor, queue_id)
         if actor.role == Role.REVIEWER:
             raise Forbidden("reviewers work items through next; the item list is for queue managers")
-        return [
-            public_item(r)
-            for r in items_store.list_page(conn, queue_id, status=status, limit=limit, offset=offset)
-        ]
+        rows = items_store.list_page(conn, queue_id, status=status, limit=limit, offset=offset)
+        matches = rules_store.matches_of_items(conn, [r["id"] for r in rows])
+        return [{**public_item(r), "matched_rules": matches.get(r["id"], [])} for r in rows]
 
 
 def remove_item(db: Database, actor: Actor, queue_id: uuid.UUID, item_id: uuid.UUID) -> None:

@@ -79,6 +79,30 @@ def record_matches(conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(insert_ignore_statement(conn, item_rule_matches, ["item_id", "rule_id"]), rows)
 
 
-def matches_of_item(conn: Connection, item_id: uuid.UUID) -> list[dict[str, Any]]:
-    query = sa.select(item_rule_matches).where(item_rule_matches.c.item_id == item_id)
-    return [dict(r) for r in conn.execute(query).mappings()]
+def matches_of_items(conn: Connection, item_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """Every rule that matched each item, with the rule's name and when."""
+    grouped: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    if not item_ids:
+        return grouped
+    query = (
+        sa.select(
+            item_rule_matches.c.item_id,
+            item_rule_matches.c.rule_id,
+            routing_rules.c.name,
+            item_rule_matches.c.matched_at,
+            item_rule_matches.c.reason,
+        )
+        .join(routing_rules, routing_rules.c.id == item_rule_matches.c.rule_id)
+        .where(item_rule_matches.c.item_id.in_(item_ids))
+        .order_by(item_rule_matches.c.matched_at)
+    )
+    for row in conn.execute(query).mappings():
+        grouped.setdefault(row["item_id"], []).append(
+            {
+                "rule_id": row["rule_id"],
+                "name": row["name"],
+                "matched_at": row["matched_at"],
+                "reason": row["reason"],
+            }
+        )
+    return grouped
