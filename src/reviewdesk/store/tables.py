@@ -169,6 +169,7 @@ annotation_queues = sa.Table(
     sa.Column("variant_field", sa.String(200), nullable=True),
     sa.Column("backlog_alert_days", sa.Float, nullable=False),
     sa.Column("backlog_alerted_at", UtcDateTime, nullable=True),
+    sa.Column("default_dataset_id", sa.Uuid, nullable=True),
     sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
@@ -309,4 +310,45 @@ webhook_deliveries = sa.Table(
     sa.Column("delivered_at", UtcDateTime, nullable=True),
     sa.Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
     sa.Index("ix_webhook_deliveries_webhook", "webhook_id", "created_at"),
+)
+
+datasets = sa.Table(
+    "datasets",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("description", sa.Text, nullable=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Examples are revisions valid over a range of dataset versions [valid_from, valid_to), so any version
+# reads back exactly as it was; an edit closes one revision and opens the next.
+dataset_examples = sa.Table(
+    "dataset_examples",
+    metadata,
+    sa.Column("revision_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.Uuid, nullable=False),
+    sa.Column("dataset_id", sa.Uuid, sa.ForeignKey("datasets.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("valid_from", sa.Integer, nullable=False),
+    sa.Column("valid_to", sa.Integer, nullable=True),
+    sa.Column("inputs", JSONType, nullable=True),
+    sa.Column("outputs", JSONType, nullable=True),
+    sa.Column("metadata", JSONType, nullable=True),
+    sa.Column("split", sa.String(50), nullable=True),
+    sa.Column("source_run_id", sa.Uuid, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_dataset_examples_read", "dataset_id", "valid_from", "valid_to"),
+    sa.Index("ix_dataset_examples_id", "id", "valid_to"),
+    sa.Index("ix_dataset_examples_source", "dataset_id", "source_run_id"),
+)
+
+dataset_tags = sa.Table(
+    "dataset_tags",
+    metadata,
+    sa.Column("dataset_id", sa.Uuid, sa.ForeignKey("datasets.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("tag", sa.String(100), primary_key=True),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
 )
