@@ -11,12 +11,24 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reviewdesk import __version__
-from reviewdesk.api import audit, feedback, feedback_configs, health, items, projects, queues, runs, users
+from reviewdesk.api import (
+    audit,
+    feedback,
+    feedback_configs,
+    health,
+    items,
+    projects,
+    queues,
+    runs,
+    users,
+    webhooks,
+)
 from reviewdesk.api.body_limit import BodyLimitMiddleware
 from reviewdesk.api.responses import FastJSONResponse, error_response
 from reviewdesk.config import Settings
 from reviewdesk.errors import Invalid, ReviewDeskError
 from reviewdesk.services import bootstrap
+from reviewdesk.services.webhook_dispatcher import WebhookDispatcher
 from reviewdesk.store.database import Database
 
 log = logging.getLogger("reviewdesk")
@@ -62,7 +74,13 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
             )
         app.state.db = database
         app.state.secret_key = first.secret_key
+        dispatcher = None
+        if settings.webhooks_enabled:
+            dispatcher = WebhookDispatcher(database, poll_seconds=settings.webhook_poll_seconds)
+            dispatcher.start()
         yield
+        if dispatcher is not None:
+            dispatcher.stop()
         if db is None:
             database.dispose()
 
@@ -76,7 +94,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
     app.state.settings = settings
     _install_error_handlers(app)
-    for module in (health, runs, projects, feedback, feedback_configs, users, audit, queues, items):
+    for module in (health, runs, projects, feedback, feedback_configs, users, audit, queues, items, webhooks):
         app.include_router(module.router, prefix="/api/v1")
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     return app

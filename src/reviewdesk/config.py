@@ -22,6 +22,8 @@ class Settings:
     init_admin_password: str | None = None
     init_api_key: str | None = None
     run_migrations: bool = True
+    webhooks_enabled: bool = True
+    webhook_poll_seconds: float = 1.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -47,4 +49,6 @@ class Settings:
             init_admin_email=env.get("REVIEWDESK_INIT_ADMIN_EMAIL") or None,
             init_admin_password=env.get("REVIEWDESK_INIT_ADMIN_PASSWORD") or None,
             init_api_key=env.get("REVIEWDESK_INIT_API_KEY") or None,
+            webhooks_enabled=env.get("REVIEWDESK_WEBHOOKS", "on").lower() not in ("off", "0", "false"),
+            webhook_poll_seconds=float(env.get("REVIEWDESK_WEBHOOK_POLL_SECONDS", "1.0")),
         )

@@ -1,0 +1,88 @@
+"""Webhooks of a queue and their delivery log (queue managers only)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends, Response
+
+from reviewdesk.api.deps import current_actor, get_db, json_object
+from reviewdesk.api.responses import FastJSONResponse, page
+from reviewdesk.domain.permissions import Actor
+from reviewdesk.errors import Invalid
+from reviewdesk.services import webhooks
+from reviewdesk.services.paging import check_limit
+from reviewdesk.store.database import Database
+
+router = APIRouter(tags=["webhooks"])
+
+
+@router.post("/queues/{queue_id}/webhooks", status_code=201)
+def create_webhook(
+    queue_id: uuid.UUID,
+    body: dict[str, Any] = Depends(json_object),
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    """`{"url", "events": [...], "secret": "whsec_…" (generated when absent), "enabled"}`.
+
+    The answer is the only one that shows the whole secret.
+    """
+    return FastJSONResponse(webhooks.create_webhook(db, actor, queue_id, body), status_code=201)
+
+
+@router.get("/queues/{queue_id}/webhooks")
+def list_webhooks(
+    queue_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+) -> FastJSONResponse:
+    return page(webhooks.list_webhooks(db, actor, queue_id), None)
+
+
+@router.delete("/queues/{queue_id}/webhooks/{webhook_id}", status_code=204)
+def delete_webhook(
+    queue_id: uuid.UUID,
+    webhook_id: uuid.UUID,
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> Response:
+    webhooks.delete_webhook(db, actor, queue_id, webhook_id)
+    return Response(status_code=204)
+
+
+def _offset(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    if not cursor.isdigit():
+        raise Invalid("is not a cursor this server issued", field="cursor")
+    return int(cursor)
+
+
+@router.get("/queues/{queue_id}/webhooks/{webhook_id}/deliveries")
+def list_deliveries(
+    queue_id: uuid.UUID,
+    webhook_id: uuid.UUID,
+    status: str | None = None,
+    limit: int = 100,
+    cursor: str | None = None,
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    """The delivery log, newest first: status, attempts, next attempt, last status code and error."""
+    limit = check_limit(limit)
+    offset = _offset(cursor)
+    rows = webhooks.list_deliveries(
+        db, actor, queue_id, webhook_id, status=status, limit=limit + 1, offset=offset
+    )
+    return page(rows[:limit], str(offset + limit) if len(rows) > limit else None)
+
+
+@router.post("/queues/{queue_id}/webhooks/{webhook_id}/test", status_code=202)
+def send_test(
+    queue_id: uuid.UUID,
+    webhook_id: uuid.UUID,
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    """Queue a `webhook.test` ping; its outcome shows in the delivery log."""
+    return FastJSONResponse(webhooks.send_test(db, actor, queue_id, webhook_id), status_code=202)

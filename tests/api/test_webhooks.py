@@ -1,0 +1,355 @@
+"""Webhooks through the real API, delivered to a real HTTP receiver on 127.0.0.1."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import threading
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from fastapi.testclient import TestClient
+
+from reviewdesk.app import create_app
+from reviewdesk.domain.webhook_signing import verify
+from reviewdesk.services.clock import utcnow
+from reviewdesk.services.webhook_dispatcher import (
+    MAX_ATTEMPTS,
+    RETRY_DELAYS,
+    check_backlog_alerts,
+    dispatch_due,
+)
+from tests.conftest import ADMIN_KEY, settings_for_tests
+from tests.factories import run_payload
+
+RUBRIC = [{"key": "overall_quality", "required": True}]
+
+
+class Receiver:
+    """An HTTP endpoint that records every request and answers 500 to the first `fail_first`."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict] = []
+        self.fail_first = 0
+        self._lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the http.server hook name
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                with receiver._lock:
+                    receiver.requests.append(
+                        {
+                            "path": self.path,
+                            "headers": {k.lower(): v for k, v in self.headers.items()},
+                            "body": body,
+                        }
+                    )
+                    failing = len(receiver.requests) <= receiver.fail_first
+                self.send_response(500 if failing else 200)
+                self.end_headers()
+                self.wfile.write(b"receiver down" if failing else b"ok")
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
+        self._thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
+        self._thread.start()
+
+    def events(self) -> list[dict]:
+        return [json.loads(r["body"]) for r in self.requests]
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    rx = Receiver()
+    yield rx
+    rx.close()
+
+
+@pytest.fixture
+def client(db) -> Iterator[TestClient]:
+    """The app with its dispatcher thread off: the tests run each pass themselves, at a `now` they pick."""
+    app = create_app(settings_for_tests(webhooks_enabled=False), db=db)
+    with TestClient(app, headers={"x-api-key": ADMIN_KEY}) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def queue(client) -> dict:
+    client.post(
+        "/api/v1/feedback-configs",
+        json={"key": "overall_quality", "type": "categorical", "options": ["good", "bad"]},
+    )
+    response = client.post(
+        "/api/v1/queues", json={"name": "hooks", "rubric": RUBRIC, "reviewers_per_item": 1}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def _add_runs(client, queue_id: str, n: int) -> list[str]:
+    runs = [run_payload() for _ in range(n)]
+    client.post("/api/v1/runs/batch", json={"post": runs})
+    client.post(f"/api/v1/queues/{queue_id}/items", json={"run_ids": [r["id"] for r in runs]})
+    return [r["id"] for r in runs]
+
+
+def _hook(client, queue_id: str, url: str, **body) -> dict:
+    response = client.post(f"/api/v1/queues/{queue_id}/webhooks", json={"url": url, **body})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def _review_next(client, queue_id: str, action: str, body: dict) -> dict:
+    item = client.post(f"/api/v1/queues/{queue_id}/next").json()["item"]
+    response = client.post(f"/api/v1/items/{item['id']}/{action}", json=body)
+    assert response.status_code == 200, response.text
+    return item
+
+
+def _deliveries(client, queue_id: str, hook_id: str) -> list[dict]:
+    response = client.get(f"/api/v1/queues/{queue_id}/webhooks/{hook_id}/deliveries")
+    assert response.status_code == 200, response.text
+    return response.json()["items"]
+
+
+def test_completing_an_item_delivers_a_signed_item_completed(client, db, queue, receiver):
+    hook = _hook(client, queue["id"], receiver.url, events=["item.completed"])
+    (run_id,) = _add_runs(client, queue["id"], 1)
+    item = _review_next(client, queue["id"], "submit", {"answers": {"overall_quality": "good"}})
+    assert dispatch_due(db) == 1
+    (request,) = receiver.requests
+    headers, body = request["headers"], request["body"]
+    assert request["path"] == "/hooks" and headers["content-type"] == "application/json"
+    verify(hook["secret"], headers, body)
+    # The same check by hand, from the published scheme: HMAC-SHA256 over "{id}.{timestamp}.{body}".
+    key = base64.b64decode(hook["secret"].removeprefix("whsec_"))
+    signed = f"{headers['webhook-id']}.{headers['webhook-timestamp']}.".encode() + body
+    expected = base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()).decode()
+    assert headers["webhook-signature"] == f"v1,{expected}"
+    assert abs(int(headers["webhook-timestamp"]) - time.time()) < 60
+    event = json.loads(body)
+    assert event["type"] == "item.completed"
+    assert event["data"]["item_id"] == item["id"] and event["data"]["run_id"] == run_id
+    assert event["data"]["queue_id"] == queue["id"] and event["data"]["reviews_done"] == 1
+    (delivery,) = _deliveries(client, queue["id"], hook["id"])
+    assert delivery["id"] == headers["webhook-id"]
+    assert (delivery["status"], delivery["attempts"], delivery["last_status_code"]) == ("delivered", 1, 200)
+    assert dispatch_due(db) == 0
+
+
+def test_flagging_delivers_item_flagged_only_to_subscribers(client, db, queue, receiver):
+    flags = _hook(client, queue["id"], receiver.url, events=["item.flagged"])
+    completions = _hook(client, queue["id"], receiver.url + "/completed", events=["item.completed"])
+    _add_runs(client, queue["id"], 1)
+    item = _review_next(client, queue["id"], "flag", {"reason": "PII in output"})
+    assert dispatch_due(db) == 1
+    (event,) = receiver.events()
+    assert event["type"] == "item.flagged"
+    assert event["data"]["item_id"] == item["id"] and event["data"]["reason"] == "PII in output"
+    verify(flags["secret"], receiver.requests[0]["headers"], receiver.requests[0]["body"])
+    assert _deliveries(client, queue["id"], completions["id"]) == []
+
+
+def test_a_pending_item_and_a_rejected_submit_send_nothing(client, db, queue, receiver):
+    client.patch(f"/api/v1/queues/{queue['id']}", json={"reviewers_per_item": 2})
+    _hook(client, queue["id"], receiver.url)
+    _add_runs(client, queue["id"], 1)
+    item = client.post(f"/api/v1/queues/{queue['id']}/next").json()["item"]
+    bad = client.post(f"/api/v1/items/{item['id']}/submit", json={"answers": {"overall_quality": "meh"}})
+    assert bad.status_code == 400
+    ok = client.post(f"/api/v1/items/{item['id']}/submit", json={"answers": {"overall_quality": "good"}})
+    assert ok.json()["item_status"] == "pending"
+    assert dispatch_due(db) == 0 and receiver.requests == []
+
+
+def test_a_failing_receiver_is_retried_with_growing_delays_then_failed(client, db, queue, receiver):
+    receiver.fail_first = 1000
+    hook = _hook(client, queue["id"], receiver.url, events=["item.completed"])
+    _add_runs(client, queue["id"], 1)
+    _review_next(client, queue["id"], "submit", {"answers": {"overall_quality": "good"}})
+    now = utcnow()
+    delays = []
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        if attempt > 1:
+            assert dispatch_due(db, now - timedelta(seconds=1)) == 0  # not due before its backoff
+        assert dispatch_due(db, now) == 1
+        (delivery,) = _deliveries(client, queue["id"], hook["id"])
+        assert delivery["attempts"] == attempt
+        assert delivery["last_status_code"] == 500 and delivery["last_error"] == "HTTP 500: receiver down"
+        if attempt < MAX_ATTEMPTS:
+            assert delivery["status"] == "pending"
+            next_at = datetime.fromisoformat(delivery["next_attempt_at"])
+            delays.append((next_at - now).total_seconds())
+            now = next_at
+    assert delays == list(RETRY_DELAYS)
+    assert all(later > earlier for earlier, later in zip(delays, delays[1:], strict=False))
+    assert delivery["status"] == "failed"
+    assert dispatch_due(db, now + timedelta(days=30)) == 0
+    assert len(receiver.requests) == MAX_ATTEMPTS
+    # Every retry is the same message: same id, same bytes, so a receiver can deduplicate.
+    assert len({r["headers"]["webhook-id"] for r in receiver.requests}) == 1
+    assert len({r["body"] for r in receiver.requests}) == 1
+    failed = client.get(
+        f"/api/v1/queues/{queue['id']}/webhooks/{hook['id']}/deliveries", params={"status": "failed"}
+    ).json()["items"]
+    assert [d["id"] for d in failed] == [delivery["id"]]
+    audit = client.get("/api/v1/audit").json()["items"]
+    assert [e["details"]["delivery_id"] for e in audit if e["action"] == "webhook.delivery_failed"] == [
+        delivery["id"]
+    ]
+
+
+def test_a_receiver_that_recovers_gets_the_delivery(client, db, queue, receiver):
+    receiver.fail_first = 2
+    hook = _hook(client, queue["id"], receiver.url)
+    _add_runs(client, queue["id"], 1)
+    _review_next(client, queue["id"], "submit", {"answers": {"overall_quality": "good"}})
+    now = utcnow()
+    assert dispatch_due(db, now) == 1
+    assert dispatch_due(db, now + timedelta(seconds=4)) == 0  # not due before its backoff
+    assert dispatch_due(db, now + timedelta(seconds=5)) == 1
+    assert dispatch_due(db, now + timedelta(seconds=5 + 30)) == 1
+    (delivery,) = _deliveries(client, queue["id"], hook["id"])
+    assert (delivery["status"], delivery["attempts"], delivery["last_status_code"]) == ("delivered", 3, 200)
+    assert delivery["last_error"] is None and delivery["delivered_at"] is not None
+
+
+def test_an_unreachable_url_is_logged_as_an_error(client, db, queue, receiver):
+    receiver.close()  # nothing listens on that port any more
+    hook = _hook(client, queue["id"], receiver.url)
+    client.post(f"/api/v1/queues/{queue['id']}/webhooks/{hook['id']}/test")
+    assert dispatch_due(db) == 1
+    (delivery,) = _deliveries(client, queue["id"], hook["id"])
+    assert delivery["status"] == "pending" and delivery["last_status_code"] is None
+    assert delivery["last_error"].startswith("ConnectError")
+
+
+def test_backlog_alert_fires_once_and_again_after_it_clears(client, db, queue, receiver):
+    _hook(client, queue["id"], receiver.url, events=["queue.backlog_alert"])
+    _add_runs(client, queue["id"], 2)
+    # Nothing completed this week and items pending: over any threshold.
+    assert [str(q) for q in check_backlog_alerts(db)] == [queue["id"]]
+    assert check_backlog_alerts(db) == []
+    dispatch_due(db)
+    (event,) = receiver.events()
+    assert event["type"] == "queue.backlog_alert"
+    assert event["data"]["queue_id"] == queue["id"] and event["data"]["pending"] == 2
+    for _ in range(2):
+        _review_next(client, queue["id"], "submit", {"answers": {"overall_quality": "good"}})
+    assert check_backlog_alerts(db) == []  # cleared: nothing pending
+    _add_runs(client, queue["id"], 1)  # 1 pending at 2 a week is 3.5 days, over the 3-day threshold
+    assert len(check_backlog_alerts(db)) == 1
+    dispatch_due(db)
+    assert [e["type"] for e in receiver.events()] == ["queue.backlog_alert"] * 2
+    actions = [e["action"] for e in client.get("/api/v1/audit").json()["items"]]
+    assert actions.count("queue.backlog_alert") == 2
+
+
+def test_secret_is_shown_once_and_create_delete_are_audited(client, queue, receiver):
+    given = "whsec_" + base64.b64encode(b"k" * 32).decode()
+    hook = _hook(client, queue["id"], receiver.url, secret=given, events=["item.flagged", "item.completed"])
+    assert hook["secret"] == given and hook["secret_prefix"] == given[:10]
+    assert hook["events"] == ["item.completed", "item.flagged"]
+    generated = _hook(client, queue["id"], receiver.url)
+    assert generated["secret"].startswith("whsec_") and generated["secret"] != given
+    assert generated["events"] == ["item.completed", "item.flagged", "queue.backlog_alert"]
+    listed = client.get(f"/api/v1/queues/{queue['id']}/webhooks").json()["items"]
+    assert [w["id"] for w in listed] == [hook["id"], generated["id"]]
+    assert all("secret" not in w and w["secret_prefix"].startswith("whsec_") for w in listed)
+    assert client.delete(f"/api/v1/queues/{queue['id']}/webhooks/{hook['id']}").status_code == 204
+    assert client.delete(f"/api/v1/queues/{queue['id']}/webhooks/{hook['id']}").status_code == 404
+    assert [w["id"] for w in client.get(f"/api/v1/queues/{queue['id']}/webhooks").json()["items"]] == [
+        generated["id"]
+    ]
+    events = client.get("/api/v1/audit").json()["items"]
+    mine = [e for e in events if e["action"].startswith("webhook.")]
+    assert sorted(e["action"] for e in mine) == ["webhook.create", "webhook.create", "webhook.delete"]
+    assert given not in json.dumps(events) and generated["secret"] not in json.dumps(events)
+
+
+BAD_WEBHOOKS = [
+    ({}, "url"),
+    ({"url": "ftp://127.0.0.1/x"}, "url"),
+    ({"url": "http://"}, "url"),
+    ({"url": "http://127.0.0.1:99999/x"}, "url"),
+    ({"url": "https://user:pw@example.com/x"}, "url"),
+    ({"url": "https://example.com/x", "events": []}, "events"),
+    ({"url": "https://example.com/x", "events": ["item.completed", "item.deleted"]}, "events[1]"),
+    ({"url": "https://example.com/x", "secret": "hunter2"}, "secret"),
+    ({"url": "https://example.com/x", "secret": "whsec_c2hvcnQ="}, "secret"),
+    ({"url": "https://example.com/x", "enabled": "yes"}, "enabled"),
+    ({"url": "https://example.com/x", "headers": {}}, "headers"),
+]
+
+
+def test_bad_webhooks_are_400_naming_the_field(client, queue):
+    for body, field in BAD_WEBHOOKS:
+        response = client.post(f"/api/v1/queues/{queue['id']}/webhooks", json=body)
+        assert response.status_code == 400, (body, response.text)
+        assert response.json()["error"]["field"] == field, body
+    assert client.get(f"/api/v1/queues/{queue['id']}/webhooks").json()["items"] == []
+
+
+def test_test_ping_reaches_the_receiver(client, db, queue, receiver):
+    hook = _hook(client, queue["id"], receiver.url, events=["queue.backlog_alert"])
+    ping = client.post(f"/api/v1/queues/{queue['id']}/webhooks/{hook['id']}/test")
+    assert ping.status_code == 202 and ping.json()["event"] == "webhook.test"
+    dispatch_due(db)
+    (event,) = receiver.events()
+    assert event["type"] == "webhook.test" and event["data"]["webhook_id"] == hook["id"]
+
+
+def test_deleting_a_webhook_drops_its_pending_deliveries(client, db, queue, receiver):
+    hook = _hook(client, queue["id"], receiver.url)
+    client.post(f"/api/v1/queues/{queue['id']}/webhooks/{hook['id']}/test")
+    client.delete(f"/api/v1/queues/{queue['id']}/webhooks/{hook['id']}")
+    assert dispatch_due(db) == 0 and receiver.requests == []
+
+
+def test_webhook_routes_are_for_queue_managers(client, queue, receiver, make_user):
+    assigned, outsider, member = make_user("reviewer"), make_user("reviewer"), make_user("member")
+    client.patch(f"/api/v1/queues/{queue['id']}", json={"reviewers": [str(assigned.id)]})
+    hook = _hook(client, queue["id"], receiver.url)
+    base = f"/api/v1/queues/{queue['id']}/webhooks"
+    routes = [
+        ("POST", base, {"url": receiver.url}),
+        ("GET", base, None),
+        ("DELETE", f"{base}/{hook['id']}", None),
+        ("GET", f"{base}/{hook['id']}/deliveries", None),
+        ("POST", f"{base}/{hook['id']}/test", None),
+    ]
+    for user in (assigned, outsider):
+        for method, path, body in routes:
+            response = client.request(method, path, json=body, headers=user.headers)
+            assert response.status_code == 403, (user.email, method, path, response.text)
+    for method, path, body in routes:
+        assert client.request(method, path, json=body, headers={"x-api-key": "nope"}).status_code == 401
+    # Members manage queues (the MANAGE_QUEUES permission), so they manage a queue's webhooks too.
+    assert client.get(base, headers=member.headers).status_code == 200
+    other = client.get(f"{base}/{queue['id']}/deliveries")
+    assert other.status_code == 404 and other.json()["error"]["field"] == "webhook_id"
+
+
+def test_the_app_thread_delivers_on_its_own(db, receiver):
+    app = create_app(settings_for_tests(webhook_poll_seconds=0.05), db=db)
+    with TestClient(app, headers={"x-api-key": ADMIN_KEY}) as client:
+        queue = client.post("/api/v1/queues", json={"name": "threaded"}).json()
+        hook = _hook(client, queue["id"], receiver.url)
+        client.post(f"/api/v1/queues/{queue['id']}/webhooks/{hook['id']}/test")
+        deadline = time.monotonic() + 10
+        while not receiver.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert [e["type"] for e in receiver.events()] == ["webhook.test"]
