@@ -30,6 +30,7 @@ from reviewdesk.errors import Invalid, ReviewDeskError
 from reviewdesk.services import bootstrap
 from reviewdesk.services.webhook_dispatcher import WebhookDispatcher
 from reviewdesk.store.database import Database
+from reviewdesk.web import mount as mount_web
 
 log = logging.getLogger("reviewdesk")
 
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     for module in (health, runs, projects, feedback, feedback_configs, users, audit, queues, items, webhooks):
         app.include_router(module.router, prefix="/api/v1")
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    mount_web(app)
     return app
 
 

@@ -1,0 +1,42 @@
+"""The trace behind a queue item, for the reviewer who holds or reviewed that item."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from reviewdesk.domain.permissions import Actor
+from reviewdesk.errors import NotFound
+from reviewdesk.services import review
+from reviewdesk.services.runs import public_run
+from reviewdesk.store import runs as runs_store
+from reviewdesk.store.database import Database
+
+
+def _tree(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    nodes = {r["id"]: {**public_run(r), "children": []} for r in rows}
+    roots = []
+    for node in nodes.values():
+        parent = nodes.get(node["parent_run_id"]) if node["parent_run_id"] else None
+        (parent["children"] if parent else roots).append(node)
+    return roots
+
+
+def item_trace(db: Database, actor: Actor, item_id: uuid.UUID, run_id: uuid.UUID | None = None) -> dict:
+    """The span tree of one of the item's runs (the first shown one by default).
+
+    Access follows `review.get_item`: the caller must hold or have reviewed the item, so a reviewer
+    reaches these traces without the project-wide READ_RUNS that `/api/v1/traces` asks for.
+    """
+    view = review.get_item(db, actor, item_id)
+    shown = [r for r in view["runs"] if not r.get("missing")]
+    if run_id is not None:
+        shown = [r for r in shown if r["id"] == run_id]
+    if not shown:
+        raise NotFound(f"no run {run_id} on item {item_id}", field="run_id")
+    trace_id = shown[0]["trace_id"] or shown[0]["id"]
+    with db.read() as conn:
+        rows = runs_store.by_trace(conn, trace_id)
+    if not rows:
+        raise NotFound(f"no trace {trace_id}", field="trace_id")
+    return {"trace_id": trace_id, "run_id": shown[0]["id"], "run_count": len(rows), "roots": _tree(rows)}

@@ -1,0 +1,35 @@
+"""The reviewer web app: server-rendered pages over the same services as the API."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
+
+from reviewdesk.web.login_throttle import LoginThrottle
+from reviewdesk.web.render import STATIC_DIR
+
+
+class _Static(StaticFiles):
+    """Static files with nosniff; URLs carry a content hash, so they may be cached for long."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def send_with_headers(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                headers.append((b"cache-control", b"public, max-age=31536000, immutable"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await super().__call__(scope, receive, send_with_headers)
+
+
+def mount(app: FastAPI) -> None:
+    """Add the web routes and /static to the app (called by create_app)."""
+    from reviewdesk.web.routes import admin, auth, queues, review, rules, traces
+
+    app.state.login_throttle = LoginThrottle()
+    for module in (auth, queues, review, rules, traces, admin):
+        app.include_router(module.router)
+    app.mount("/static", _Static(directory=STATIC_DIR), name="static")

@@ -1,0 +1,105 @@
+"""The rules of a queue: list, editor, and the live preview of a draft."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.datastructures import ImmutableMultiDict
+
+from reviewdesk.domain.permissions import Actor
+from reviewdesk.errors import FilterSyntaxError, Invalid
+from reviewdesk.services import queues, rule_preview, rules
+
+PREVIEW_DAYS = 7
+
+
+@dataclass
+class RulesPage:
+    queue: dict[str, Any]
+    rules: list[dict[str, Any]]
+    editing: dict[str, Any] | None  # the rule in the editor; None: a new rule
+    error: str | None = None
+    notice: str | None = None
+
+
+def build_rules_page(
+    db: Any,
+    actor: Actor,
+    queue_id: uuid.UUID,
+    rule_id: uuid.UUID | None = None,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+) -> RulesPage:
+    listed = rules.list_rules(db, actor, queue_id)
+    queue = queues.get_queue(db, actor, queue_id)
+    editing = next((r for r in listed if r["id"] == rule_id), None)
+    return RulesPage(queue=queue, rules=listed, editing=editing, error=error, notice=notice)
+
+
+def _number(raw: str | None, field: str, kind: type) -> Any:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        return kind(raw)
+    except ValueError:
+        raise Invalid("must be a number", field=field) from None
+
+
+def rule_payload(form: ImmutableMultiDict[str, str]) -> dict[str, Any]:
+    rate = _number(form.get("sample_rate"), "sample_rate", float)
+    payload: dict[str, Any] = {
+        "name": (form.get("name") or "").strip() or "rule",
+        "filter": form.get("filter") or "",
+        "daily_cap": _number(form.get("daily_cap"), "daily_cap", int),
+        "roots_only": form.get("roots_only") is not None,
+        "enabled": form.get("enabled") is not None,
+    }
+    if rate is not None:
+        payload["sample_rate"] = rate
+    return payload
+
+
+def save_rule(
+    db: Any, actor: Actor, queue_id: uuid.UUID, rule_id: uuid.UUID | None, form: ImmutableMultiDict[str, str]
+) -> dict[str, Any]:
+    payload = rule_payload(form)
+    if rule_id is None:
+        return rules.create_rule(db, actor, queue_id, payload)
+    return rules.update_rule(db, actor, queue_id, rule_id, payload)
+
+
+@dataclass
+class PreviewView:
+    result: dict[str, Any] | None
+    error: str | None = None
+    position: int | None = None
+    filter: str = ""
+
+    @property
+    def caret(self) -> str:
+        return " " * (self.position or 0) + "^"
+
+
+def preview(db: Any, actor: Actor, queue_id: uuid.UUID, form: ImmutableMultiDict[str, str]) -> PreviewView:
+    """The one place the editor asks what a draft rule would route (rule_preview.preview)."""
+    text = form.get("filter") or ""
+    if not text.strip():
+        return PreviewView(result=None, error="Write a filter to see what it would route.")
+    try:
+        payload = {k: v for k, v in rule_payload(form).items() if k not in ("name", "enabled")}
+        result = rule_preview.preview(db, actor, queue_id, {**payload, "days": PREVIEW_DAYS})
+    except FilterSyntaxError as exc:
+        return PreviewView(result=None, error=exc.message, position=exc.position, filter=text)
+    except Invalid as exc:
+        return PreviewView(result=None, error=f"{exc.field}: {exc.message}" if exc.field else exc.message)
+    return PreviewView(result=result)
+
+
+def backfill(
+    db: Any, actor: Actor, queue_id: uuid.UUID, rule_id: uuid.UUID, form: ImmutableMultiDict[str, str]
+) -> dict[str, Any]:
+    return rule_preview.backfill(db, actor, queue_id, rule_id, {"since": form.get("since") or None})

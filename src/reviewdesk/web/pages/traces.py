@@ -1,0 +1,209 @@
+"""The trace explorer (search, runs table, bulk add to a queue) and the trace view (tree, annotate)."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from starlette.datastructures import ImmutableMultiDict
+
+from reviewdesk.domain.permissions import Actor
+from reviewdesk.errors import FilterSyntaxError, Invalid
+from reviewdesk.services import feedback, feedback_configs, queue_items, queues, runs
+
+PAGE_SIZE = 50
+COUNT_CAP = 10_000
+COUNT_CHUNK = 1000
+
+
+@dataclass
+class FilterError:
+    message: str
+    position: int | None
+    text: str
+
+    @property
+    def column(self) -> int | None:
+        return None if self.position is None else self.position + 1
+
+    @property
+    def caret(self) -> str:
+        return " " * (self.position or 0) + "^"
+
+
+@dataclass
+class ExplorerPage:
+    filter: str
+    roots_only: bool
+    project: str
+    runs: list[dict[str, Any]]
+    scores: dict[uuid.UUID, list[dict[str, Any]]]
+    next_cursor: str | None
+    cursor: str | None
+    queues: list[dict[str, Any]]
+    error: FilterError | None = None
+    notice: str | None = None
+
+
+def _scores_of(db: Any, actor: Actor, run_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    grouped: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    if run_ids:
+        rows, _next = feedback.list_feedback(db, actor, filters={"run_id": run_ids}, limit=1000, cursor=None)
+        for row in rows:
+            grouped[row["run_id"]].append(row)
+    return grouped
+
+
+def build_explorer(
+    db: Any,
+    actor: Actor,
+    *,
+    filter: str,
+    roots_only: bool,
+    project: str,
+    cursor: str | None,
+    notice: str | None = None,
+) -> ExplorerPage:
+    error = None
+    found: list[dict[str, Any]] = []
+    next_cursor = None
+    try:
+        found, next_cursor = runs.search_runs(
+            db,
+            actor,
+            filter=filter or None,
+            project=project or None,
+            is_root=True if roots_only else None,
+            limit=PAGE_SIZE,
+            cursor=cursor or None,
+        )
+    except FilterSyntaxError as exc:
+        error = FilterError(message=exc.message, position=exc.position, text=filter)
+    single = [q for q in queues.list_queues(db, actor) if q["kind"] == "single"]
+    return ExplorerPage(
+        filter=filter,
+        roots_only=roots_only,
+        project=project,
+        runs=found,
+        scores=_scores_of(db, actor, [r["id"] for r in found]),
+        next_cursor=next_cursor,
+        cursor=cursor,
+        queues=single,
+        error=error,
+        notice=notice,
+    )
+
+
+@dataclass
+class MatchCount:
+    count: int
+    capped: bool
+    error: str | None = None
+
+
+def count_matching(db: Any, actor: Actor, *, filter: str, roots_only: bool, project: str) -> MatchCount:
+    """How many runs match, counted page by page up to COUNT_CAP (there is no count service yet)."""
+    total, cursor = 0, None
+    try:
+        while total < COUNT_CAP:
+            found, cursor = runs.search_runs(
+                db,
+                actor,
+                filter=filter or None,
+                project=project or None,
+                is_root=True if roots_only else None,
+                limit=COUNT_CHUNK,
+                cursor=cursor,
+            )
+            total += len(found)
+            if cursor is None:
+                return MatchCount(count=total, capped=False)
+    except FilterSyntaxError as exc:
+        return MatchCount(count=0, capped=False, error=exc.message)
+    return MatchCount(count=total, capped=True)
+
+
+@dataclass
+class AddResult:
+    queue_id: uuid.UUID
+    added: int
+    already_present: int
+
+
+def add_to_queue(db: Any, actor: Actor, form: ImmutableMultiDict[str, str]) -> AddResult:
+    """The selected runs, or every run matching the filter, into a queue with a reason."""
+    try:
+        queue_id = uuid.UUID(form.get("queue_id") or "")
+    except ValueError:
+        raise Invalid("choose a queue", field="queue_id") from None
+    reason = (form.get("reason") or "").strip() or None
+    payload: dict[str, Any] = {"reason": reason, "source": "manual"}
+    if form.get("scope") == "all":
+        payload["filter"] = form.get("filter") or ""
+        payload["is_root"] = True if form.get("roots_only") else None
+        if form.get("project"):
+            payload["project"] = form["project"]
+    else:
+        payload["run_ids"] = form.getlist("run_id")
+        if not payload["run_ids"]:
+            raise Invalid("select at least one run, or all matching", field="run_ids")
+    result = queue_items.add_items(db, actor, queue_id, payload)
+    return AddResult(queue_id=queue_id, **result)
+
+
+@dataclass
+class TracePage:
+    trace: dict[str, Any]
+    root: dict[str, Any] | None
+    scores: dict[uuid.UUID, list[dict[str, Any]]]
+    configs: list[dict[str, Any]]
+    notice: str | None = None
+    spans: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _flatten(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for node in nodes:
+        out.append(node)
+        out.extend(_flatten(node["children"]))
+    return out
+
+
+def build_trace_page(db: Any, actor: Actor, trace_id: uuid.UUID, notice: str | None = None) -> TracePage:
+    trace = runs.get_trace(db, actor, trace_id)
+    spans = _flatten(trace["roots"])
+    rows, _next = feedback.list_feedback(db, actor, filters={"trace_id": [trace_id]}, limit=1000, cursor=None)
+    scores: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        scores[row["run_id"]].append(row)
+    return TracePage(
+        trace=trace,
+        root=trace["roots"][0] if trace["roots"] else None,
+        scores=scores,
+        configs=feedback_configs.list_configs(db, actor),
+        notice=notice,
+        spans=spans,
+    )
+
+
+def annotate(db: Any, actor: Actor, run_id: uuid.UUID, form: ImmutableMultiDict[str, str]) -> dict[str, Any]:
+    """A human score on any run, typed by its score config."""
+    key = form.get("key") or ""
+    config = feedback_configs.get_config(db, actor, key)
+    raw = (form.get("value") or "").strip()
+    payload: dict[str, Any] = {"run_id": str(run_id), "key": key, "source": "human"}
+    if config["type"] == "continuous":
+        try:
+            payload["score"] = float(raw)
+        except ValueError:
+            raise Invalid("must be a number", field="value") from None
+    elif config["type"] == "boolean":
+        if raw.lower() not in ("true", "false"):
+            raise Invalid("must be true or false", field="value")
+        payload["value"] = raw.lower() == "true"
+    else:
+        payload["value"] = raw
+    payload["comment"] = (form.get("comment") or "").strip() or None
+    return feedback.create_feedback(db, actor, payload)

@@ -1,0 +1,1 @@
+"""Web routes, one module per noun; each parses, calls one page function, and renders or redirects."""

@@ -1,0 +1,115 @@
+"""The session cookie (signed, HttpOnly, SameSite=Lax), its CSRF token, and the logged-in actor."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from fastapi import Request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.responses import Response
+
+from reviewdesk.domain.permissions import Actor
+from reviewdesk.errors import Unauthorized
+from reviewdesk.services import sessions
+from reviewdesk.store.database import Database
+
+COOKIE = "rd_session"
+MAX_AGE_SECONDS = 12 * 3600
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+
+
+class LoginRequired(Unauthorized):
+    """No session, or one that ended: pages redirect to /login, htmx gets HX-Redirect."""
+
+
+@dataclass(frozen=True)
+class Session:
+    sid: str  # random per login (and per anonymous visitor), the base of the CSRF token
+    user_id: uuid.UUID | None = None
+    stamp: str | None = None
+
+
+def _serializer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(request.app.state.secret_key, salt="reviewdesk.web.session")
+
+
+def read_session(request: Request) -> Session | None:
+    cached = getattr(request.state, "web_session", None)
+    if cached is not None:
+        return cached
+    raw = request.cookies.get(COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _serializer(request).loads(raw, max_age=MAX_AGE_SECONDS)
+        session = Session(
+            sid=str(data["sid"]),
+            user_id=uuid.UUID(data["uid"]) if data.get("uid") else None,
+            stamp=data.get("stamp"),
+        )
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    request.state.web_session = session
+    return session
+
+
+def new_session(user_id: uuid.UUID | None = None, stamp: str | None = None) -> Session:
+    return Session(sid=secrets.token_urlsafe(24), user_id=user_id, stamp=stamp)
+
+
+def write_session(request: Request, response: Response, session: Session) -> None:
+    data = {
+        "sid": session.sid,
+        "uid": str(session.user_id) if session.user_id else None,
+        "stamp": session.stamp,
+    }
+    response.set_cookie(
+        COOKIE,
+        _serializer(request).dumps(data),
+        max_age=MAX_AGE_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        path="/",
+    )
+    request.state.web_session = session
+
+
+def clear_session(request: Request, response: Response) -> None:
+    response.delete_cookie(
+        COOKIE, path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https"
+    )
+
+
+def csrf_token(request: Request, session: Session) -> str:
+    key = hashlib.sha256(("csrf|" + request.app.state.secret_key).encode()).digest()
+    return hmac.new(key, session.sid.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_ok(request: Request, sent: str | None) -> bool:
+    session = read_session(request)
+    if session is None or not sent:
+        return False
+    return hmac.compare_digest(csrf_token(request, session), sent)
+
+
+def get_db(request: Request) -> Database:
+    return request.app.state.db
+
+
+def web_actor(request: Request) -> Actor:
+    """The dependency of every page but /login: the actor of a live session, or LoginRequired."""
+    session = read_session(request)
+    if session is None or session.user_id is None or not session.stamp:
+        raise LoginRequired("please log in")
+    try:
+        actor = sessions.session_actor(get_db(request), session.user_id, session.stamp)
+    except Unauthorized as exc:
+        raise LoginRequired(exc.message) from None
+    request.state.actor = actor
+    return actor
