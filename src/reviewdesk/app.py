@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from reviewdesk import __version__
 from reviewdesk.api import (
     audit,
+    datasets,
     feedback,
     feedback_configs,
     health,
@@ -95,7 +96,19 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
     app.state.settings = settings
     _install_error_handlers(app)
-    for module in (health, runs, projects, feedback, feedback_configs, users, audit, queues, items, webhooks):
+    for module in (
+        health,
+        runs,
+        projects,
+        feedback,
+        feedback_configs,
+        users,
+        audit,
+        queues,
+        items,
+        webhooks,
+        datasets,
+    ):
         app.include_router(module.router, prefix="/api/v1")
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     mount_web(app)

@@ -27,6 +27,7 @@ class Permission(StrEnum):
     MANAGE_USERS = "manage_users"
     READ_AUDIT = "read_audit"
     MANAGE_QUEUES = "manage_queues"
+    MANAGE_DATASETS = "manage_datasets"
 
 
 _MEMBER = frozenset(
@@ -40,6 +41,7 @@ _MEMBER = frozenset(
         Permission.READ_CONFIGS,
         Permission.MANAGE_CONFIGS,
         Permission.MANAGE_QUEUES,
+        Permission.MANAGE_DATASETS,
     }
 )
 

@@ -64,3 +64,12 @@ def run_ids_with_feedback(conn: Connection, run_ids: Sequence[uuid.UUID]) -> set
         return set()
     rows = conn.execute(sa.select(feedback.c.run_id).where(feedback.c.run_id.in_(run_ids)).distinct())
     return {r for (r,) in rows}
+
+
+def for_runs(conn: Connection, run_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    grouped: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for start in range(0, len(run_ids), 5000):
+        query = sa.select(feedback).where(feedback.c.run_id.in_(list(run_ids[start : start + 5000])))
+        for row in conn.execute(query).mappings():
+            grouped.setdefault(row["run_id"], []).append(dict(row))
+    return grouped

@@ -1,0 +1,446 @@
+"""Datasets: curated examples from reviewed runs or given directly; every change is a new version."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from reviewdesk.domain.datasets import assign_split, check_proportions, example_from_run, split_key
+from reviewdesk.domain.permissions import Actor, Permission
+from reviewdesk.domain.run_payload import parse_uuid
+from reviewdesk.errors import Conflict, Invalid, NotFound
+from reviewdesk.services import audit
+from reviewdesk.services.clock import utcnow
+from reviewdesk.services.runs import compile_filter
+from reviewdesk.store import datasets as datasets_store
+from reviewdesk.store import feedback as feedback_store
+from reviewdesk.store import runs as runs_store
+from reviewdesk.store import tables
+from reviewdesk.store.database import Database
+
+CHUNK = 500
+MAX_EXAMPLES_PER_CALL = 10_000
+TAG_LATEST = "latest"
+
+
+def public_dataset(conn: Connection, row: dict[str, Any]) -> dict[str, Any]:
+    counts = datasets_store.count_at(conn, row["id"], row["version"])
+    return {
+        **{k: row[k] for k in ("id", "name", "description", "version", "created_at", "updated_at")},
+        "example_count": sum(counts.values()),
+        "splits": {k or "": v for k, v in counts.items()},
+        "tags": {TAG_LATEST: row["version"], **datasets_store.tags_of(conn, row["id"])},
+    }
+
+
+def public_example(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "dataset_id": row["dataset_id"],
+        "inputs": row["inputs"],
+        "outputs": row["outputs"],
+        "metadata": row["metadata"],
+        "split": row["split"],
+        "source_run_id": row["source_run_id"],
+        "version": row["valid_from"],
+        "created_at": row["created_at"],
+    }
+
+
+def create_dataset(db: Database, actor: Actor, payload: dict[str, Any]) -> dict[str, Any]:
+    actor.require(Permission.MANAGE_DATASETS)
+    if not isinstance(payload, dict):
+        raise Invalid("must be a JSON object", field="body")
+    name, description = payload.get("name"), payload.get("description")
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        raise Invalid("must be a non-empty string of at most 200 characters", field="name")
+    if description is not None and not isinstance(description, str):
+        raise Invalid("must be a string", field="description")
+    now = utcnow()
+    row = {
+        "id": uuid.uuid4(),
+        "name": name,
+        "description": description,
+        "version": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    with db.write() as conn:
+        if datasets_store.by_name(conn, name):
+            raise Conflict(f"a dataset named {name!r} exists", field="name")
+        datasets_store.insert(conn, row)
+        audit.record(conn, actor, "dataset.create", "dataset", row["id"], {"name": name})
+        return public_dataset(conn, row)
+
+
+def _load(conn: Connection, actor: Actor, dataset_id: uuid.UUID, *, for_update: bool = False) -> dict:
+    actor.require(Permission.MANAGE_DATASETS)
+    row = datasets_store.get(conn, dataset_id, for_update=for_update)
+    if row is None:
+        raise NotFound(f"no dataset {dataset_id}", field="dataset_id")
+    return row
+
+
+def get_dataset(db: Database, actor: Actor, dataset_id: uuid.UUID) -> dict[str, Any]:
+    with db.read() as conn:
+        return public_dataset(conn, _load(conn, actor, dataset_id))
+
+
+def get_dataset_by_name(db: Database, actor: Actor, name: str) -> dict[str, Any]:
+    actor.require(Permission.MANAGE_DATASETS)
+    with db.read() as conn:
+        row = datasets_store.by_name(conn, name)
+        if row is None:
+            raise NotFound(f"no dataset named {name!r}", field="name")
+        return public_dataset(conn, row)
+
+
+def list_datasets(db: Database, actor: Actor) -> list[dict[str, Any]]:
+    actor.require(Permission.MANAGE_DATASETS)
+    with db.read() as conn:
+        return [public_dataset(conn, r) for r in datasets_store.list_all(conn)]
+
+
+def delete_dataset(db: Database, actor: Actor, dataset_id: uuid.UUID) -> None:
+    with db.write() as conn:
+        row = _load(conn, actor, dataset_id)
+        datasets_store.delete(conn, dataset_id)
+        audit.record(conn, actor, "dataset.delete", "dataset", dataset_id, {"name": row["name"]})
+
+
+def _bump(conn: Connection, dataset: dict[str, Any]) -> int:
+    version = dataset["version"] + 1
+    datasets_store.update(conn, dataset["id"], {"version": version, "updated_at": utcnow()})
+    dataset["version"] = version
+    return version
+
+
+def _split_rule(payload: dict[str, Any]) -> tuple[str | None, list[tuple[str, float]] | None]:
+    split = payload.get("split")
+    if split is not None and (not isinstance(split, str) or not split or len(split) > 50):
+        raise Invalid("must be a split name such as train or test", field="split")
+    proportions = payload.get("split_proportions")
+    if split is not None and proportions is not None:
+        raise Invalid("give a split or split_proportions, not both", field="split")
+    return split, (check_proportions(proportions) if proportions is not None else None)
+
+
+def _revision(
+    dataset: dict[str, Any],
+    example: dict[str, Any],
+    version: int,
+    split: str | None,
+    proportions: list[tuple[str, float]] | None,
+) -> dict[str, Any]:
+    example_id = example.get("id") or uuid.uuid4()
+    chosen = example.get("split") or split
+    if chosen is None and proportions:
+        chosen = assign_split(split_key(dataset["id"], {**example, "id": example_id}), proportions)
+    return {
+        "id": example_id,
+        "dataset_id": dataset["id"],
+        "valid_from": version,
+        "valid_to": None,
+        "inputs": example.get("inputs"),
+        "outputs": example.get("outputs"),
+        "metadata": example.get("metadata") or {},
+        "split": chosen,
+        "source_run_id": example.get("source_run_id"),
+        "created_at": utcnow(),
+    }
+
+
+def _runs_to_examples(
+    conn: Connection, dataset: dict[str, Any], run_rows: list[dict[str, Any]]
+) -> list[dict]:
+    """Examples for runs not yet in the dataset; a reviewer's correction replaces the output."""
+    present = datasets_store.live_source_runs(conn, dataset["id"], [r["id"] for r in run_rows])
+    fresh = [r for r in run_rows if r["id"] not in present]
+    feedback = feedback_store.for_runs(conn, [r["id"] for r in fresh])
+    return [example_from_run({**r, "project": r.get("project")}, feedback.get(r["id"], [])) for r in fresh]
+
+
+def _direct_examples(raw: Any) -> list[dict[str, Any]]:
+    if not isinstance(raw, list) or len(raw) > MAX_EXAMPLES_PER_CALL:
+        raise Invalid(f"must be a list of at most {MAX_EXAMPLES_PER_CALL} examples", field="examples")
+    out = []
+    for i, item in enumerate(raw):
+        if not isinstance(item, dict):
+            raise Invalid("must be an object with inputs and outputs", field=f"examples[{i}]")
+        for key in ("inputs", "outputs", "metadata"):
+            if item.get(key) is not None and not isinstance(item[key], dict):
+                raise Invalid("must be a JSON object", field=f"examples[{i}].{key}")
+        if item.get("split") is not None and not isinstance(item["split"], str):
+            raise Invalid("must be a string", field=f"examples[{i}].split")
+        out.append(
+            {
+                "inputs": item.get("inputs") or {},
+                "outputs": item.get("outputs"),
+                "metadata": item.get("metadata") or {},
+                "split": item.get("split"),
+                "source_run_id": parse_uuid(item.get("source_run_id"), f"examples[{i}].source_run_id"),
+            }
+        )
+    return out
+
+
+def add_examples(
+    db: Database, actor: Actor, dataset_id: uuid.UUID, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """From run ids, from a filter, or given directly. One call makes one new version."""
+    if not isinstance(payload, dict):
+        raise Invalid("must be a JSON object", field="body")
+    split, proportions = _split_rule(payload)
+    sources = [k for k in ("run_ids", "filter", "examples") if k in payload]
+    if len(sources) != 1:
+        raise Invalid("give exactly one of run_ids, filter or examples", field="run_ids")
+    where = None
+    if "filter" in payload:
+        where = compile_filter(db, payload["filter"])
+        if payload.get("project") is not None:
+            where.append(tables.projects.c.name == payload["project"])
+        if payload.get("is_root", True) is not None:
+            where.append(tables.runs.c.is_root.is_(bool(payload.get("is_root", True))))
+    run_ids = None
+    if "run_ids" in payload:
+        if not isinstance(payload["run_ids"], list) or len(payload["run_ids"]) > MAX_EXAMPLES_PER_CALL:
+            raise Invalid(f"must be a list of at most {MAX_EXAMPLES_PER_CALL} run ids", field="run_ids")
+        run_ids = [parse_uuid(r, f"run_ids[{i}]", required=True) for i, r in enumerate(payload["run_ids"])]
+    direct = _direct_examples(payload["examples"]) if "examples" in payload else None
+    with db.write() as conn:
+        dataset = _load(conn, actor, dataset_id, for_update=True)
+        version = _bump(conn, dataset)
+        if direct is not None:
+            rows = [_revision(dataset, e, version, split, proportions) for e in direct]
+            datasets_store.insert_revisions(conn, rows)
+            added, requested = len(rows), len(rows)
+        elif run_ids is not None:
+            found = runs_store.fetch_by_ids(conn, run_ids)
+            missing = set(run_ids) - {r["id"] for r in found}
+            if missing:
+                raise Invalid(f"no run {sorted(missing, key=str)[0]}", field="run_ids")
+            rows = [
+                _revision(dataset, e, version, split, proportions)
+                for e in _runs_to_examples(conn, dataset, found)
+            ]
+            datasets_store.insert_revisions(conn, rows)
+            added, requested = len(rows), len(run_ids)
+        else:
+            added, requested = _add_from_filter(conn, dataset, where or [], version, split, proportions)
+        audit.record(
+            conn,
+            actor,
+            "dataset.add_examples",
+            "dataset",
+            dataset_id,
+            {"version": version, "added": added, "source": sources[0]},
+        )
+        return {"added": added, "already_present": requested - added, "version": version}
+
+
+def _add_from_filter(
+    conn: Connection,
+    dataset: dict[str, Any],
+    where: list,
+    version: int,
+    split: str | None,
+    proportions: list[tuple[str, float]] | None,
+) -> tuple[int, int]:
+    added = requested = 0
+    after = None
+    while True:
+        chunk = runs_store.search(conn, where, limit=CHUNK, after=after)
+        if not chunk:
+            return added, requested
+        after = (chunk[-1]["start_time"], chunk[-1]["id"])
+        rows = [
+            _revision(dataset, e, version, split, proportions)
+            for e in _runs_to_examples(conn, dataset, chunk)
+        ]
+        datasets_store.insert_revisions(conn, rows)
+        added += len(rows)
+        requested += len(chunk)
+
+
+def resolve_version(conn: Connection, dataset: dict[str, Any], version: Any, tag: Any) -> int:
+    if version is not None and tag is not None:
+        raise Invalid("give a version or a tag, not both", field="version")
+    if tag is not None and tag != TAG_LATEST:
+        found = datasets_store.tag_version(conn, dataset["id"], tag)
+        if found is None:
+            raise NotFound(f"no tag {tag!r} on this dataset", field="tag")
+        return found
+    if version is None:
+        return dataset["version"]
+    if isinstance(version, str) and version.isdigit():
+        version = int(version)
+    if isinstance(version, bool) or not isinstance(version, int) or not 0 <= version <= dataset["version"]:
+        raise Invalid(f"must be a version from 0 to {dataset['version']}", field="version")
+    return version
+
+
+def list_examples(
+    db: Database,
+    actor: Actor,
+    dataset_id: uuid.UUID,
+    *,
+    version: Any = None,
+    tag: Any = None,
+    split: str | None = None,
+    limit: int = 100,
+    cursor: str | None = None,
+) -> tuple[list, str | None]:
+    after = parse_uuid(cursor, "cursor") if cursor else None
+    with db.read() as conn:
+        dataset = _load(conn, actor, dataset_id)
+        at = resolve_version(conn, dataset, version, tag)
+        rows = datasets_store.examples_at(conn, dataset_id, at, split=split, limit=limit + 1, after_id=after)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return [public_example(r) for r in rows], (str(rows[-1]["id"]) if more else None)
+
+
+def iter_examples(
+    db: Database,
+    actor: Actor,
+    dataset_id: uuid.UUID,
+    *,
+    version: Any = None,
+    tag: Any = None,
+    split: str | None = None,
+) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
+    """The dataset and a generator over its examples at a version, page by page (constant memory)."""
+    with db.read() as conn:
+        dataset = _load(conn, actor, dataset_id)
+        at = resolve_version(conn, dataset, version, tag)
+
+    def pages() -> Iterator[dict[str, Any]]:
+        after = None
+        while True:
+            with db.read() as conn:
+                rows = datasets_store.examples_at(
+                    conn, dataset_id, at, split=split, limit=CHUNK, after_id=after
+                )
+            if not rows:
+                return
+            yield from (public_example(r) for r in rows)
+            after = rows[-1]["id"]
+
+    return {**dataset, "exported_version": at}, pages()
+
+
+def update_example(
+    db: Database, actor: Actor, dataset_id: uuid.UUID, example_id: uuid.UUID, changes: dict[str, Any]
+) -> dict[str, Any]:
+    if not isinstance(changes, dict):
+        raise Invalid("must be a JSON object", field="body")
+    allowed = {"inputs", "outputs", "metadata", "split"}
+    unknown = sorted(set(changes) - allowed)
+    if unknown:
+        raise Invalid(f"cannot be changed; allowed: {', '.join(sorted(allowed))}", field=unknown[0])
+    for key in ("inputs", "outputs", "metadata"):
+        if key in changes and changes[key] is not None and not isinstance(changes[key], dict):
+            raise Invalid("must be a JSON object", field=key)
+    with db.write() as conn:
+        dataset = _load(conn, actor, dataset_id, for_update=True)
+        live = datasets_store.live_revision(conn, example_id)
+        if live is None or live["dataset_id"] != dataset_id:
+            raise NotFound(f"no example {example_id} in this dataset", field="example_id")
+        version = _bump(conn, dataset)
+        datasets_store.close_revision(conn, live["revision_id"], version)
+        row = {
+            **{k: v for k, v in live.items() if k != "revision_id"},
+            **changes,
+            "valid_from": version,
+            "valid_to": None,
+            "created_at": utcnow(),
+        }
+        datasets_store.insert_revisions(conn, [row])
+        audit.record(
+            conn,
+            actor,
+            "dataset.update_example",
+            "dataset_example",
+            example_id,
+            {"dataset_id": str(dataset_id), "version": version, "changed": sorted(changes)},
+        )
+        return public_example(row)
+
+
+def delete_example(db: Database, actor: Actor, dataset_id: uuid.UUID, example_id: uuid.UUID) -> int:
+    with db.write() as conn:
+        dataset = _load(conn, actor, dataset_id, for_update=True)
+        live = datasets_store.live_revision(conn, example_id)
+        if live is None or live["dataset_id"] != dataset_id:
+            raise NotFound(f"no example {example_id} in this dataset", field="example_id")
+        version = _bump(conn, dataset)
+        datasets_store.close_revision(conn, live["revision_id"], version)
+        audit.record(
+            conn,
+            actor,
+            "dataset.delete_example",
+            "dataset_example",
+            example_id,
+            {"dataset_id": str(dataset_id), "version": version},
+        )
+        return version
+
+
+def tag_version(db: Database, actor: Actor, dataset_id: uuid.UUID, payload: dict[str, Any]) -> dict[str, Any]:
+    tag = payload.get("tag") if isinstance(payload, dict) else None
+    if not isinstance(tag, str) or not tag.strip() or len(tag) > 100 or tag == TAG_LATEST:
+        raise Invalid("must be a name other than 'latest'", field="tag")
+    with db.write() as conn:
+        dataset = _load(conn, actor, dataset_id)
+        version = resolve_version(conn, dataset, payload.get("version"), None)
+        datasets_store.set_tag(
+            conn, {"dataset_id": dataset_id, "tag": tag, "version": version, "created_at": utcnow()}
+        )
+        audit.record(conn, actor, "dataset.tag", "dataset", dataset_id, {"tag": tag, "version": version})
+        return {"tag": tag, "version": version}
+
+
+def assign_splits(
+    db: Database, actor: Actor, dataset_id: uuid.UUID, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """Re-split every live example by a deterministic hash of its source: re-running never shuffles."""
+    proportions = check_proportions(payload.get("split_proportions") if isinstance(payload, dict) else None)
+    with db.write() as conn:
+        dataset = _load(conn, actor, dataset_id, for_update=True)
+        current = dataset["version"]
+        version = _bump(conn, dataset)
+        changed = 0
+        after = None
+        while rows := datasets_store.examples_at(
+            conn, dataset_id, current, split=None, limit=CHUNK, after_id=after
+        ):
+            after = rows[-1]["id"]
+            for live in rows:
+                split = assign_split(split_key(dataset_id, live), proportions)
+                if split == live["split"]:
+                    continue
+                datasets_store.close_revision(conn, live["revision_id"], version)
+                datasets_store.insert_revisions(
+                    conn,
+                    [
+                        {
+                            **{k: v for k, v in live.items() if k != "revision_id"},
+                            "split": split,
+                            "valid_from": version,
+                            "created_at": utcnow(),
+                        }
+                    ],
+                )
+                changed += 1
+        audit.record(
+            conn,
+            actor,
+            "dataset.assign_splits",
+            "dataset",
+            dataset_id,
+            {"version": version, "changed": changed, "proportions": dict(proportions)},
+        )
+        return {"version": version, "changed": changed}

@@ -1,0 +1,219 @@
+"""Exports: feedback (one row per feedback, or one column per reviewer per key) and datasets, as row
+streams read page by page, encoded to JSONL, OpenAI chat JSONL, CSV or Parquet in constant memory."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from reviewdesk.domain import export_formats
+from reviewdesk.domain.openai_chat import chat_line
+from reviewdesk.domain.permissions import Actor, Permission
+from reviewdesk.domain.run_payload import parse_time, parse_uuid
+from reviewdesk.errors import Invalid
+from reviewdesk.services import datasets as datasets_service
+from reviewdesk.services.feedback import SOURCES
+from reviewdesk.services.runs import compile_filter
+from reviewdesk.store import exports as exports_store
+from reviewdesk.store import tables
+from reviewdesk.store.database import Database
+
+PAGE = 2000
+FEEDBACK_COLUMNS: list[tuple[str, str]] = [
+    ("feedback_id", "string"),
+    ("run_id", "string"),
+    ("trace_id", "string"),
+    ("project", "string"),
+    ("input", "json"),
+    ("output", "json"),
+    ("key", "string"),
+    ("score", "float"),
+    ("value", "json"),
+    ("comment", "string"),
+    ("correction", "json"),
+    ("source", "string"),
+    ("author", "string"),
+    ("queue", "string"),
+    ("rubric_version", "int"),
+    ("created_at", "timestamp"),
+]
+EXAMPLE_COLUMNS: list[tuple[str, str]] = [
+    ("id", "string"),
+    ("inputs", "json"),
+    ("outputs", "json"),
+    ("metadata", "json"),
+    ("split", "string"),
+    ("source_run_id", "string"),
+    ("version", "int"),
+]
+
+
+@dataclass
+class RowStream:
+    """Rows with their column kinds; `on_row` lets the CLI drive a progress bar."""
+
+    name: str
+    columns: list[tuple[str, str]]
+    rows: Iterator[dict[str, Any]]
+    on_row: list[Callable[[], None]] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for row in self.rows:
+            for callback in self.on_row:
+                callback()
+            yield row
+
+
+def check_format(fmt: Any, *, allow_chat: bool) -> str:
+    allowed = (
+        export_formats.FORMATS
+        if allow_chat
+        else tuple(f for f in export_formats.FORMATS if f != "openai-chat")
+    )
+    if fmt not in allowed:
+        raise Invalid(f"must be one of {', '.join(allowed)}", field="format")
+    return fmt
+
+
+def encode(stream: RowStream, fmt: str) -> Iterator[bytes]:
+    if fmt == "jsonl":
+        return export_formats.jsonl(stream)
+    if fmt == "csv":
+        return export_formats.csv_bytes(stream, [name for name, _ in stream.columns])
+    if fmt == "parquet":
+        return export_formats.parquet(stream, stream.columns)
+    if fmt == "openai-chat":
+        lines = (chat_line(r.get("inputs"), r.get("outputs")) for r in stream)
+        return export_formats.jsonl(line for line in lines if line is not None)
+    raise Invalid("unknown format", field="format")
+
+
+def filename(stream: RowStream, fmt: str) -> str:
+    return f"{stream.name}.{export_formats.EXTENSIONS[fmt]}"
+
+
+def _feedback_filters(params: dict[str, Any]) -> dict[str, Any]:
+    filters: dict[str, Any] = {}
+    for name in ("key", "source", "queue_id", "created_by", "run_id"):
+        value = params.get(name)
+        if value in (None, []):
+            continue
+        values = value if isinstance(value, list) else [value]
+        if name in ("queue_id", "created_by", "run_id"):
+            values = [parse_uuid(v, name, required=True) for v in values]
+        if name == "source" and any(v not in SOURCES for v in values):
+            raise Invalid(f"must be one of {', '.join(SOURCES)}", field="source")
+        filters[name] = values
+    for name in ("since", "until"):
+        if params.get(name) is not None:
+            filters[name] = parse_time(params[name], name)
+    return filters
+
+
+def _run_where(db: Database, params: dict[str, Any]) -> list:
+    where = compile_filter(db, params.get("filter"))
+    if params.get("project") is not None:
+        where.append(tables.projects.c.name == params["project"])
+    return where
+
+
+def _public_feedback_row(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "feedback_id": str(row["id"]),
+        "run_id": str(row["run_id"]),
+        "trace_id": str(row["trace_id"]) if row["trace_id"] else None,
+        "project": row["project"],
+        "input": row["input"],
+        "output": row["output"],
+        "key": row["key"],
+        "score": row["score"],
+        "value": row["value"],
+        "comment": row["comment"],
+        "correction": row["correction"],
+        "source": row["source"],
+        "author": row["author"] or row["source"],
+        "queue": row["queue"],
+        "rubric_version": row["rubric_version"],
+        "created_at": row["created_at"],
+    }
+
+
+def feedback_rows(db: Database, actor: Actor, params: dict[str, Any]) -> RowStream:
+    """One row per feedback, oldest first, with the run's input and output."""
+    actor.require(Permission.READ_FEEDBACK)
+    where, filters = _run_where(db, params), _feedback_filters(params)
+
+    def rows() -> Iterator[dict[str, Any]]:
+        after = None
+        while True:
+            with db.read() as conn:
+                page = exports_store.feedback_page(conn, where, filters, limit=PAGE, after=after)
+            if not page:
+                return
+            yield from (_public_feedback_row(r) for r in page)
+            after = (page[-1]["created_at"], page[-1]["id"])
+
+    return RowStream("feedback", FEEDBACK_COLUMNS, rows())
+
+
+def feedback_pivot(db: Database, actor: Actor, params: dict[str, Any]) -> RowStream:
+    """One row per run and one column per reviewer per key: the shape used to compare reviewers."""
+    actor.require(Permission.READ_FEEDBACK)
+    where, filters = _run_where(db, params), _feedback_filters(params)
+    with db.read() as conn:
+        pairs = exports_store.authors_and_keys(conn, where, filters)
+    score_columns = [f"{author}:{key}" for author, key in pairs]
+    columns = [
+        ("run_id", "string"),
+        ("trace_id", "string"),
+        ("project", "string"),
+        ("input", "json"),
+        ("output", "json"),
+        *[(c, "json") for c in score_columns],
+    ]
+
+    def rows() -> Iterator[dict[str, Any]]:
+        current: dict[str, Any] | None = None
+        after = None
+        while True:
+            with db.read() as conn:
+                page = exports_store.feedback_by_run_page(conn, where, filters, limit=PAGE, after=after)
+            if not page:
+                break
+            for row in page:
+                run_id = str(row["run_id"])
+                if current is None or current["run_id"] != run_id:
+                    if current is not None:
+                        yield current
+                    current = {
+                        "run_id": run_id,
+                        "trace_id": str(row["trace_id"]) if row["trace_id"] else None,
+                        "project": row["project"],
+                        "input": row["input"],
+                        "output": row["output"],
+                    }
+                column = f"{row['author'] or 'unknown'}:{row['key']}"
+                current[column] = row["value"] if row["value"] is not None else row["score"]
+            after = (page[-1]["run_id"], page[-1]["id"])
+        if current is not None:
+            yield current
+
+    return RowStream("feedback-by-reviewer", columns, rows())
+
+
+def dataset_rows(db: Database, actor: Actor, dataset_id: uuid.UUID, params: dict[str, Any]) -> RowStream:
+    dataset, examples = datasets_service.iter_examples(
+        db, actor, dataset_id, version=params.get("version"), tag=params.get("tag"), split=params.get("split")
+    )
+
+    def rows() -> Iterator[dict[str, Any]]:
+        for example in examples:
+            yield {
+                **example,
+                "id": str(example["id"]),
+                "source_run_id": str(example["source_run_id"]) if example["source_run_id"] else None,
+            }
+
+    return RowStream(f"{dataset['name']}-v{dataset['exported_version']}", EXAMPLE_COLUMNS, rows())

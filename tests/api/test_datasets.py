@@ -1,0 +1,237 @@
+"""Datasets and exports end to end: reviews with corrections → a dataset from a filter → every format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.factories import run_payload
+
+
+def _chat_run(i: int, quality_answer: str) -> dict:
+    return run_payload(
+        name="support_chat",
+        inputs={
+            "messages": [
+                {"role": "system", "content": "You are Lumio support."},
+                {"role": "user", "content": f"Question {i}: where is order #{1000 + i}?"},
+            ]
+        },
+        outputs={"answer": quality_answer},
+        metadata={"eval_score": 0.3},
+    )
+
+
+@pytest.fixture
+def reviewed(client, make_user):
+    """Six chat runs in a queue; a reviewer marks four good (one corrected) and two bad."""
+    client.post(
+        "/api/v1/feedback-configs",
+        json={"key": "overall_quality", "type": "categorical", "options": ["good", "acceptable", "bad"]},
+    )
+    rev = make_user("reviewer")
+    queue = client.post(
+        "/api/v1/queues",
+        json={
+            "name": "q",
+            "rubric": [{"key": "overall_quality", "required": True}],
+            "reviewers": [str(rev.id)],
+        },
+    ).json()
+    runs = [_chat_run(i, f"It ships on day {i}.") for i in range(6)]
+    client.post("/api/v1/runs/batch", json={"post": runs})
+    client.post(f"/api/v1/queues/{queue['id']}/items", json={"run_ids": [r["id"] for r in runs]})
+    verdicts = {}
+    while (view := client.post(f"/api/v1/queues/{queue['id']}/next", headers=rev.headers)).status_code == 200:
+        run = view.json()["runs"][0]
+        index = int(run["inputs"]["messages"][1]["content"].split()[1].rstrip(":"))
+        verdict = "good" if index < 4 else "bad"
+        body = {"answers": {"overall_quality": verdict}}
+        if index == 0:
+            body["correction"] = {"answer": "It ships tomorrow, tracking number in your email."}
+        client.post(f"/api/v1/items/{view.json()['item']['id']}/submit", json=body, headers=rev.headers)
+        verdicts[run["id"]] = verdict
+    return {"runs": runs, "queue": queue, "reviewer": rev, "verdicts": verdicts}
+
+
+def test_dataset_from_a_filter_with_corrections_and_every_export_format(client, reviewed):
+    dataset = client.post("/api/v1/datasets", json={"name": "rag-good", "description": "verified"}).json()
+    added = client.post(
+        f"/api/v1/datasets/{dataset['id']}/examples",
+        json={
+            "filter": 'feedback.overall_quality == "good"',
+            "split_proportions": {"train": 0.5, "test": 0.5},
+        },
+    ).json()
+    assert added == {"added": 4, "already_present": 0, "version": 1}
+    again = client.post(
+        f"/api/v1/datasets/{dataset['id']}/examples", json={"filter": 'feedback.overall_quality == "good"'}
+    ).json()
+    assert again["added"] == 0 and again["already_present"] == 4
+
+    examples = client.get(f"/api/v1/datasets/{dataset['id']}/examples").json()["items"]
+    assert len(examples) == 4
+    corrected = next(e for e in examples if e["source_run_id"] == reviewed["runs"][0]["id"])
+    assert corrected["outputs"] == {"answer": "It ships tomorrow, tracking number in your email."}
+    assert corrected["metadata"]["corrected"] is True
+    assert corrected["metadata"]["reviewers"] == [str(reviewed["reviewer"].id)]
+    assert corrected["metadata"]["queues"] == [reviewed["queue"]["id"]]
+    assert corrected["metadata"]["rubric_versions"] == [1]
+    assert {e["split"] for e in examples} <= {"train", "test"}
+
+    base = f"/api/v1/datasets/{dataset['id']}/export"
+    jsonl = client.get(base, params={"format": "jsonl"})
+    assert jsonl.headers["content-type"].startswith("application/x-ndjson")
+    lines = [json.loads(line) for line in jsonl.text.splitlines()]
+    assert len(lines) == 4
+    assert set(lines[0]) >= {"id", "inputs", "outputs", "metadata", "split", "source_run_id"}
+
+    chat = [json.loads(line) for line in client.get(base, params={"format": "openai-chat"}).text.splitlines()]
+    assert len(chat) == 4
+    for line in chat:
+        assert list(line) == ["messages"]
+        roles = [m["role"] for m in line["messages"]]
+        assert roles == ["system", "user", "assistant"]
+        assert all(isinstance(m["content"], str) and m["content"] for m in line["messages"])
+    assert any(m["content"].startswith("It ships tomorrow") for line in chat for m in line["messages"])
+
+    rows = list(csv.DictReader(io.StringIO(client.get(base, params={"format": "csv"}).text)))
+    assert len(rows) == 4
+    assert json.loads(rows[0]["inputs"])["messages"][0]["role"] == "system"
+
+    table = pq.read_table(io.BytesIO(client.get(base, params={"format": "parquet"}).content))
+    assert table.num_rows == 4
+    assert sorted(table.column("id").to_pylist()) == sorted(line["id"] for line in lines)
+    assert sorted(json.loads(v)["answer"] for v in table.column("outputs").to_pylist()) == sorted(
+        line["outputs"]["answer"] for line in lines
+    )
+
+
+def test_feedback_export_rows_and_pivot(client, reviewed, make_user):
+    other = make_user("member")
+    first = reviewed["runs"][0]["id"]
+    client.post(
+        "/api/v1/feedback",
+        json={"run_id": first, "key": "overall_quality", "value": "acceptable"},
+        headers=other.headers,
+    )
+    rows = [
+        json.loads(line)
+        for line in client.get(
+            "/api/v1/exports/feedback", params={"key": "overall_quality"}
+        ).text.splitlines()
+    ]
+    assert len(rows) == 7
+    human = [r for r in rows if r["source"] == "human"]
+    assert {r["author"] for r in human} == {reviewed["reviewer"].email}
+    assert all(r["queue"] == "q" and r["rubric_version"] == 1 for r in human)
+    assert set(rows[0]) >= {
+        "run_id",
+        "trace_id",
+        "input",
+        "output",
+        "key",
+        "score",
+        "value",
+        "comment",
+        "correction",
+        "source",
+        "author",
+        "queue",
+        "rubric_version",
+        "created_at",
+    }
+
+    pivot = list(
+        csv.DictReader(
+            io.StringIO(
+                client.get(
+                    "/api/v1/exports/feedback",
+                    params={"pivot": "true", "format": "csv", "key": "overall_quality"},
+                ).text
+            )
+        )
+    )
+    assert len(pivot) == 6
+    row = next(r for r in pivot if r["run_id"] == first)
+    assert row[f"{reviewed['reviewer'].email}:overall_quality"] == "good"
+    assert row[f"{other.email}:overall_quality"] == "acceptable"
+
+    filtered = client.get(
+        "/api/v1/exports/feedback", params={"filter": f'id == "{first}"', "format": "parquet"}
+    )
+    assert pq.read_table(io.BytesIO(filtered.content)).num_rows == 2
+    bad = client.get("/api/v1/exports/feedback", params={"filter": "id ==", "format": "csv"})
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "filter"
+    assert (
+        client.get("/api/v1/exports/feedback", params={"format": "xml"}).json()["error"]["field"] == "format"
+    )
+
+
+def test_versions_and_tags_read_back_as_they_were(client):
+    dataset = client.post("/api/v1/datasets", json={"name": "versions"}).json()
+    client.post(
+        f"/api/v1/datasets/{dataset['id']}/examples",
+        json={
+            "examples": [
+                {"inputs": {"q": "a"}, "outputs": {"a": "1"}},
+                {"inputs": {"q": "b"}, "outputs": {"a": "2"}},
+            ]
+        },
+    )
+    assert client.post(f"/api/v1/datasets/{dataset['id']}/tags", json={"tag": "v1"}).json() == {
+        "tag": "v1",
+        "version": 1,
+    }
+    (first, second) = sorted(
+        client.get(f"/api/v1/datasets/{dataset['id']}/examples").json()["items"],
+        key=lambda e: e["inputs"]["q"],
+    )
+    edited = client.patch(
+        f"/api/v1/datasets/{dataset['id']}/examples/{first['id']}", json={"outputs": {"a": "one"}}
+    )
+    assert edited.json()["version"] == 2
+    client.delete(f"/api/v1/datasets/{dataset['id']}/examples/{second['id']}")
+
+    latest = client.get(f"/api/v1/datasets/{dataset['id']}/examples").json()["items"]
+    assert [e["outputs"] for e in latest] == [{"a": "one"}]
+    v1 = client.get(f"/api/v1/datasets/{dataset['id']}/examples", params={"tag": "v1"}).json()["items"]
+    assert sorted(e["outputs"]["a"] for e in v1) == ["1", "2"]
+    by_number = client.get(f"/api/v1/datasets/{dataset['id']}/examples", params={"version": 2}).json()[
+        "items"
+    ]
+    assert sorted(e["outputs"]["a"] for e in by_number) == ["2", "one"]
+    exported = client.get(f"/api/v1/datasets/{dataset['id']}/export", params={"tag": "v1"})
+    assert len(exported.text.splitlines()) == 2
+    info = client.get(f"/api/v1/datasets/{dataset['id']}").json()
+    assert info["version"] == 3 and info["tags"] == {"latest": 3, "v1": 1} and info["example_count"] == 1
+    missing = client.get(f"/api/v1/datasets/{dataset['id']}/examples", params={"tag": "nope"})
+    assert missing.status_code == 404
+
+
+def test_splits_are_deterministic(client):
+    dataset = client.post("/api/v1/datasets", json={"name": "splits"}).json()
+    runs = [run_payload() for _ in range(40)]
+    client.post("/api/v1/runs/batch", json={"post": runs})
+    client.post(f"/api/v1/datasets/{dataset['id']}/examples", json={"run_ids": [r["id"] for r in runs]})
+    first = client.post(
+        f"/api/v1/datasets/{dataset['id']}/splits", json={"split_proportions": {"train": 0.8, "test": 0.2}}
+    ).json()
+    assert first["changed"] == 40
+    splits = {
+        e["source_run_id"]: e["split"]
+        for e in client.get(f"/api/v1/datasets/{dataset['id']}/examples", params={"limit": 100}).json()[
+            "items"
+        ]
+    }
+    assert 20 <= sum(s == "train" for s in splits.values()) <= 39
+    again = client.post(
+        f"/api/v1/datasets/{dataset['id']}/splits", json={"split_proportions": {"train": 0.8, "test": 0.2}}
+    ).json()
+    assert again["changed"] == 0  # re-running never shuffles
+    bad = client.post(f"/api/v1/datasets/{dataset['id']}/splits", json={"split_proportions": {"train": 0.5}})
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "split_proportions"
