@@ -114,3 +114,70 @@ def test_queue_create_list_and_stats(tmp_path):
     missing = runner.invoke(main, ["queue", "create", "--name", "x", "--rubric", "nope"], env=env)
     assert missing.exit_code != 0
     assert "no score config 'nope'" in missing.output
+
+
+def test_import_runs_and_examples_then_export_them(tmp_path):
+    import json
+    import uuid
+
+    import pyarrow.parquet as pq
+
+    runner = CliRunner()
+    env = _env(tmp_path)
+    runs_file = tmp_path / "runs.jsonl"
+    ids = [str(uuid.uuid4()) for _ in range(30)]
+    runs_file.write_text(
+        "\n".join(
+            json.dumps(
+                {
+                    "id": i,
+                    "name": "chat",
+                    "run_type": "llm",
+                    "start_time": "2026-11-01T12:00:00Z",
+                    "end_time": "2026-11-01T12:00:01Z",
+                    "inputs": {"question": f"q{n}"},
+                    "outputs": {"answer": "a"},
+                }
+            )
+            for n, i in enumerate(ids)
+        )
+        + "\n"
+    )
+    imported = runner.invoke(main, ["import", "runs", str(runs_file), "--batch", "7"], env=env)
+    assert imported.exit_code == 0, imported.output
+    assert "imported 30 runs from 30 lines" in imported.output
+
+    examples_file = tmp_path / "examples.jsonl"
+    examples_file.write_text(
+        "\n".join(
+            json.dumps({"inputs": {"q": str(n)}, "outputs": {"a": str(n)}, "split": "train"})
+            for n in range(12)
+        )
+    )
+    loaded = runner.invoke(main, ["import", "examples", str(examples_file), "--dataset", "golden"], env=env)
+    assert loaded.exit_code == 0, loaded.output
+    out = tmp_path / "golden.parquet"
+    exported = runner.invoke(
+        main, ["export", "dataset", "golden", "--format", "parquet", "--out", str(out)], env=env
+    )
+    assert exported.exit_code == 0, exported.output
+    assert "wrote 12 rows" in exported.output
+    assert pq.read_table(out).num_rows == 12
+
+    from reviewdesk.domain.permissions import SYSTEM_ACTOR
+    from reviewdesk.services import feedback
+    from reviewdesk.store.database import Database
+
+    db = Database(env["REVIEWDESK_DB"])
+    for run_id in ids[:5]:
+        feedback.create_feedback(db, SYSTEM_ACTOR, {"run_id": run_id, "key": "ok", "score": 1})
+    fb_out = tmp_path / "feedback.csv"
+    done = runner.invoke(main, ["export", "feedback", "--format", "csv", "--out", str(fb_out)], env=env)
+    assert done.exit_code == 0, done.output
+    assert len(fb_out.read_text().splitlines()) == 6
+
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text(json.dumps({"id": str(uuid.uuid4()), "name": "x"}) + "\nnot json\n")
+    failed = runner.invoke(main, ["import", "runs", str(broken)], env=env)
+    assert failed.exit_code != 0
+    assert "line 2 is not JSON" in failed.output

@@ -270,6 +270,119 @@ def queue_stats_command(db_url: str | None, name: str) -> None:
     Console(width=120).print(table)
 
 
+@main.group()
+def export() -> None:
+    """Stream feedback or a dataset to a file (jsonl, openai-chat, csv, parquet)."""
+
+
+def _write_stream(stream, fmt: str, out: str) -> int:  # type: ignore[no-untyped-def]
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
+
+    from reviewdesk.services import exports
+
+    written = 0
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+    ) as progress:
+        task = progress.add_task(f"Exporting {stream.name}", total=None)
+        stream.on_row.append(lambda: progress.advance(task))
+        with open(out, "wb") as handle:
+            for chunk in exports.encode(stream, fmt):
+                handle.write(chunk)
+                written += len(chunk)
+        count = int(progress.tasks[0].completed)
+    click.echo(f"wrote {count} rows ({written} bytes) to {out}")
+    return count
+
+
+@export.command("feedback")
+@db_option
+@click.option(
+    "--format", "fmt", type=click.Choice(["jsonl", "csv", "parquet"]), default="jsonl", show_default=True
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+@click.option("--filter", "filter_text", default=None, help="Filter on the runs, as in search.")
+@click.option("--project", default=None)
+@click.option("--key", multiple=True)
+@click.option("--pivot", is_flag=True, help="One row per run, one column per reviewer per key.")
+def export_feedback(
+    db_url: str | None,
+    fmt: str,
+    out: str,
+    filter_text: str | None,
+    project: str | None,
+    key: tuple[str, ...],
+    pivot: bool,
+) -> None:
+    from reviewdesk.services import exports
+
+    db = _database(db_url)
+    params = {"filter": filter_text, "project": project, "key": list(key) or None}
+    stream = (exports.feedback_pivot if pivot else exports.feedback_rows)(db, SYSTEM_ACTOR, params)
+    _write_stream(stream, fmt, out)
+
+
+@export.command("dataset")
+@db_option
+@click.argument("name")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "openai-chat", "csv", "parquet"]),
+    default="jsonl",
+    show_default=True,
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, writable=True))
+@click.option("--version", type=int, default=None)
+@click.option("--tag", default=None)
+@click.option("--split", default=None)
+def export_dataset(
+    db_url: str | None, name: str, fmt: str, out: str, version: int | None, tag: str | None, split: str | None
+) -> None:
+    from reviewdesk.services import datasets, exports
+
+    db = _database(db_url)
+    found = datasets.get_dataset_by_name(db, SYSTEM_ACTOR, name)
+    stream = exports.dataset_rows(
+        db, SYSTEM_ACTOR, found["id"], {"version": version, "tag": tag, "split": split}
+    )
+    _write_stream(stream, fmt, out)
+
+
+@main.command("import")
+@db_option
+@click.argument("kind", type=click.Choice(["runs", "examples"]))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--dataset", "dataset_name", default=None, help="For examples: the dataset (created if missing)."
+)
+@click.option("--batch", default=500, show_default=True, type=int)
+def import_command(db_url: str | None, kind: str, path: str, dataset_name: str | None, batch: int) -> None:
+    """Load a JSONL file of runs (as POST /runs/batch takes them) or of dataset examples."""
+    from reviewdesk.services import imports
+
+    if kind == "examples" and not dataset_name:
+        raise click.UsageError("--dataset is required to import examples")
+    from rich.progress import Progress
+
+    db = _database(db_url)
+    with Progress() as progress, open(path, "rb") as handle:
+        task = progress.add_task(f"Importing {kind}", total=os.path.getsize(path))
+        result = imports.import_jsonl(
+            db,
+            SYSTEM_ACTOR,
+            kind,
+            handle,
+            dataset_name=dataset_name,
+            batch=batch,
+            on_bytes=lambda n: progress.update(task, completed=n),
+        )
+    click.echo(f"imported {result['imported']} {kind} from {result['lines']} lines")
+
+
 @main.group("db")
 def db_group() -> None:
     """Database migrations."""
