@@ -235,3 +235,46 @@ def test_splits_are_deterministic(client):
     assert again["changed"] == 0  # re-running never shuffles
     bad = client.post(f"/api/v1/datasets/{dataset['id']}/splits", json={"split_proportions": {"train": 0.5}})
     assert bad.status_code == 400 and bad.json()["error"]["field"] == "split_proportions"
+
+
+def test_a_reviewers_correction_goes_into_the_queues_default_dataset(client, make_user):
+    rev = make_user("reviewer")
+    client.post("/api/v1/feedback-configs", json={"key": "ok", "type": "boolean"})
+    dataset = client.post("/api/v1/datasets", json={"name": "corrections"}).json()
+    queue = client.post(
+        "/api/v1/queues",
+        json={
+            "name": "fixes",
+            "rubric": ["ok"],
+            "reviewers": [str(rev.id)],
+            "default_dataset_id": dataset["id"],
+        },
+    ).json()
+    assert queue["default_dataset_id"] == dataset["id"]
+    runs = [run_payload(outputs={"answer": "wrong"}) for _ in range(2)]
+    client.post("/api/v1/runs/batch", json={"post": runs})
+    client.post(f"/api/v1/queues/{queue['id']}/items", json={"run_ids": [r["id"] for r in runs]})
+    first = client.post(f"/api/v1/queues/{queue['id']}/next", headers=rev.headers).json()
+    client.post(
+        f"/api/v1/items/{first['item']['id']}/submit",
+        headers=rev.headers,
+        json={"answers": {"ok": False}, "correction": {"answer": "right"}},
+    )
+    second = client.post(f"/api/v1/queues/{queue['id']}/next", headers=rev.headers).json()
+    client.post(
+        f"/api/v1/items/{second['item']['id']}/submit", headers=rev.headers, json={"answers": {"ok": True}}
+    )
+    examples = client.get(f"/api/v1/datasets/{dataset['id']}/examples").json()["items"]
+    assert [(e["source_run_id"], e["outputs"]) for e in examples] == [
+        (first["runs"][0]["id"], {"answer": "right"})
+    ]
+    # Amending the correction refreshes the same example rather than adding a second one.
+    client.post(
+        f"/api/v1/items/{first['item']['id']}/submit",
+        headers=rev.headers,
+        json={"answers": {"ok": False}, "correction": {"answer": "more right"}},
+    )
+    examples = client.get(f"/api/v1/datasets/{dataset['id']}/examples").json()["items"]
+    assert [e["outputs"] for e in examples] == [{"answer": "more right"}]
+    bad = client.patch(f"/api/v1/queues/{queue['id']}", json={"default_dataset_id": str(rev.id)})
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "default_dataset_id"

@@ -265,6 +265,30 @@ def _add_from_filter(
         requested += len(chunk)
 
 
+def upsert_run_example(conn: Connection, actor: Actor, dataset_id: uuid.UUID, run_id: uuid.UUID) -> None:
+    """Put a reviewed run into a dataset (a queue's default one), or refresh its example when a
+    reviewer corrects it again. Runs in the caller's transaction; makes one new version."""
+    dataset = datasets_store.get(conn, dataset_id, for_update=True)
+    found = runs_store.fetch_by_ids(conn, [run_id])
+    if dataset is None or not found:
+        return
+    example = example_from_run(found[0], feedback_store.for_runs(conn, [run_id]).get(run_id, []))
+    version = _bump(conn, dataset)
+    live = datasets_store.live_revision_of_run(conn, dataset_id, run_id)
+    if live is not None:
+        datasets_store.close_revision(conn, live["revision_id"], version)
+        example = {**example, "id": live["id"], "split": live["split"]}
+    datasets_store.insert_revisions(conn, [_revision(dataset, example, version, None, None)])
+    audit.record(
+        conn,
+        actor,
+        "dataset.add_examples",
+        "dataset",
+        dataset_id,
+        {"version": version, "added": 1, "source": "review_correction", "run_id": str(run_id)},
+    )
+
+
 def resolve_version(conn: Connection, dataset: dict[str, Any], version: Any, tag: Any) -> int:
     if version is not None and tag is not None:
         raise Invalid("give a version or a tag, not both", field="version")

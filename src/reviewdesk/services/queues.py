@@ -14,6 +14,7 @@ from reviewdesk.errors import Conflict, Invalid, NotFound
 from reviewdesk.services import audit
 from reviewdesk.services.clock import utcnow
 from reviewdesk.services.queue_access import can_view, load_manageable, load_visible
+from reviewdesk.store import datasets as datasets_store
 from reviewdesk.store import feedback_configs as configs_store
 from reviewdesk.store import queues as queues_store
 from reviewdesk.store import users as users_store
@@ -30,6 +31,7 @@ _DEFAULTS: dict[str, Any] = {
     "reviewer_access": "assigned",
     "blind": True,
     "variant_field": None,
+    "default_dataset_id": None,
     "backlog_alert_days": 3.0,
     "archived": False,
     "reviewers": [],
@@ -50,6 +52,7 @@ def public_queue(row: dict[str, Any], reviewers: list[uuid.UUID], warnings: list
             "reviewers_per_item",
             "reservation_seconds",
             "reviewer_access",
+            "default_dataset_id",
             "blind",
             "variant_field",
             "backlog_alert_days",
@@ -103,6 +106,11 @@ def _check_settings(conn: Connection, values: dict[str, Any]) -> tuple[dict[str,
         and not isinstance(out["variant_field"], str)
     ):
         raise Invalid("must be a field path such as metadata.model", field="variant_field")
+    if out.get("default_dataset_id") is not None:
+        dataset_id = parse_uuid(out["default_dataset_id"], "default_dataset_id", required=True)
+        if datasets_store.get(conn, dataset_id) is None:
+            raise Invalid(f"no dataset {dataset_id}", field="default_dataset_id")
+        out["default_dataset_id"] = dataset_id
     warnings: list[str] = []
     if "rubric" in out:
         raw = out["rubric"]

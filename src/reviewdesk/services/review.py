@@ -13,6 +13,7 @@ from reviewdesk.domain.permissions import Actor
 from reviewdesk.domain.rubric import PAIRWISE_KEY, check_answers
 from reviewdesk.errors import Conflict, Invalid, NotFound
 from reviewdesk.services import audit, webhooks
+from reviewdesk.services import datasets as datasets_service
 from reviewdesk.services import feedback as feedback_service
 from reviewdesk.services.clock import utcnow
 from reviewdesk.services.queue_access import load_workable
@@ -355,6 +356,7 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
         feedback_ids = _write_feedback(
             conn, actor, queue_at_version, item, review, checked, comment, correction
         )
+        _correction_to_dataset(conn, actor, queue, item, correction)
         now = utcnow()
         items_store.update_review(
             conn,
@@ -398,6 +400,20 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
         }
 
 
+def _correction_to_dataset(
+    conn: Connection, actor: Actor, queue: dict[str, Any], item: dict[str, Any], correction: Any
+) -> None:
+    """A reviewer's correction goes straight into the queue's default dataset, when it names one."""
+    if (
+        correction is None
+        or not queue.get("default_dataset_id")
+        or item["run_id"] is None
+        or item["run_b_id"]
+    ):
+        return
+    datasets_service.upsert_run_example(conn, actor, queue["default_dataset_id"], item["run_id"])
+
+
 def _amend(
     conn: Connection,
     actor: Actor,
@@ -421,6 +437,7 @@ def _amend(
     for feedback_id in review["feedback_ids"] or []:
         feedback_store.delete(conn, uuid.UUID(feedback_id))
     feedback_ids = _write_feedback(conn, actor, queue, item, review, checked, comment, correction)
+    _correction_to_dataset(conn, actor, queue, item, correction)
     items_store.update_review(
         conn,
         review["id"],

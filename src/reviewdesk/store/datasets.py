@@ -86,6 +86,16 @@ def live_revision(conn: Connection, example_id: uuid.UUID) -> dict[str, Any] | N
     return dict(row) if row else None
 
 
+def live_revision_of_run(conn: Connection, dataset_id: uuid.UUID, run_id: uuid.UUID) -> dict[str, Any] | None:
+    query = sa.select(dataset_examples).where(
+        dataset_examples.c.dataset_id == dataset_id,
+        dataset_examples.c.source_run_id == run_id,
+        dataset_examples.c.valid_to.is_(None),
+    )
+    row = conn.execute(query).mappings().first()
+    return dict(row) if row else None
+
+
 def live_source_runs(conn: Connection, dataset_id: uuid.UUID, run_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
     if not run_ids:
         return set()
