@@ -8,6 +8,7 @@ import hmac
 import json
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -17,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from reviewdesk.app import create_app
 from reviewdesk.domain.webhook_signing import verify
+from reviewdesk.services import webhooks as webhooks_service
 from reviewdesk.services.clock import utcnow
 from reviewdesk.services.webhook_dispatcher import (
     MAX_ATTEMPTS,
@@ -188,7 +190,9 @@ def test_a_failing_receiver_is_retried_with_growing_delays_then_failed(client, d
         assert dispatch_due(db, now) == 1
         (delivery,) = _deliveries(client, queue["id"], hook["id"])
         assert delivery["attempts"] == attempt
-        assert delivery["last_status_code"] == 500 and delivery["last_error"] == "HTTP 500: receiver down"
+        assert (
+            delivery["last_status_code"] == 500 and delivery["last_error"] == "HTTP 500 Internal Server Error"
+        )
         if attempt < MAX_ATTEMPTS:
             assert delivery["status"] == "pending"
             next_at = datetime.fromisoformat(delivery["next_attempt_at"])
@@ -225,6 +229,28 @@ def test_a_receiver_that_recovers_gets_the_delivery(client, db, queue, receiver)
     (delivery,) = _deliveries(client, queue["id"], hook["id"])
     assert (delivery["status"], delivery["attempts"], delivery["last_status_code"]) == ("delivered", 3, 200)
     assert delivery["last_error"] is None and delivery["delivered_at"] is not None
+
+
+def test_concurrent_dispatchers_send_each_delivery_once(client, db, queue, receiver):
+    hook = _hook(client, queue["id"], receiver.url)
+    with db.write() as conn:
+        for n in range(45):
+            webhooks_service.enqueue(conn, uuid.UUID(queue["id"]), "item.completed", {"n": n})
+    now = utcnow()
+
+    def drain() -> None:
+        while dispatch_due(db, now):
+            pass
+
+    threads = [threading.Thread(target=drain) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    ids = [r["headers"]["webhook-id"] for r in receiver.requests]
+    assert len(ids) == 45 and len(set(ids)) == 45
+    delivered = _deliveries(client, queue["id"], hook["id"])
+    assert {(d["status"], d["attempts"]) for d in delivered} == {("delivered", 1)}
 
 
 def test_an_unreachable_url_is_logged_as_an_error(client, db, queue, receiver):

@@ -84,9 +84,9 @@ def _send(client: httpx.Client, delivery: dict[str, Any]) -> Outcome:
         return Outcome(None, f"{type(exc).__name__}: {exc}"[:ERROR_TEXT_CHARS])
     if 200 <= response.status_code < 300:
         return Outcome(response.status_code, None)
-    text = response.text.strip()
-    error = f"HTTP {response.status_code}" + (f": {text}" if text else "")
-    return Outcome(response.status_code, error[:ERROR_TEXT_CHARS])
+    # The status line only, never the response body: the log is readable by whoever set the URL,
+    # and a URL pointing inside our network must not become a way to read what answers there.
+    return Outcome(response.status_code, f"HTTP {response.status_code} {response.reason_phrase}".strip())
 
 
 def _result_values(attempts: int, outcome: Outcome, now: datetime) -> dict[str, Any]:
