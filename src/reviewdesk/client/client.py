@@ -17,6 +17,7 @@ from reviewdesk.client._http import Transport
 from reviewdesk.client._tracing import F, RunTree, TraceSpec
 from reviewdesk.client.accounts import AccountsMixin
 from reviewdesk.client.configs import ConfigsMixin
+from reviewdesk.client.datasets import DatasetsMixin
 from reviewdesk.client.feedback import FeedbackMixin
 from reviewdesk.client.queues import QueuesMixin
 from reviewdesk.client.runs import RunsMixin
@@ -26,7 +27,7 @@ DEFAULT_URL = "http://127.0.0.1:8700"
 log = logging.getLogger("reviewdesk.client")
 
 
-class Client(RunsMixin, FeedbackMixin, ConfigsMixin, AccountsMixin, QueuesMixin):
+class Client(RunsMixin, FeedbackMixin, ConfigsMixin, AccountsMixin, QueuesMixin, DatasetsMixin):
     """A ReviewDesk server seen from Python. Results are plain dicts decoded from the JSON answers.
 
     `url` defaults to `$REVIEWDESK_URL` (else http://127.0.0.1:8700), `api_key` to
