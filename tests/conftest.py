@@ -123,6 +123,8 @@ def settings_for_tests(**overrides: object) -> Settings:
         init_api_key=ADMIN_KEY,
         run_migrations=False,
         secret_key="test-secret",
+        # The delivery thread would poll every second in every app; webhook tests switch it on.
+        webhooks_enabled=False,
     )
     return base.with_overrides(**overrides)
 
