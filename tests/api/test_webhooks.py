@@ -370,7 +370,7 @@ def test_webhook_routes_are_for_queue_managers(client, queue, receiver, make_use
 
 
 def test_the_app_thread_delivers_on_its_own(db, receiver):
-    app = create_app(settings_for_tests(webhook_poll_seconds=0.05), db=db)
+    app = create_app(settings_for_tests(webhooks_enabled=True, webhook_poll_seconds=0.05), db=db)
     with TestClient(app, headers={"x-api-key": ADMIN_KEY}) as client:
         queue = client.post("/api/v1/queues", json={"name": "threaded"}).json()
         hook = _hook(client, queue["id"], receiver.url)
