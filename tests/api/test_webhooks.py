@@ -32,6 +32,11 @@ from tests.factories import run_payload
 RUBRIC = [{"key": "overall_quality", "required": True}]
 
 
+class _Server(ThreadingHTTPServer):
+    # socketserver's default backlog of 5 refuses connections when three dispatchers send at once.
+    request_queue_size = 128
+
+
 class Receiver:
     """An HTTP endpoint that records every request and answers 500 to the first `fail_first`."""
 
@@ -60,7 +65,7 @@ class Receiver:
             def log_message(self, *_args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
         self._thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
         self._thread.start()
