@@ -238,6 +238,7 @@ class ItemsPage:
     offset: int
     more: bool
     notice: str | None = None
+    error: str | None = None
 
 
 def build_items_page(

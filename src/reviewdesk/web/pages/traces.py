@@ -160,6 +160,7 @@ class TracePage:
     scores: dict[uuid.UUID, list[dict[str, Any]]]
     configs: list[dict[str, Any]]
     notice: str | None = None
+    error: str | None = None
     spans: list[dict[str, Any]] = field(default_factory=list)
 
 
