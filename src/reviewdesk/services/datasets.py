@@ -14,7 +14,7 @@ from reviewdesk.domain.run_payload import parse_uuid
 from reviewdesk.errors import Conflict, Invalid, NotFound
 from reviewdesk.services import audit
 from reviewdesk.services.clock import utcnow
-from reviewdesk.services.runs import compile_filter
+from reviewdesk.services.runs import compile_filter, project_clause
 from reviewdesk.store import datasets as datasets_store
 from reviewdesk.store import feedback as feedback_store
 from reviewdesk.store import runs as runs_store
@@ -201,7 +201,7 @@ def add_examples(
     if "filter" in payload:
         where = compile_filter(db, payload["filter"])
         if payload.get("project") is not None:
-            where.append(tables.projects.c.name == payload["project"])
+            where.append(project_clause(db, payload["project"]))
         if payload.get("is_root", True) is not None:
             where.append(tables.runs.c.is_root.is_(bool(payload.get("is_root", True))))
     run_ids = None

@@ -15,9 +15,8 @@ from reviewdesk.domain.run_payload import parse_time, parse_uuid
 from reviewdesk.errors import Invalid
 from reviewdesk.services import datasets as datasets_service
 from reviewdesk.services.feedback import SOURCES
-from reviewdesk.services.runs import compile_filter
+from reviewdesk.services.runs import compile_filter, project_clause
 from reviewdesk.store import exports as exports_store
-from reviewdesk.store import tables
 from reviewdesk.store.database import Database
 
 PAGE = 2000
@@ -115,7 +114,7 @@ def _feedback_filters(params: dict[str, Any]) -> dict[str, Any]:
 def _run_where(db: Database, params: dict[str, Any]) -> list:
     where = compile_filter(db, params.get("filter"))
     if params.get("project") is not None:
-        where.append(tables.projects.c.name == params["project"])
+        where.append(project_clause(db, params["project"]))
     return where
 
 

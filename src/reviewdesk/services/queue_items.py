@@ -14,7 +14,7 @@ from reviewdesk.errors import Forbidden, Invalid, NotFound
 from reviewdesk.services import audit
 from reviewdesk.services.clock import utcnow
 from reviewdesk.services.queue_access import load_manageable, load_visible
-from reviewdesk.services.runs import compile_filter
+from reviewdesk.services.runs import compile_filter, project_clause
 from reviewdesk.store import queue_items as items_store
 from reviewdesk.store import rules as rules_store
 from reviewdesk.store import runs as runs_store
@@ -168,7 +168,7 @@ def add_by_filter(db: Database, actor: Actor, queue_id: uuid.UUID, payload: dict
         raise Invalid("a pairwise queue takes pairs, not a filter", field="filter")
     where = compile_filter(db, payload["filter"])
     if project is not None:
-        where.append(tables.projects.c.name == project)
+        where.append(project_clause(db, project))
     if roots_only is not None:
         where.append(tables.runs.c.is_root.is_(bool(roots_only)))
     added = present = 0

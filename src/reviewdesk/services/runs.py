@@ -12,6 +12,7 @@ from reviewdesk.domain.permissions import Actor, Permission
 from reviewdesk.errors import Invalid, NotFound
 from reviewdesk.services.paging import check_limit, decode_cursor, encode_cursor
 from reviewdesk.services.queue_access import require_trace_access
+from reviewdesk.store import projects as projects_store
 from reviewdesk.store import runs as runs_store
 from reviewdesk.store import tables
 from reviewdesk.store.database import Database
@@ -77,6 +78,15 @@ def filter_targets(db: Database) -> SqlTargets:
     )
 
 
+def project_clause(db: Database, name: str) -> sa.ColumnElement[bool]:
+    """Filter by project id, not by a join on its name, so the planner can use the project index."""
+    if not isinstance(name, str):
+        raise Invalid("must be a string", field="project")
+    with db.read() as conn:
+        found = projects_store.ids_by_name(conn, [name])
+    return tables.runs.c.project_id == found[name] if name in found else sa.false()
+
+
 def compile_filter(db: Database, text: str | None) -> list[sa.ColumnElement[bool]]:
     if text is None or not text.strip():
         return []
@@ -103,7 +113,7 @@ def search_runs(
     limit = check_limit(limit)
     where = compile_filter(db, filter)
     if project is not None:
-        where.append(tables.projects.c.name == project)
+        where.append(project_clause(db, project))
     if is_root is not None:
         if not isinstance(is_root, bool):
             raise Invalid("must be true or false", field="is_root")

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from reviewdesk.store.coltypes import UtcDateTime
 from reviewdesk.store.dialect import upsert_statement
 from reviewdesk.store.tables import feedback, projects, runs
 
@@ -87,9 +88,9 @@ def search(
     query = _joined().where(*where)
     if after is not None:
         start, last_id = after
-        query = query.where(
-            sa.or_(runs.c.start_time < start, sa.and_(runs.c.start_time == start, runs.c.id < last_id))
-        )
+        # A row-value comparison, unlike the equivalent OR, is an index range on both databases.
+        cursor = sa.tuple_(sa.literal(start, UtcDateTime()), sa.literal(last_id, sa.Uuid()))
+        query = query.where(sa.tuple_(runs.c.start_time, runs.c.id) < cursor)
     query = query.order_by(runs.c.start_time.desc(), runs.c.id.desc()).limit(limit)
     return [dict(r) for r in conn.execute(query).mappings()]
 

@@ -61,8 +61,10 @@ runs = sa.Table(
     sa.Index("ix_runs_root_start", "is_root", "start_time", "id"),
     sa.Index("ix_runs_trace", "trace_id"),
     sa.Index("ix_runs_parent", "parent_run_id"),
-    sa.Index("ix_runs_name_start", "name", "start_time"),
-    sa.Index("ix_runs_type_start", "run_type", "start_time"),
+    # "Newest roots of a project" is the default list; every ordering index ends in id for the cursor.
+    sa.Index("ix_runs_project_root_start", "project_id", "is_root", "start_time", "id"),
+    sa.Index("ix_runs_name_start_id", "name", "start_time", "id"),
+    sa.Index("ix_runs_type_start_id", "run_type", "start_time", "id"),
     sa.Index("ix_runs_latency", "latency_ms"),
     sa.Index("ix_runs_session", "session_id"),
 )
