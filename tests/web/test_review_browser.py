@@ -53,6 +53,19 @@ def test_five_items_with_the_keyboard_only(page, web_db, world: World):
         page.keyboard.press(str(quality))
         page.keyboard.press(str(grounded))
         page.keyboard.press(str(helpful))
+        if n == 4:
+            # Text fields by keyboard too: ↓ enters one, typing is text (even "s"), Esc leaves it.
+            page.keyboard.press("ArrowDown")
+            page.keyboard.type("seems fine")
+            page.keyboard.press("Escape")
+            page.keyboard.press("ArrowDown")
+            page.keyboard.type("short answer")
+            page.keyboard.press("Escape")
+            page.keyboard.press("ArrowDown")
+            assert page.locator("#correction").get_attribute("open") is not None
+            page.keyboard.press("Control+End")
+            page.keyboard.type(" Then wait a minute.")
+            page.keyboard.press("Escape")
         with page.expect_navigation():
             page.keyboard.press("s")
         assert page.locator(".notice").inner_text().startswith("Submitted")
@@ -72,6 +85,10 @@ def test_five_items_with_the_keyboard_only(page, web_db, world: World):
     assert by_key["overall_quality"] == [c[0] for c in chosen]
     assert by_key["groundedness"] == [c[1] for c in chosen]
     assert by_key["helpfulness"] == [c[2] for c in chosen]
+    last = [r for r in rows if r["key"] == "reviewer_note"]
+    assert [r["value"] for r in last] == ["seems fine"]
+    assert last[0]["comment"] == "short answer"
+    assert last[0]["correction"]["answer"].endswith("- wait Then wait a minute.")
     assert page.locator("#progress").inner_text().startswith("5 of 8")
     assert page.js_errors == []
 

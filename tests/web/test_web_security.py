@@ -167,3 +167,18 @@ def test_item_trace_needs_a_hold_or_a_review_of_the_item(db, world):
     assert item_traces.item_trace(db, reviewer, item_id)["run_count"] >= 1  # reviewed: still readable
     with pytest.raises(Exception, match="no run"):
         item_traces.item_trace(db, reviewer, item_id, uuid.uuid4())
+
+
+def test_heartbeat_extends_the_reservation_and_stops_when_it_is_gone(web_client, world):
+    _login(web_client, world.reviewer.email)
+    page = web_client.get(f"/queues/{world.single_queue['id']}/review").text
+    item = re.search(r'hx-post="/items/([0-9a-f-]+)/heartbeat"', page).group(1)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+    headers = {"X-CSRF-Token": token, "HX-Request": "true"}
+    beat = web_client.post(f"/items/{item}/heartbeat", headers=headers)
+    assert beat.status_code == 200 and "data-until-ms" in beat.text
+    web_client.post(
+        f"/items/{item}/skip", data={"csrf_token": token, "queue_id": str(world.single_queue["id"])}
+    )
+    stopped = web_client.post(f"/items/{item}/heartbeat", headers=headers)
+    assert stopped.status_code == 286 and "lapsed" in stopped.text  # htmx stops polling on 286

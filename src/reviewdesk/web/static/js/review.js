@@ -4,7 +4,8 @@
 const form = document.getElementById("review-form");
 let lastField = null;
 
-const fields = () => [...document.querySelectorAll("#review-form fieldset.field")];
+// Rubric fields, the comment, and the correction editor (a <details> that opens when reached).
+const fields = () => [...document.querySelectorAll("#review-form .field")];
 
 function isTyping(element) {
   if (!(element instanceof HTMLElement)) return false;
@@ -17,11 +18,12 @@ function isTyping(element) {
 
 function currentField() {
   const active = document.activeElement;
-  return active?.closest?.("fieldset.field") ?? lastField;
+  return active?.closest?.(".field") ?? lastField;
 }
 
 function focusField(fieldset) {
   if (!fieldset) return;
+  if (fieldset instanceof HTMLDetailsElement) fieldset.open = true;
   const target =
     fieldset.querySelector("input[type=radio]:checked") ?? fieldset.querySelector("input, textarea, select");
   target?.focus();
@@ -57,7 +59,7 @@ function pickNumber(n) {
 
 function pickHotkey(key) {
   const radio = document.querySelector(`#review-form input[type=radio][data-hotkey="${key}"]`);
-  if (radio) pick(radio.closest("fieldset.field"), radio);
+  if (radio) pick(radio.closest(".field"), radio);
 }
 
 function follow(id) {
@@ -86,7 +88,7 @@ function openDialog(id, focusSelector) {
 }
 
 document.addEventListener("focusin", (event) => {
-  const fieldset = event.target instanceof Element ? event.target.closest("fieldset.field") : null;
+  const fieldset = event.target instanceof Element ? event.target.closest(".field") : null;
   if (fieldset) lastField = fieldset;
 });
 
@@ -97,7 +99,7 @@ document.addEventListener("keydown", (event) => {
   if (document.querySelector("dialog[open]")) return; // a dialog handles its own keys (Esc closes)
   if (isTyping(event.target)) {
     if (event.key === "Escape") {
-      lastField = event.target.closest("fieldset.field") ?? lastField;
+      lastField = event.target.closest(".field") ?? lastField;
       event.target.blur();
     }
     return;
