@@ -48,6 +48,8 @@ def test_five_items_with_the_keyboard_only(page, web_db, world: World):
         if n == 0:
             assert page.locator(".suggested").first.is_visible()  # the model's suggestion, pre-filled
             screenshot(page, "review-single")
+            box = page.locator("#submit-button").bounding_box()
+            assert box is not None and box["y"] + box["height"] <= 800  # on screen at 1280×800
         # Focus starts on the first field; a digit picks and moves on; S submits.
         quality, grounded, helpful = ((n % 3) + 1, ((n + 1) % 3) + 1, (n % 5) + 1)
         page.keyboard.press(str(quality))
