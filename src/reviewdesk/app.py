@@ -24,6 +24,7 @@ from reviewdesk.api import (
     users,
     webhooks,
 )
+from reviewdesk.api import langsmith as langsmith_api
 from reviewdesk.api.body_limit import BodyLimitMiddleware
 from reviewdesk.api.responses import FastJSONResponse, error_response
 from reviewdesk.config import Settings
@@ -110,6 +111,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         datasets,
     ):
         app.include_router(module.router, prefix="/api/v1")
+    # LANGSMITH_ENDPOINT=http://HOST:PORT/langsmith (or …/langsmith/api/v1): the LangSmith SDK unmodified.
+    for prefix in langsmith_api.V1_PREFIXES:
+        app.include_router(langsmith_api.router, prefix=prefix)
+    for prefix in langsmith_api.PLATFORM_PREFIXES:
+        app.include_router(langsmith_api.platform_router, prefix=prefix)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     mount_web(app)
     return app

@@ -1,0 +1,20 @@
+"""The LangSmith-compatible API: an adapter over our services, mounted where the SDK looks for it.
+
+`router` serves the v1 paths (under /langsmith and /langsmith/api/v1); `platform_router` the
+`/v1/platform/…` paths the SDK builds beside them (wire §1.1).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from reviewdesk.api.langsmith import info, runs, sessions
+
+V1_PREFIXES = ("/langsmith", "/langsmith/api/v1")
+PLATFORM_PREFIXES = ("/langsmith/v1/platform", "/langsmith/api/v1/platform")
+
+router = APIRouter()
+for _module in (info, runs, sessions):
+    router.include_router(_module.router)
+
+platform_router = APIRouter()
