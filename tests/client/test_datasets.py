@@ -123,13 +123,6 @@ def test_the_tutorial_flow_from_reviews_to_exported_files(fresh_server_url: str,
         assert list(sdk.feedback_rows(project="rag-prod", since="2999-01-01T00:00:00Z")) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ConnectionFailed,
-    reason="server bug: a feedback condition in an export's run filter is an EXISTS over `feedback` that "
-    "auto-correlates with the outer `feedback` of store/exports._feedback_query (no FROM left); the "
-    "SQL fails after the 200 headers were sent, so the body breaks off",
-)
 def test_feedback_rows_selected_by_a_feedback_filter(admin: Client) -> None:
     """The tutorial's own selection: `has_feedback_key("overall_quality")` on runs of a project."""
     project = unique("tutorial")

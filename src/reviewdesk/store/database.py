@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,6 +34,7 @@ class Database:
         self.url = normalize_url(url)
         parsed = make_url(self.url)
         self.dialect = "sqlite" if parsed.get_backend_name() == "sqlite" else "postgresql"
+        self._sqlite_writer = threading.RLock()
         if self.dialect == "sqlite":
             self.engine = self._sqlite_engine(parsed, echo)
         else:
@@ -84,9 +86,14 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
-            if self.dialect == "sqlite":
-                conn = conn.execution_options(sqlite_begin="IMMEDIATE")
+        if self.dialect != "sqlite":
+            with self.engine.connect() as conn, conn.begin():
+                yield conn
+            return
+        # SQLite has one writer. Queueing this process's writers on a lock is fair and cheap; left to
+        # SQLite's busy handler, they poll and a busy writer can starve one past its timeout.
+        with self._sqlite_writer, self.engine.connect() as conn:
+            conn = conn.execution_options(sqlite_begin="IMMEDIATE")
             with conn.begin():
                 yield conn
 

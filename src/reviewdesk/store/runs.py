@@ -120,7 +120,7 @@ def matching_ids_and_start_times(
         .where(runs.c.start_time >= since, *where)
         .execution_options(yield_per=5000)
     )
-    yield from conn.execute(query).tuples()
+    yield from ((run_id, start) for run_id, start in conn.execute(query))
 
 
 def fetch_by_ids(conn: Connection, ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]:

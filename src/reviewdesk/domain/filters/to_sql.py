@@ -132,8 +132,9 @@ class _Compiler:
     def _run_field(self, field: RunField, build: Callable[[Expr], Compiled]) -> Compiled:
         if field.name == "project":
             # The name lives in projects; EXISTS keeps the clause a plain predicate on runs.
-            condition, _ = build(self.projects.c.name)
-            return sa.exists().where(self.projects.c.id == self.runs.c.project_id, condition), False
+            projects = self.projects.alias("filter_projects")
+            condition, _ = build(projects.c.name)
+            return sa.exists().where(projects.c.id == self.runs.c.project_id, condition), False
         return build(self.runs.c[field.name])
 
     def _bind(self, column: Expr, value: Scalar) -> Expr:
@@ -192,7 +193,9 @@ class _Compiler:
         return self._in(column, term.values)[0]
 
     def _any_feedback(self, terms: tuple[Compare | In, ...]) -> ColumnElement[bool]:
-        fb = self.feedback
+        # An alias, so the EXISTS never correlates with a `feedback` in the enclosing query (exports
+        # select from feedback and filter its runs with this language).
+        fb = self.feedback.alias("filter_feedback")
         value_ref = self.json.at(fb.c.value, ())
         conditions = [self._term(term, fb.c.key, value_ref, fb.c.score) for term in terms]
         return sa.exists().where(fb.c.run_id == self.runs.c.id, *conditions)
