@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Response
 from reviewdesk.api.deps import current_actor, get_db, json_object
 from reviewdesk.api.responses import FastJSONResponse, page
 from reviewdesk.domain.permissions import Actor
-from reviewdesk.services import queue_items, queue_stats, queues, review, rule_preview, rules
+from reviewdesk.services import agreement, queue_items, queue_stats, queues, review, rule_preview, rules
 from reviewdesk.services.paging import check_limit
 from reviewdesk.store.database import Database
 
@@ -201,3 +201,22 @@ def backfill_rule(
 ) -> FastJSONResponse:
     """`{"since": ISO}`: apply the rule to stored runs."""
     return FastJSONResponse(rule_preview.backfill(db, actor, queue_id, rule_id, body))
+
+
+@router.get("/queues/{queue_id}/agreement")
+def queue_agreement(
+    queue_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+) -> FastJSONResponse:
+    """Per rubric field: percent agreement, Krippendorff's α, Fleiss'/Cohen's κ, reviewer pairs."""
+    return FastJSONResponse(agreement.queue_agreement(db, actor, queue_id))
+
+
+@router.get("/analytics/human-vs-model")
+def human_vs_model(
+    key: str,
+    queue_id: uuid.UUID | None = None,
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    """How automated scores on a key agree with human ones on the same runs."""
+    return FastJSONResponse(agreement.human_vs_model(db, actor, key, queue_id))
