@@ -130,3 +130,11 @@ def stored_runs(db: Database, project: str | None = None, **conditions: Any) -> 
 
 def by_name(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {r["name"]: r for r in rows}
+
+
+# The SDK's v1 methods the tutorial uses (list_runs, read_run, the queue run methods) warn that v2
+# replaces them; they are what we test, and the session_id hint on run feedback is LangSmith-specific.
+SDK_WARNINGS = [
+    pytest.mark.filterwarnings("ignore:.* is deprecated and will be removed after:DeprecationWarning"),
+    pytest.mark.filterwarnings("ignore::langsmith.utils.LangSmithWarning"),
+]

@@ -15,6 +15,7 @@ from packaging.version import Version
 from reviewdesk.store.database import Database
 from tests.compat.conftest_langsmith import (
     FLUSH_SECONDS,
+    SDK_WARNINGS,
     LiveServer,
     by_name,
     live_server,
@@ -23,6 +24,8 @@ from tests.compat.conftest_langsmith import (
     set_sdk_env,
     stored_runs,
 )
+
+pytestmark = SDK_WARNINGS
 
 BATCH_KEYS = {
     "use_multipart_endpoint",
