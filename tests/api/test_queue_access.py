@@ -16,6 +16,8 @@ ROUTES = [
     ("POST", "/api/v1/queues/{queue}/items", {"run_ids": ["{run}"]}, MANAGE),
     ("GET", "/api/v1/queues/{queue}/items", None, MANAGE),
     ("GET", "/api/v1/queues/{queue}/stats", None, VIEW),
+    ("GET", "/api/v1/queues/{queue}/agreement", None, MANAGE),
+    ("GET", "/api/v1/analytics/human-vs-model?key=ok", None, MANAGE),
     ("GET", "/api/v1/queues/{queue}/history", None, WORK),
     ("POST", "/api/v1/queues/{queue}/next", None, WORK),
     ("GET", "/api/v1/items/{item}", None, WORK),
