@@ -143,3 +143,70 @@ def feedback_config_schema(config: dict[str, Any], tenant: uuid.UUID) -> dict[st
         "is_first": True,
         "is_deleted": False,
     }
+
+
+def rubric_item(field: dict[str, Any], config: dict[str, Any] | None, tenant: uuid.UUID) -> dict[str, Any]:
+    values = None
+    if config is not None and config["type"] == "categorical":
+        values = {o["value"]: o["description"] for o in config["options"] if o.get("description")} or None
+    return {
+        "feedback_key": field["key"],
+        "description": field.get("instructions"),
+        "value_descriptions": values,
+        "score_descriptions": None,
+        "is_required": field.get("required", False),
+        "feedback_config_id": config_id(field["key"]) if config else None,
+        "feedback_config": feedback_config_schema(config, tenant) if config else None,
+    }
+
+
+def queue(
+    row: dict[str, Any],
+    tenant: uuid.UUID,
+    *,
+    description: str | None,
+    instructions: str | None,
+    rubric_items: list[dict[str, Any]],
+) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "description": description,
+        "tenant_id": tenant,
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "queue_type": row["kind"],
+        "rubric_instructions": instructions,
+        "rubric_items": rubric_items,
+        "num_reviewers_per_item": row["reviewers_per_item"],
+        # Ours always reserve the item a reviewer works on, so two never score the same one at once.
+        "enable_reservations": True,
+        "reservation_minutes": max(1, round(row["reservation_seconds"] / 60)),
+        "reviewer_access_mode": row["reviewer_access"],
+        "assigned_reviewers": [{"id": r} for r in row.get("reviewers") or []],
+        "default_dataset": row.get("default_dataset_id"),
+        "metadata": None,
+    }
+
+
+def queue_run(entry: dict[str, Any]) -> dict[str, Any]:
+    """A queue's run with its queue info; an item whose run has not arrived yet says so."""
+    item, row = entry["item"], entry["run"]
+    if row is not None:
+        body = run(row)
+    else:
+        body = {
+            "id": item["run_id"] or item["id"],
+            "name": "(run not received yet)",
+            "start_time": item["added_at"],
+            "run_type": "chain",
+            "inputs": {},
+            "extra": {"metadata": {}},
+        }
+    return {
+        **body,
+        "queue_run_id": item["id"],
+        "added_at": item["added_at"],
+        "last_reviewed_time": entry["last_reviewed_time"],
+        "status": item["status"],
+    }
