@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from reviewdesk.api.langsmith import configs, feedback, info, queues, runs, sessions
+from reviewdesk.api.langsmith import configs, datasets, feedback, info, queues, runs, sessions
 
 V1_PREFIXES = ("/langsmith", "/langsmith/api/v1")
 PLATFORM_PREFIXES = ("/langsmith/v1/platform", "/langsmith/api/v1/platform")
 
 router = APIRouter()
-for _module in (info, runs, sessions, feedback, configs, queues):
+for _module in (info, runs, sessions, feedback, configs, queues, datasets):
     router.include_router(_module.router)
 
 platform_router = APIRouter()

@@ -210,3 +210,34 @@ def queue_run(entry: dict[str, Any]) -> dict[str, Any]:
         "last_reviewed_time": entry["last_reviewed_time"],
         "status": item["status"],
     }
+
+
+def dataset(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "description": row["description"],
+        "data_type": "kv",
+        "created_at": row["created_at"],
+        "modified_at": row["updated_at"],
+        "example_count": row["example_count"],
+        "session_count": 0,
+        "metadata": {"version": row["version"], "tags": row["tags"], "splits": row["splits"]},
+    }
+
+
+def example(row: dict[str, Any]) -> dict[str, Any]:
+    """LangSmith keeps an example's split in its metadata (`dataset_split`); ours is one column."""
+    metadata = dict(row["metadata"] or {})
+    if row["split"]:
+        metadata["dataset_split"] = [row["split"]]
+    return {
+        "id": row["id"],
+        "dataset_id": row["dataset_id"],
+        "inputs": row["inputs"] or {},
+        "outputs": row["outputs"],
+        "metadata": metadata,
+        "created_at": row["created_at"],
+        "modified_at": row["created_at"],
+        "source_run_id": row["source_run_id"],
+    }
