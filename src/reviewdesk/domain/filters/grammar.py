@@ -59,15 +59,9 @@ NUMBER: /[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?/
 
 _VALUE_TOKENS = frozenset({"STRING", "NUMBER", "TRUE", "FALSE", "NULL", "LSQB"})
 _DESCRIBE = {
-    "NAME": "a field",
     "COMPOP": "an operator (==, !=, <, <=, >, >=, in)",
-    "IN": "'in'",
-    "AND": "'and'",
-    "OR": "'or'",
-    "NOT": "'not'",
     "LPAR": "'('",
     "RPAR": "')'",
-    "LSQB": "'['",
     "RSQB": "']'",
     "COMMA": "','",
     "$END": "the end of the filter",
@@ -76,7 +70,8 @@ _DESCRIBE = {
 
 @cache
 def _parser() -> Lark:
-    return Lark(GRAMMAR, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    # The basic lexer keeps keywords keywords everywhere: `a < or` is a missing value, not a field "or".
+    return Lark(GRAMMAR, parser="lalr", lexer="basic", propagate_positions=True, maybe_placeholders=False)
 
 
 def location(text: str, position: int) -> str:
@@ -109,7 +104,9 @@ def _translate(text: str, error: UnexpectedInput) -> FilterSyntaxError:
             return syntax_error(text, position, f"unterminated string: no closing {char}")
         return syntax_error(text, position, f"unexpected character {char!r}")
     if isinstance(error, UnexpectedToken):
-        return _unexpected_token(text, error.token, set(error.expected))
+        # LALR merges states, so `expected` can be too wide; the interactive parser knows exactly.
+        expected = error.interactive_parser.accepts() if error.interactive_parser else error.expected
+        return _unexpected_token(text, error.token, set(expected))
     if isinstance(error, UnexpectedEOF):
         return _unexpected_token(text, Token("$END", ""), set(error.expected))
     return syntax_error(text, 0, str(error))
@@ -140,14 +137,19 @@ def _unexpected_token(text: str, token: Token, expected: set[str]) -> FilterSynt
 
 
 def _describe(expected: set[str]) -> str:
+    if {"NOT", "NAME"} <= expected:  # where a condition may start, so may values, fields and '('
+        return "a condition"
     words: list[str] = []
     if expected & _VALUE_TOKENS:
         words.append("a value")
-    if "NAME" in expected or "NOT" in expected:
-        words.append("a condition" if "NOT" in expected else "a field")
-    words.extend(_DESCRIBE[name] for name in sorted(expected) if name in _DESCRIBE and name != "NAME")
-    unique = list(dict.fromkeys(w for w in words if w not in ("'not'", "'and'", "'or'", "'in'")))
-    return " or ".join(unique) if unique else "something else"
+    if "NAME" in expected:
+        words.append("a field")
+    if expected & {"COMPOP", "IN"}:
+        words.append(_DESCRIBE["COMPOP"])
+    if expected & {"AND", "OR"}:
+        words.append("'and'/'or'")
+    words.extend(_DESCRIBE[name] for name in ("COMMA", "RPAR", "RSQB", "LPAR", "$END") if name in expected)
+    return " or ".join(words) if words else "something else"
 
 
 def _tokens_before(text: str, position: int) -> list[Token]:

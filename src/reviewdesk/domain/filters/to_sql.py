@@ -55,9 +55,9 @@ _JSON_COLUMNS = {"metadata": "meta", "inputs": "inputs", "outputs": "outputs"}
 class SqlTargets:
     """The tables a filter reads (callers pass reviewdesk.store.tables.*) and the dialect to emit."""
 
-    runs: sa.Table
-    feedback: sa.Table
-    projects: sa.Table
+    runs: sa.FromClause  # the runs table, or an alias of it (e.g. for a trace's root runs)
+    feedback: sa.FromClause
+    projects: sa.FromClause
     dialect: Literal["sqlite", "postgresql"]
 
 
