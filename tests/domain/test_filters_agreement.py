@@ -44,6 +44,8 @@ TEXTS = ["", "a", "É", "é", "true", "false", "1", "0", "null", "Refund", 'q"u\
 SESSIONS = ["s1", "s2", "S1"]
 TAGS = ["prod", "beta", "experimental", "internal", "Prod", "é"]
 KEYS = ["a", "b", "0", "x.y", "A"]
+# Top-level keys that a path cannot name (the parser refuses them) but metadata_key can.
+ODD_KEYS = ['q"k', "n\nl"]
 NUMBERS: list[int | float] = [0, 1, -1, 0.5, 1.0, 2.5, 0.1, 2**53 + 1, 1e20]
 FEEDBACK_KEYS = ["correctness", "user_score", "quality"]
 BASE = datetime(2024, 5, 1, 12, 0, 0, tzinfo=UTC)
@@ -73,7 +75,10 @@ json_value = st.one_of(
     st.dictionaries(st.sampled_from(KEYS), shallow, max_size=2),
 )
 json_document = st.one_of(
-    st.none(), st.dictionaries(st.sampled_from(KEYS), json_value, max_size=4), json_value, st.just({})
+    st.none(),
+    st.dictionaries(st.sampled_from(KEYS + ODD_KEYS), json_value, max_size=4),
+    json_value,
+    st.just({}),
 )
 feedback_row = st.fixed_dictionaries(
     {
@@ -187,6 +192,8 @@ class Seen:
                     continue
                 for key, value in document.items():
                     seen.entries[root].append((key, value))
+                    if key in ODD_KEYS:
+                        continue
                     seen.paths.append((root, (key,), value))
                     if isinstance(value, dict):
                         seen.paths.extend((root, (key, inner), v) for inner, v in value.items())
@@ -356,7 +363,7 @@ PAIR_FIELDS = {
 def pair_term(seen: Seen, family: str, part: str) -> st.SearchStrategy[Spelled]:
     key_field, value_fields = PAIR_FIELDS[family]
     observed = seen.feedback if family == "feedback" else seen.entries[family]
-    keys = st.sampled_from(FEEDBACK_KEYS if family == "feedback" else KEYS)
+    keys = st.sampled_from(FEEDBACK_KEYS if family == "feedback" else KEYS + ODD_KEYS)
     if part == "key":
         return condition(key_field, keys, ordered=False)
     values = aimed([value for _, value in observed], scalar)
