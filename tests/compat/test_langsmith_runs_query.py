@@ -75,6 +75,8 @@ def test_roots_and_children(traces: Traces) -> None:
     assert {r.id for r in client.list_runs(project_name=PROJECT, is_root=True)} == set(roots.values())
     children = list(client.list_runs(project_name=PROJECT, is_root=False))
     assert len(children) == 3 and all(c.parent_run_id == c.trace_id for c in children)
+    (child,) = client.list_runs(project_name=PROJECT, parent_run_id=roots["search"])
+    assert child.name == "search" and child.parent_run_ids == [roots["search"]]
     tree = client.read_run(roots["A-1"], load_child_runs=True)
     assert [c.name for c in tree.child_runs] == ["lookup"]
     assert _names(client.list_runs(project_name=PROJECT, trace_id=roots["search"])) == sorted(
