@@ -328,6 +328,8 @@ class TestRandomSample:
         ('metadata."a\\b" == 1', 8, "unexpected character"),
         ("has(metadata, '{\"a\\\\\\\\b\": 1}')", 14, "cannot contain quotes, backslashes"),
         ("x" * 20_001, 20_000, "longer than"),
+        ("not(" * 70 + "name == 'a'" + ")" * 70, 4 * 64, "more than 64 levels deep"),
+        ("and(" * 65 + "name == 'a'" + ")" * 65, 4 * 64, "more than 64 levels deep"),
     ],
 )
 def test_syntax_errors_name_the_column_and_what_was_expected(text: str, position: int, message: str) -> None:
@@ -338,6 +340,10 @@ def test_syntax_errors_name_the_column_and_what_was_expected(text: str, position
     assert error.position == position, error.message
     assert error.to_dict()["position"] == position
     assert error.field == "filter"
+
+
+def test_parentheses_add_no_depth() -> None:
+    assert parse("(" * 5000 + "name == 'a'" + ")" * 5000) == Compare(RunField("name"), "eq", "a")
 
 
 def test_every_syntax_error_message_starts_with_its_location() -> None:

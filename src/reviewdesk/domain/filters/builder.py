@@ -51,6 +51,7 @@ FUNCTIONS = ["and", "or", "not", *_COMPARE_FUNCTIONS, "in", "has", "search", "ex
 _ESCAPES = {'"': '"', "'": "'", "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _HEX4 = re.compile(r"[0-9a-fA-F]{4}")
 _SEARCHABLE = ("string", "status", "json", "json_root", "tags")
+MAX_DEPTH = 64
 
 Operand = Target | Lit | list[Lit]
 
@@ -58,10 +59,7 @@ Operand = Target | Lit | list[Lit]
 def parse(text: str) -> Node:
     """Parse either spelling into the typed tree; raises FilterSyntaxError naming the column."""
     tree = parse_tree(text)
-    try:
-        return group_pairs(_Builder(text).condition(tree.children[0]))
-    except RecursionError:
-        raise syntax_error(text, 0, "the filter is nested too deeply") from None
+    return group_pairs(_Builder(text).condition(tree.children[0]))
 
 
 def make_not(node: Node) -> Node:
@@ -77,6 +75,7 @@ def _position(tree: Tree[Token] | Token) -> int:
 class _Builder:
     def __init__(self, text: str) -> None:
         self.text = text
+        self.depth = 0
 
     def _source(self, tree: Tree[Token] | Token) -> str:
         if isinstance(tree, Token):
@@ -88,8 +87,20 @@ class _Builder:
         return syntax_error(self.text, position, message)
 
     def condition(self, tree: Tree[Token] | Token) -> Node:
+        while isinstance(tree, Tree) and tree.data == "group":  # parentheses add no level
+            tree = [child for child in tree.children if isinstance(child, Tree)][0]
         if isinstance(tree, Token) or tree.data in ("field", "literal", "list"):
             raise self.error(tree, f"expected a condition, found {self._source(tree)!r}")
+        # A fixed bound, so that a parsed tree can always be evaluated and compiled (both recurse).
+        if self.depth >= MAX_DEPTH:
+            raise self.error(tree, f"the filter nests conditions more than {MAX_DEPTH} levels deep")
+        self.depth += 1
+        try:
+            return self._condition(tree)
+        finally:
+            self.depth -= 1
+
+    def _condition(self, tree: Tree[Token]) -> Node:
         parts = [child for child in tree.children if isinstance(child, Tree)]
         match tree.data:
             case "or_expr":
@@ -98,8 +109,6 @@ class _Builder:
                 return make_and([self.condition(part) for part in parts])
             case "negation":
                 return make_not(self.condition(parts[0]))
-            case "group":
-                return self.condition(parts[0])
             case "comparison":
                 return self._infix_comparison(tree)
             case "membership":
@@ -120,9 +129,7 @@ class _Builder:
             assert isinstance(token, Token)
             return Lit(self._literal_value(token), token.start_pos or 0, token.value)
         if isinstance(tree, Tree) and tree.data == "list":
-            return [
-                lit for child in tree.children if isinstance(child, Tree) for lit in [self.literal(child)]
-            ]
+            return [self.literal(child) for child in tree.children if isinstance(child, Tree)]
         raise self.error(tree, f"expected a field or a value, found {self._source(tree)!r}")
 
     def target(self, tree: Tree[Token] | Token) -> Target:

@@ -76,7 +76,6 @@ _SEGMENT = re.compile(r"""\.(?:([\w\-]+)|"([^"]*)"|'([^']*)')""")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d*)?|\.\d+)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_MS = {"ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0, "d": 86_400_000.0}
 _BAD_KEY_CHARS = re.compile(r'["\\\x00-\x1f]')
-OP_SYMBOLS = {"eq": "==", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 
 @dataclass(frozen=True, slots=True)
