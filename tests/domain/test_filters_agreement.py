@@ -113,11 +113,13 @@ def run_sets(draw: st.DrawFn) -> list[dict[str, Any]]:
             "error": draw(optional(st.sampled_from(TEXTS))),
             "start_time": draw(st.sampled_from(TIMES)),
             "end_time": draw(optional(st.sampled_from(TIMES))),
-            "latency_ms": draw(optional(st.one_of(st.sampled_from(LATENCIES), st.floats(0, 1e6)))),
+            "latency_ms": draw(
+                optional(st.one_of(st.sampled_from([*LATENCIES, math.inf]), st.floats(0, 1e6)))
+            ),
             "prompt_tokens": draw(optional(st.sampled_from(TOKENS))),
             "completion_tokens": draw(optional(st.sampled_from(TOKENS))),
             "total_tokens": draw(optional(st.sampled_from(TOKENS))),
-            "cost": draw(optional(st.sampled_from(COSTS))),
+            "cost": draw(optional(st.sampled_from([*COSTS, math.inf, -math.inf]))),
             "tags": draw(optional(st.one_of(st.lists(st.sampled_from(TAGS), max_size=3), odd_tags))),
             "project": draw(st.sampled_from(PROJECTS)),
             "session_id": draw(optional(st.sampled_from(SESSIONS))),

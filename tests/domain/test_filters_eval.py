@@ -143,9 +143,14 @@ class TestMissingValues:
         assert matches("exists(metadata, 'a')", metadata=None) is False
         assert matches("eq(metadata_key, 'a')", metadata=["a"]) is False
 
-    def test_non_finite_numbers_read_as_null_as_they_are_stored(self) -> None:
+    def test_non_finite_json_numbers_read_as_null_as_they_are_stored(self) -> None:
         assert matches("metadata.x == null", metadata={"x": math.nan}) is True
         assert matches("metadata.x > 0", metadata={"x": math.inf}) is False
+        assert matches("metadata_value == null", metadata={"x": math.inf}) is True
+
+    def test_infinite_columns_stay_numbers(self) -> None:
+        assert matches("latency > 1000", latency_ms=math.inf) is True
+        assert matches("cost < 0", cost=-math.inf) is True
 
     def test_naive_run_timestamps_are_utc(self) -> None:
         assert matches('start_time == "2024-05-01T12:00:00Z"', start_time=datetime(2024, 5, 1, 12)) is True

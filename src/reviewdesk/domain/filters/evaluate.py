@@ -73,12 +73,22 @@ def json_get(document: Any, path: tuple[str, ...]) -> Any:
         if not isinstance(current, Mapping) or key not in current:
             return MISSING
         current = current[key]
-    return current
+    return _as_stored(current)
+
+
+def _as_stored(value: Any) -> Any:
+    # orjson writes NaN and infinities into JSON as null, so the databases read them as null.
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def _column(value: Any) -> Any:
+    # SQLite stores a NaN REAL as NULL (infinities stay). PostgreSQL keeps NaN and orders it above
+    # every number, which nothing here can mirror on both databases: ingest must not store NaN.
+    return None if isinstance(value, float) and math.isnan(value) else value
 
 
 def is_null(value: Any) -> bool:
-    # orjson stores NaN and infinities as null, so they read back as null from the databases.
-    return value is None or value is MISSING or (isinstance(value, float) and not math.isfinite(value))
+    return value is None or value is MISSING
 
 
 def _is_number(value: Any) -> bool:
@@ -134,7 +144,7 @@ def _as_uuid(value: Any) -> UUID | None:
 def _read(field: Field, run: Mapping[str, Any]) -> Any:
     match field:
         case RunField(name):
-            value = run.get(name)
+            value = _column(run.get(name))
             return MISSING if value is None else value
         case JsonPath(root, path):
             return json_get(run.get(root), path)
@@ -165,17 +175,17 @@ def _json_strings(value: Any) -> Iterator[str]:
 def _entries(family: Family, run: Mapping[str, Any]) -> Iterator[Entry]:
     if family == "feedback":
         for row in run.get("feedback") or ():
-            score = row.get("score")
+            score = _column(row.get("score"))
             yield {
                 "key": row.get("key"),
                 "score": None if score is None else float(score),
-                "value": row.get("value"),
+                "value": _as_stored(row.get("value")),
             }
         return
     document = run.get(family)
     if isinstance(document, Mapping):
         for key, value in document.items():
-            yield {"key": key, "value": value}
+            yield {"key": key, "value": _as_stored(value)}
 
 
 def _term(term: Compare | In, entry: Entry) -> bool:
