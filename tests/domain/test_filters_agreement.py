@@ -552,11 +552,18 @@ def sqlite_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     db.dispose()
 
 
+@dataclass
+class Postgres:
+    store: Store | None
+    skip_reason: str = ""
+
+
 @pytest.fixture(scope="module")
-def postgres_store() -> Iterator[Store | None]:
+def postgres() -> Iterator[Postgres]:
+    """A fresh database on REVIEWDESK_TEST_POSTGRES_URL, dropped at the end; or why there is none."""
     url = os.environ.get("REVIEWDESK_TEST_POSTGRES_URL")
     if not url:
-        yield None
+        yield Postgres(None, "REVIEWDESK_TEST_POSTGRES_URL is not set")
         return
     admin = Database(url)
     name = f"reviewdesk_filters_{uuid.uuid4().hex[:12]}"
@@ -571,10 +578,11 @@ def postgres_store() -> Iterator[Store | None]:
                 conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     except sa.exc.OperationalError as error:
         admin.dispose()
-        pytest.skip(f"PostgreSQL at REVIEWDESK_TEST_POSTGRES_URL does not answer: {error.orig}")
+        yield Postgres(None, f"PostgreSQL at REVIEWDESK_TEST_POSTGRES_URL does not answer: {error.orig}")
+        return
     db = Database(make_url(admin.url).set(database=name).render_as_string(hide_password=False))
     try:
-        yield _prepare(db)
+        yield Postgres(_prepare(db))
     finally:
         db.dispose()
         with admin.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -582,11 +590,9 @@ def postgres_store() -> Iterator[Store | None]:
         admin.dispose()
 
 
-def test_postgresql_is_configured(postgres_store: Store | None) -> None:
-    if postgres_store is None:
-        pytest.skip(
-            "REVIEWDESK_TEST_POSTGRES_URL is not set: the agreement test ran on SQLite and Python only"
-        )
+def test_postgresql_takes_part(postgres: Postgres) -> None:
+    if postgres.store is None:
+        pytest.skip(f"{postgres.skip_reason}: the agreement test compared SQLite and Python only")
 
 
 def _describe(runs: list[dict[str, Any]], ids: set[uuid.UUID]) -> str:
@@ -605,9 +611,9 @@ def _describe(runs: list[dict[str, Any]], ids: set[uuid.UUID]) -> str:
 )
 @given(runs=run_sets(), data=st.data())
 def test_sql_and_python_select_the_same_runs(
-    sqlite_store: Store, postgres_store: Store | None, runs: list[dict[str, Any]], data: st.DataObject
+    sqlite_store: Store, postgres: Postgres, runs: list[dict[str, Any]], data: st.DataObject
 ) -> None:
-    stores = [s for s in (sqlite_store, postgres_store) if s is not None]
+    stores = [s for s in (sqlite_store, postgres.store) if s is not None]
     for store in stores:
         _load(store.db, runs, store.project_ids)
     strategy = filters(Seen.of(runs))
