@@ -278,3 +278,18 @@ def test_a_reviewers_correction_goes_into_the_queues_default_dataset(client, mak
     assert [e["outputs"] for e in examples] == [{"answer": "more right"}]
     bad = client.patch(f"/api/v1/queues/{queue['id']}", json={"default_dataset_id": str(rev.id)})
     assert bad.status_code == 400 and bad.json()["error"]["field"] == "default_dataset_id"
+
+
+def test_client_chosen_ids_are_kept_once(client):
+    import uuid
+
+    queue_id, example_id = str(uuid.uuid4()), str(uuid.uuid4())
+    assert client.post("/api/v1/queues", json={"id": queue_id, "name": "mine"}).json()["id"] == queue_id
+    assert client.post("/api/v1/queues", json={"id": queue_id, "name": "again"}).status_code == 409
+    dataset = client.post("/api/v1/datasets", json={"name": "ids"}).json()
+    body = {"examples": [{"id": example_id, "inputs": {"q": 1}, "outputs": {"a": 1}}]}
+    client.post(f"/api/v1/datasets/{dataset['id']}/examples", json=body)
+    (example,) = client.get(f"/api/v1/datasets/{dataset['id']}/examples").json()["items"]
+    assert example["id"] == example_id
+    again = client.post(f"/api/v1/datasets/{dataset['id']}/examples", json=body)
+    assert again.status_code == 409 and again.json()["error"]["field"] == "examples"

@@ -177,6 +177,7 @@ def _direct_examples(raw: Any) -> list[dict[str, Any]]:
             raise Invalid("must be a string", field=f"examples[{i}].split")
         out.append(
             {
+                "id": parse_uuid(item.get("id"), f"examples[{i}].id"),
                 "inputs": item.get("inputs") or {},
                 "outputs": item.get("outputs"),
                 "metadata": item.get("metadata") or {},
@@ -214,6 +215,12 @@ def add_examples(
         dataset = _load(conn, actor, dataset_id, for_update=True)
         version = _bump(conn, dataset)
         if direct is not None:
+            given = [e["id"] for e in direct if e["id"]]
+            taken = datasets_store.existing_example_ids(conn, given)
+            if len(set(given)) != len(given):
+                taken |= {i for i in given if given.count(i) > 1}
+            if taken:
+                raise Conflict(f"an example with id {sorted(taken, key=str)[0]} exists", field="examples")
             rows = [_revision(dataset, e, version, split, proportions) for e in direct]
             datasets_store.insert_revisions(conn, rows)
             added, requested = len(rows), len(rows)

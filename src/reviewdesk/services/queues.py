@@ -133,12 +133,17 @@ def create_queue(db: Database, actor: Actor, payload: dict[str, Any]) -> dict[st
     if not isinstance(payload, dict) or "name" not in payload:
         raise Invalid("is required", field="name")
     now = utcnow()
+    settings = {k: v for k, v in payload.items() if k != "id"}
+    # Clients that mint their own ids (the LangSmith SDK does) get to keep them.
+    queue_id = parse_uuid(payload.get("id"), "id") or uuid.uuid4()
     with db.write() as conn:
-        values, warnings = _check_settings(conn, {**_DEFAULTS, **payload})
+        values, warnings = _check_settings(conn, {**_DEFAULTS, **settings})
         if queues_store.by_name(conn, values["name"]) is not None:
             raise Conflict(f"a queue named {values['name']!r} exists", field="name")
+        if queues_store.get(conn, queue_id) is not None:
+            raise Conflict(f"a queue with id {queue_id} exists", field="id")
         reviewers = values.pop("reviewers")
-        row = {**values, "id": uuid.uuid4(), "rubric_version": 1, "created_at": now, "updated_at": now}
+        row = {**values, "id": queue_id, "rubric_version": 1, "created_at": now, "updated_at": now}
         queues_store.insert(conn, row)
         queues_store.add_rubric_version(
             conn, {"queue_id": row["id"], "version": 1, "rubric": row["rubric"], "created_at": now}

@@ -86,6 +86,13 @@ def live_revision(conn: Connection, example_id: uuid.UUID) -> dict[str, Any] | N
     return dict(row) if row else None
 
 
+def existing_example_ids(conn: Connection, ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
+    if not ids:
+        return set()
+    query = sa.select(dataset_examples.c.id).where(dataset_examples.c.id.in_(list(ids))).distinct()
+    return {i for (i,) in conn.execute(query)}
+
+
 def live_revision_of_run(conn: Connection, dataset_id: uuid.UUID, run_id: uuid.UUID) -> dict[str, Any] | None:
     query = sa.select(dataset_examples).where(
         dataset_examples.c.dataset_id == dataset_id,
