@@ -30,8 +30,18 @@ def test_krippendorff_alpha_matches_the_published_example():
 
 
 def test_fleiss_kappa_matches_the_textbook_example():
-    table = [[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
-             [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]]
+    table = [
+        [0, 0, 0, 0, 14],
+        [0, 2, 6, 4, 2],
+        [0, 0, 3, 5, 6],
+        [0, 3, 9, 2, 0],
+        [2, 2, 8, 1, 1],
+        [7, 7, 0, 0, 0],
+        [3, 2, 6, 3, 0],
+        [2, 5, 3, 2, 2],
+        [6, 5, 2, 1, 0],
+        [0, 2, 2, 3, 7],
+    ]
     units = [[category for category, n in enumerate(row) for _ in range(n)] for row in table]
     assert fleiss_kappa(units) == pytest.approx(0.210, abs=1e-3)
     assert fleiss_kappa([[1, 2], [1, 2, 3]]) is None  # raters per item must be fixed
