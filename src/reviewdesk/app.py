@@ -18,6 +18,7 @@ from reviewdesk.api import (
     feedback_configs,
     health,
     items,
+    otlp,
     projects,
     queues,
     runs,
@@ -111,6 +112,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         datasets,
     ):
         app.include_router(module.router, prefix="/api/v1")
+    # OTLP exporters append /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT: http://HOST:PORT/otlp or the bare host.
+    for prefix in ("/otlp", ""):
+        app.include_router(otlp.router, prefix=prefix)
     # LANGSMITH_ENDPOINT=http://HOST:PORT/langsmith (or …/langsmith/api/v1): the LangSmith SDK unmodified.
     for prefix in langsmith_api.V1_PREFIXES:
         app.include_router(langsmith_api.router, prefix=prefix)
