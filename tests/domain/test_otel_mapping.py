@@ -56,6 +56,9 @@ def test_ids_are_derived_from_the_trace_and_span_ids_and_stable():
     assert root["trace_id"] == child["trace_id"] == trace_run_id(TRACE) == uuid.UUID(bytes=TRACE)
     assert child["id"] == span_run_id(TRACE, CHILD) == span_to_run(span())["id"]  # re-sent: same run
     assert child["id"] != root["id"]
+    # The recipe docs/opentelemetry.md gives users, so they can put feedback on a span they made.
+    namespace = uuid.UUID("6f1d3c56-0b0e-5a49-9c1f-2f4b5e7d8a10")
+    assert child["id"] == uuid.uuid5(namespace, f"{int(TRACE.hex(), 16):032x}{int(CHILD.hex(), 16):016x}")
     other_trace = bytes.fromhex("00000000000000000000000000000001")
     assert span_to_run(span(trace_id=other_trace))["id"] != child["id"]  # span ids repeat across traces
     assert span_to_run(span(parent_span_id=bytes(8)))["parent_run_id"] is None  # all-zero: no parent
