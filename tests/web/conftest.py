@@ -7,7 +7,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 
+from reviewdesk.services import accounts, sessions
 from reviewdesk.store.database import Database
 from tests.client.conftest import serve
 from tests.web.seed import World, make_world
@@ -23,6 +25,19 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2 at its production cost takes half a second a hash, and these tests create users and
+    log in hundreds of times. The same algorithm and code paths at a low cost; stored hashes carry
+    their own parameters, so verifying works either way."""
+    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(accounts, "_hasher", cheap)
+        patch.setattr(sessions, "_hasher", cheap)
+        patch.setattr(accounts, "_DUMMY_HASH", cheap.hash("not-a-password"))
+        yield
 
 
 def _skip_reason() -> str | None:

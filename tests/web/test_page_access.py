@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from reviewdesk.app import create_app
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
-from reviewdesk.services import accounts, queue_items, rules
+from reviewdesk.services import accounts, datasets, queue_items, rules
 from reviewdesk.store.database import Database
 from tests.conftest import settings_for_tests
 from tests.web.seed import PASSWORD, World, make_world
@@ -39,6 +39,12 @@ ROUTES = [
     ("GET", "/traces/count", None, NOT_MANAGERS),
     ("GET", "/traces/{run}", None, NOT_MANAGERS),
     ("GET", "/items/{item}/trace", None, NOT_WORKERS),
+    ("GET", "/datasets", None, NOT_MANAGERS),
+    ("GET", "/datasets/{ds}", None, NOT_MANAGERS),
+    ("GET", "/datasets/{ds}?at=tag:first&split=train", None, NOT_MANAGERS),
+    ("GET", "/datasets/{ds}/export?format=parquet", None, NOT_MANAGERS),
+    ("GET", "/exports", None, NOT_MANAGERS),
+    ("GET", "/exports/feedback?format=csv&pivot=1", None, NOT_MANAGERS),
     ("GET", "/admin/score-configs", None, set()),
     ("GET", "/admin/users", None, EVERYONE_BUT_ADMINS),
     ("GET", "/admin/audit", None, EVERYONE_BUT_ADMINS),
@@ -55,6 +61,11 @@ ROUTES = [
     ("POST", "/queues/{q}/items/{item}/resolve", {"action": "pending"}, EVERYONE_BUT_ADMINS),
     ("POST", "/traces/add-to-queue", {"queue_id": "{q}", "run_id": "{run}"}, NOT_MANAGERS),
     ("POST", "/runs/{run}/annotate", {"key": "overall_quality", "value": "good"}, NOT_MANAGERS),
+    ("POST", "/datasets", {"name": "ds-{role}"}, NOT_MANAGERS),
+    ("POST", "/datasets/{ds}/tags", {"tag": "t-{role}"}, NOT_MANAGERS),
+    ("POST", "/datasets/{ds}/splits", {"split_name": "train", "split_share": "1"}, NOT_MANAGERS),
+    ("POST", "/traces/add-to-dataset", {"dataset_id": "{ds}", "run_id": "{run}"}, NOT_MANAGERS),
+    ("POST", "/runs/{run}/add-to-dataset", {"dataset_id": "{ds}"}, NOT_MANAGERS),
     ("POST", "/admin/score-configs", {"key": "k-{role}", "type": "boolean"}, NOT_MANAGERS),
     ("POST", "/admin/score-configs/no-such-key/delete", {}, NOT_MANAGERS),
     ("POST", "/admin/users", {"email": "new-{role}@example.com", "role": "reviewer"}, EVERYONE_BUT_ADMINS),
@@ -88,6 +99,11 @@ def web_client(db: Database) -> Iterator[TestClient]:
 
 def _ids(db: Database, world: World) -> dict[str, str]:
     rule = rules.create_rule(db, SYSTEM_ACTOR, world.single_queue["id"], {"filter": 'name == "z"'})
+    dataset = datasets.create_dataset(db, SYSTEM_ACTOR, {"name": "golden"})
+    datasets.add_examples(
+        db, SYSTEM_ACTOR, dataset["id"], {"run_ids": [str(world.run_ids[1])], "split": "train"}
+    )
+    datasets.tag_version(db, SYSTEM_ACTOR, dataset["id"], {"tag": "first"})
     key = accounts.create_api_key(db, SYSTEM_ACTOR, world.admin.id, name="spare")
     item = queue_items.list_items(db, SYSTEM_ACTOR, world.single_queue["id"], status=None, limit=1, offset=0)[
         0
@@ -99,6 +115,7 @@ def _ids(db: Database, world: World) -> dict[str, str]:
         "rule": str(rule["id"]),
         "key": str(key["id"]),
         "admin": str(world.admin.id),
+        "ds": str(dataset["id"]),
     }
 
 

@@ -125,14 +125,14 @@ def test_logout_and_password_change_end_sessions(db, web_client, world):
     assert web_client.get("/", follow_redirects=False).status_code == 303
     accounts.update_user(db, SYSTEM_ACTOR, world.reviewer.id, {"disabled": True})
     with pytest.raises(Unauthorized):
-        sessions.log_in(db, world.reviewer.email, PASSWORD)
+        sessions.log_in(db, world.reviewer.email, PASSWORD, address="test")
 
 
 def test_wrong_current_password_does_not_change_it(db, world):
     actor = Actor(user_id=world.member.id, email=world.member.email, role=Role.MEMBER)
     with pytest.raises(Exception, match="current password"):
         sessions.change_own_password(db, actor, "not-it", "another-password")
-    sessions.log_in(db, world.member.email, PASSWORD)
+    sessions.log_in(db, world.member.email, PASSWORD, address="test")
 
 
 def test_login_redirects_only_within_the_site():

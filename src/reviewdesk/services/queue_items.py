@@ -197,8 +197,17 @@ def list_items(
         if actor.role == Role.REVIEWER:
             raise Forbidden("reviewers work items through next; the item list is for queue managers")
         rows = items_store.list_page(conn, queue_id, status=status, limit=limit, offset=offset)
-        matches = rules_store.matches_of_items(conn, [r["id"] for r in rows])
-        return [{**public_item(r), "matched_rules": matches.get(r["id"], [])} for r in rows]
+        ids = [r["id"] for r in rows]
+        matches = rules_store.matches_of_items(conn, ids)
+        reviewers = items_store.reviewers_of_items(conn, ids)
+        return [
+            {
+                **public_item(r),
+                "matched_rules": matches.get(r["id"], []),
+                "reviewers": reviewers.get(r["id"], []),
+            }
+            for r in rows
+        ]
 
 
 def remove_item(db: Database, actor: Actor, queue_id: uuid.UUID, item_id: uuid.UUID) -> None:

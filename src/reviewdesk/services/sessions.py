@@ -1,20 +1,38 @@
-"""Browser sessions: who a session's user is now, and changing one's own password."""
+"""Browser sessions: logging in (throttled), who a session's user is now, changing one's password."""
 
 from __future__ import annotations
 
 import hashlib
+import math
 import uuid
+from datetime import timedelta
 
 from argon2 import PasswordHasher
 
 from reviewdesk.domain.permissions import Actor, Role
-from reviewdesk.errors import Invalid, Unauthorized
+from reviewdesk.errors import Invalid, ReviewDeskError, Unauthorized
 from reviewdesk.services import accounts, audit
+from reviewdesk.services.clock import utcnow
+from reviewdesk.store import login_throttle as throttle_store
 from reviewdesk.store import users as users_store
 from reviewdesk.store.database import Database
 
 _hasher = PasswordHasher()
 MIN_PASSWORD_LENGTH = 8
+# Password guessing: this many failures for one email from one address within the window lock
+# that pair out. Counted in the database, so every app process sees the same count.
+MAX_LOGIN_FAILURES = 5
+LOGIN_FAILURE_WINDOW = timedelta(minutes=15)
+LOGIN_LOCKOUT = timedelta(minutes=15)
+
+
+class TooManyAttempts(ReviewDeskError):
+    code = "too_many_attempts"
+    status = 429
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("too many failed attempts; try again later", field="email")
+        self.retry_after = retry_after
 
 
 def password_stamp(password_hash: str | None) -> str:
@@ -22,13 +40,53 @@ def password_stamp(password_hash: str | None) -> str:
     return hashlib.sha256((password_hash or "").encode()).hexdigest()[:16]
 
 
-def log_in(db: Database, email: str, password: str) -> tuple[Actor, str]:
-    """Check the password; return the actor and the stamp its session must carry."""
-    actor = accounts.authenticate_password(db, email, password)
+def _throttle_key(email: str, address: str) -> str:
+    # Hashed: the table never holds the emails people mistyped.
+    return hashlib.sha256(f"{email.strip().lower()}|{address}".encode()).hexdigest()
+
+
+def _record_failure(db: Database, key: str) -> None:
+    now = utcnow()
+    with db.write() as conn:
+        row = throttle_store.hold(conn, key, now)
+        lock_over = row["locked_until"] is not None and row["locked_until"] <= now
+        if lock_over or row["window_started_at"] <= now - LOGIN_FAILURE_WINDOW:
+            row = {**row, "failures": 0, "window_started_at": now, "locked_until": None}
+        failures = row["failures"] + 1
+        locked_until = now + LOGIN_LOCKOUT if failures >= MAX_LOGIN_FAILURES else None
+        throttle_store.update(
+            conn,
+            key,
+            {
+                "failures": failures,
+                "window_started_at": row["window_started_at"],
+                "locked_until": locked_until,
+            },
+        )
+        throttle_store.delete_stale(conn, now - LOGIN_FAILURE_WINDOW, now)
+
+
+def log_in(db: Database, email: str, password: str, *, address: str) -> tuple[Actor, str]:
+    """Check the password from a client address; return the actor and the stamp its session must
+    carry. A locked (email, address) pair gets TooManyAttempts without its password being tried."""
+    key = _throttle_key(email, address)
+    now = utcnow()
     with db.read() as conn:
-        row = users_store.get(conn, actor.user_id) if actor.user_id else None
-    if row is None:
-        raise Unauthorized("wrong email or password")
+        held = throttle_store.get(conn, key)
+    if held and held["locked_until"] is not None and held["locked_until"] > now:
+        raise TooManyAttempts(max(1, math.ceil((held["locked_until"] - now).total_seconds())))
+    try:
+        actor = accounts.authenticate_password(db, email, password)
+        with db.read() as conn:
+            row = users_store.get(conn, actor.user_id) if actor.user_id else None
+        if row is None:
+            raise Unauthorized("wrong email or password")
+    except Unauthorized:
+        _record_failure(db, key)
+        raise
+    if held is not None:
+        with db.write() as conn:
+            throttle_store.delete(conn, key)
     return actor, password_stamp(row["password_hash"])
 
 

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from reviewdesk.store.dialect import insert_ignore_statement
-from reviewdesk.store.tables import queue_items, reviews, runs
+from reviewdesk.store.tables import queue_items, reviews, runs, users
 
 DONE_STATUSES = ("submitted", "skipped", "flagged")
 
@@ -156,6 +156,31 @@ def update_review(conn: Connection, review_id: uuid.UUID, values: dict[str, Any]
 def reviews_of_item(conn: Connection, item_id: uuid.UUID) -> list[dict[str, Any]]:
     query = sa.select(reviews).where(reviews.c.item_id == item_id).order_by(reviews.c.started_at)
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def reviewers_of_items(conn: Connection, item_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """Who reviewed (or holds) each item, with the review's status: one query for a page of items."""
+    if not item_ids:
+        return {}
+    query = (
+        sa.select(
+            reviews.c.item_id,
+            reviews.c.reviewer_id,
+            users.c.email,
+            users.c.name,
+            reviews.c.status,
+            reviews.c.reserved_until,
+            reviews.c.submitted_at,
+        )
+        .join(users, users.c.id == reviews.c.reviewer_id, isouter=True)
+        .where(reviews.c.item_id.in_(item_ids))
+        .order_by(reviews.c.item_id, reviews.c.started_at, reviews.c.id)
+    )
+    grouped: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    for row in conn.execute(query).mappings():
+        entry = {k: row[k] for k in row if k != "item_id"}
+        grouped.setdefault(row["item_id"], []).append(entry)
+    return grouped
 
 
 def status_counts(conn: Connection, queue_id: uuid.UUID) -> dict[str, int]:

@@ -6,7 +6,6 @@ from fastapi import FastAPI
 from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 
-from reviewdesk.web.login_throttle import LoginThrottle
 from reviewdesk.web.render import STATIC_DIR
 
 
@@ -27,9 +26,8 @@ class _Static(StaticFiles):
 
 def mount(app: FastAPI) -> None:
     """Add the web routes and /static to the app (called by create_app)."""
-    from reviewdesk.web.routes import admin, auth, queues, review, rules, traces
+    from reviewdesk.web.routes import admin, auth, datasets, exports, queues, review, rules, traces
 
-    app.state.login_throttle = LoginThrottle()
-    for module in (auth, queues, review, rules, traces, admin):
+    for module in (auth, queues, review, rules, traces, datasets, exports, admin):
         app.include_router(module.router)
     app.mount("/static", _Static(directory=STATIC_DIR), name="static")

@@ -7,6 +7,7 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
@@ -84,6 +85,59 @@ def clear_session(request: Request, response: Response) -> None:
     response.delete_cookie(
         COOKIE, path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https"
     )
+
+
+FLASH_COOKIE = "rd_flash"
+FLASH_MAX_AGE_SECONDS = 300
+
+
+def _flash_serializer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(request.app.state.secret_key, salt="reviewdesk.web.flash")
+
+
+def set_flash(request: Request, response: Response, path: str, data: dict[str, Any]) -> None:
+    """Something for the next GET of `path` in this session to show once (a new API key after its
+    POST redirects). Signed and bound to the session id, sent only to `path`, gone after minutes."""
+    session = read_session(request)
+    if session is None:
+        return
+    response.set_cookie(
+        FLASH_COOKIE,
+        _flash_serializer(request).dumps({"sid": session.sid, "data": data}),
+        max_age=FLASH_MAX_AGE_SECONDS,
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path=path,
+    )
+
+
+def read_flash(request: Request) -> dict[str, Any] | None:
+    """The flash for this session, if any; the page that shows it calls clear_flash."""
+    raw = request.cookies.get(FLASH_COOKIE)
+    session = read_session(request)
+    if not raw or session is None:
+        return None
+    try:
+        payload = _flash_serializer(request).loads(raw, max_age=FLASH_MAX_AGE_SECONDS)
+    except BadSignature:
+        return None
+    if not isinstance(payload, dict) or payload.get("sid") != session.sid:
+        return None
+    data = payload.get("data")
+    return data if isinstance(data, dict) else None
+
+
+def clear_flash(request: Request, response: Response) -> None:
+    """Shown once: the response deletes the flash, so a reload shows nothing."""
+    if request.cookies.get(FLASH_COOKIE):
+        response.delete_cookie(
+            FLASH_COOKIE,
+            path=request.url.path,
+            httponly=True,
+            samesite="strict",
+            secure=request.url.scheme == "https",
+        )
 
 
 def csrf_token(request: Request, session: Session) -> str:

@@ -20,12 +20,20 @@ class ConfigsPage:
     configs: list[dict[str, Any]]
     error: str | None = None
     notice: str | None = None
+    draft: dict[str, str] = field(default_factory=dict)  # the new-config form as typed
 
 
 def build_configs_page(
-    db: Any, actor: Actor, *, error: str | None = None, notice: str | None = None
+    db: Any,
+    actor: Actor,
+    *,
+    error: str | None = None,
+    notice: str | None = None,
+    draft: ImmutableMultiDict[str, str] | None = None,
 ) -> ConfigsPage:
-    return ConfigsPage(configs=feedback_configs.list_configs(db, actor), error=error, notice=notice)
+    return ConfigsPage(
+        configs=feedback_configs.list_configs(db, actor), error=error, notice=notice, draft=dict(draft or {})
+    )
 
 
 def _options(text: str) -> list[dict[str, Any]]:
@@ -78,6 +86,14 @@ class UsersPage:
     new_key: dict[str, Any] | None = None  # shown once, right after it was made
     error: str | None = None
     notice: str | None = None
+    draft: dict[str, Any] = field(default_factory=dict)  # the new-user form as typed
+
+    def key_owner(self) -> str | None:
+        if not self.new_key:
+            return None
+        return next(
+            (r.user["email"] for r in self.users if str(r.user["id"]) == self.new_key["user_id"]), None
+        )
 
 
 def build_users_page(
@@ -87,6 +103,7 @@ def build_users_page(
     new_key: dict[str, Any] | None = None,
     error: str | None = None,
     notice: str | None = None,
+    draft: ImmutableMultiDict[str, str] | None = None,
 ) -> UsersPage:
     users = accounts.list_users(db, actor)
     all_queues = queues.list_queues(db, actor, include_archived=True)
@@ -98,7 +115,11 @@ def build_users_page(
         )
         for u in users
     ]
-    return UsersPage(users=rows, queues=all_queues, new_key=new_key, error=error, notice=notice)
+    typed: dict[str, Any] = {}
+    if draft is not None:
+        typed = {k: draft.get(k) or "" for k in ("email", "name", "role")}
+        typed["queue_ids"] = set(draft.getlist("queue_id"))
+    return UsersPage(users=rows, queues=all_queues, new_key=new_key, error=error, notice=notice, draft=typed)
 
 
 def create_user(db: Any, actor: Actor, form: ImmutableMultiDict[str, str]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from starlette.datastructures import ImmutableMultiDict
@@ -11,6 +12,8 @@ from starlette.datastructures import ImmutableMultiDict
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import Forbidden, Invalid, NotFound
 from reviewdesk.services import accounts, feedback_configs, queue_items, queue_stats, queues, rules
+from reviewdesk.services.clock import utcnow
+from reviewdesk.web.pages.datasets import datasets_or_none
 
 ITEMS_PAGE = 50
 
@@ -99,24 +102,121 @@ class RubricRow:
     included: bool
     required: bool
     instructions: str
-    order: int
+    order: int | str
+
+
+@dataclass
+class SettingsDraft:
+    """The settings form's values: the saved queue's, the defaults, or what was typed before a
+    save failed (so nothing typed is lost)."""
+
+    name: str = ""
+    description: str = ""
+    kind: str = "single"
+    reviewer_ids: set[str] = field(default_factory=set)
+    reviewer_lines: str = ""
+    reviewer_access: str = "assigned"
+    reviewers_per_item: str = "1"
+    reservation_minutes: str = "10"
+    backlog_alert_days: str = "3"
+    blind: bool = True
+    archived: bool = False
+    default_dataset_id: str = ""
+
+
+def _draft_of_queue(queue: dict[str, Any] | None, emails: dict[str, str]) -> SettingsDraft:
+    if queue is None:
+        return SettingsDraft()
+    return SettingsDraft(
+        name=queue["name"],
+        description=queue["description"] or "",
+        kind=queue["kind"],
+        reviewer_ids={str(r) for r in queue["reviewers"]},
+        reviewer_lines="\n".join(emails.get(str(r), str(r)) for r in queue["reviewers"]),
+        reviewer_access=queue["reviewer_access"],
+        reviewers_per_item=str(queue["reviewers_per_item"]),
+        reservation_minutes=str(queue["reservation_seconds"] // 60),
+        backlog_alert_days=f"{queue['backlog_alert_days']:g}",
+        blind=queue["blind"],
+        archived=queue["archived"],
+        default_dataset_id=str(queue["default_dataset_id"] or ""),
+    )
+
+
+def _draft_of_form(form: ImmutableMultiDict[str, str]) -> SettingsDraft:
+    return SettingsDraft(
+        name=form.get("name") or "",
+        description=form.get("description") or "",
+        kind=form.get("kind") or "single",
+        reviewer_ids=set(form.getlist("reviewer")),
+        reviewer_lines=form.get("reviewer_lines") or "",
+        reviewer_access=form.get("reviewer_access") or "assigned",
+        reviewers_per_item=form.get("reviewers_per_item") or "",
+        reservation_minutes=form.get("reservation_minutes") or "",
+        backlog_alert_days=form.get("backlog_alert_days") or "",
+        blind=form.get("blind") is not None,
+        archived=form.get("archived") is not None,
+        default_dataset_id=form.get("default_dataset_id") or "",
+    )
 
 
 @dataclass
 class SettingsPage:
     queue: dict[str, Any] | None  # None: the create form
+    draft: SettingsDraft
     rubric_rows: list[RubricRow]
     users: list[dict[str, Any]] | None  # None when the caller may not list users
-    reviewer_lines: str
+    datasets: list[dict[str, Any]] | None  # None when the caller may not list datasets
     rules_count: int | None
     error: str | None = None
     warnings: list[str] = field(default_factory=list)
     saved: bool = False
 
 
+def _rubric_rows(
+    configs: list[dict[str, Any]], queue: dict[str, Any] | None, typed: ImmutableMultiDict[str, str] | None
+) -> list[RubricRow]:
+    current = {f["key"]: (i, f) for i, f in enumerate(queue["rubric"])} if queue else {}
+    rows = []
+    for config in configs:
+        key = config["key"]
+        position, chosen = current.get(key, (None, None))
+        row = RubricRow(
+            key=key,
+            type=config["type"],
+            description=config["description"],
+            included=chosen is not None,
+            required=bool(chosen and chosen["required"]),
+            instructions=(chosen or {}).get("instructions") or "",
+            order=(position + 1) if position is not None else len(configs) + 1,
+        )
+        if typed is not None:
+            row.included = typed.get(f"include.{key}") is not None
+            row.required = typed.get(f"required.{key}") is not None
+            row.instructions = typed.get(f"instructions.{key}") or ""
+            row.order = typed.get(f"order.{key}") or row.order
+        rows.append(row)
+    rows.sort(key=lambda r: (_order_key(r.order), r.key))
+    return rows
+
+
+def _order_key(order: int | str) -> int:
+    try:
+        return int(order)
+    except ValueError:
+        return 1_000_000
+
+
 def build_settings_page(
-    db: Any, actor: Actor, queue_id: uuid.UUID | None, *, error: str | None = None, saved: bool = False
+    db: Any,
+    actor: Actor,
+    queue_id: uuid.UUID | None,
+    *,
+    error: str | None = None,
+    saved: bool = False,
+    typed: ImmutableMultiDict[str, str] | None = None,
 ) -> SettingsPage:
+    """`typed`: the form of a save that failed, shown again as it was typed."""
     queue = None
     rules_count = None
     if queue_id is not None:
@@ -124,30 +224,14 @@ def build_settings_page(
         rules_count = len(rules.list_rules(db, actor, queue_id))
         queue = queues.get_queue(db, actor, queue_id)
     configs = feedback_configs.list_configs(db, actor)
-    current = {f["key"]: (i, f) for i, f in enumerate(queue["rubric"])} if queue else {}
-    rows = []
-    for config in configs:
-        position, chosen = current.get(config["key"], (None, None))
-        rows.append(
-            RubricRow(
-                key=config["key"],
-                type=config["type"],
-                description=config["description"],
-                included=chosen is not None,
-                required=bool(chosen and chosen["required"]),
-                instructions=(chosen or {}).get("instructions") or "",
-                order=(position + 1) if position is not None else len(configs) + 1,
-            )
-        )
-    rows.sort(key=lambda r: (r.order, r.key))
     users = users_or_none(db, actor)
     emails = {str(u["id"]): u["email"] for u in users or []}
-    reviewer_lines = "\n".join(emails.get(str(r), str(r)) for r in (queue["reviewers"] if queue else []))
     return SettingsPage(
         queue=queue,
-        rubric_rows=rows,
+        draft=_draft_of_form(typed) if typed is not None else _draft_of_queue(queue, emails),
+        rubric_rows=_rubric_rows(configs, queue, typed),
         users=users,
-        reviewer_lines=reviewer_lines,
+        datasets=datasets_or_none(db, actor),
         rules_count=rules_count,
         error=error,
         saved=saved,
@@ -216,6 +300,8 @@ def settings_payload(db: Any, form: ImmutableMultiDict[str, str], *, creating: b
         "blind": form.get("blind") is not None,
         "backlog_alert_days": _float(form, "backlog_alert_days", 3.0),
     }
+    if "default_dataset_id" in form:  # only when the form offered the choice
+        payload["default_dataset_id"] = form["default_dataset_id"] or None
     if creating:
         payload["kind"] = form.get("kind") or "single"
     else:
@@ -239,6 +325,14 @@ class ItemsPage:
     more: bool
     notice: str | None = None
     error: str | None = None
+    now: datetime = field(default_factory=utcnow)
+
+    def review_state(self, review: dict[str, Any]) -> str:
+        """submitted · skipped · flagged · reviewing (holds it now) · lapsed (a hold that ran out)."""
+        if review["status"] != "reserved":
+            return review["status"]
+        until = review.get("reserved_until")
+        return "reviewing" if until is not None and until > self.now else "lapsed"
 
 
 def build_items_page(

@@ -13,6 +13,7 @@ from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import Invalid, NotFound
 from reviewdesk.services import queue_stats, queues, review
 from reviewdesk.services.clock import utcnow
+from reviewdesk.web.pages.datasets import datasets_or_none
 from reviewdesk.web.pages.payloads import (
     Block,
     CorrectionDraft,
@@ -93,6 +94,8 @@ class ReviewPage:
     in_history: bool = False
     notice: str | None = None
     error: str | None = None
+    datasets: list[dict[str, Any]] | None = None  # for "add to dataset"; None: the actor may not
+    default_dataset_id: uuid.UUID | None = None  # chosen first in "add to dataset"
 
     @property
     def ended(self) -> bool:
@@ -240,8 +243,10 @@ def build_review_page(
     *,
     notice: str | None = None,
     error: str | None = None,
+    typed: ImmutableMultiDict[str, str] | None = None,
 ) -> ReviewPage:
-    """The item I asked for (from my history), else the one I hold or the next one; None at the end."""
+    """The item I asked for (from my history), else the one I hold or the next one; None at the end.
+    `typed`: a submit that failed, shown again as the reviewer left it."""
     if item_id is not None:
         view = review.get_item(db, actor, item_id)
         if view["queue"]["id"] != queue_id:
@@ -257,13 +262,23 @@ def build_review_page(
             queue=queue, progress=progress, prev_item_id=ids[0] if ids else None, notice=notice, error=error
         )
     my_review = view["review"]
-    answers = my_review.get("answers") or {}
-    fields = [field_view(f, answers, view["suggestions"].get(f["key"])) for f in view["rubric"]]
+    answers, suggestions = my_review.get("answers") or {}, view["suggestions"]
+    comment = my_review.get("comment") or ""
+    if typed is not None:
+        # What was typed already holds any suggestion the reviewer kept; cleared fields stay clear.
+        answers, suggestions = _typed_answers(view, typed), {}
+        comment = typed.get("comment") or ""
+    fields = [field_view(f, answers, suggestions.get(f["key"])) for f in view["rubric"]]
     if view["queue"]["kind"] == "pairwise":
         fields.insert(0, preference_view(answers))
     previous, following, in_history = _history_neighbours(history, view["item"]["id"])
     until = view["reserved_until"]
     first_output = view["runs"][0].get("outputs") if view["runs"] else None
+    correction = None if view["queue"]["kind"] == "pairwise" else correction_draft(first_output)
+    collectable = datasets_or_none(db, actor)
+    default_dataset = queues.get_queue(db, actor, queue_id)["default_dataset_id"] if collectable else None
+    if correction is not None and typed is not None and "correction" in typed:
+        correction = CorrectionDraft(text=typed["correction"], key=correction.key)
     return ReviewPage(
         queue=view["queue"],
         progress=progress,
@@ -271,8 +286,8 @@ def build_review_page(
         status=my_review.get("status"),
         runs=_run_panels(view),
         fields=fields,
-        comment=my_review.get("comment") or "",
-        correction=None if view["queue"]["kind"] == "pairwise" else correction_draft(first_output),
+        comment=comment,
+        correction=correction,
         reserved_until=until if my_review.get("status") == "reserved" else None,
         heartbeat_seconds=heartbeat_seconds(until),
         prev_item_id=previous,
@@ -280,7 +295,25 @@ def build_review_page(
         in_history=in_history,
         notice=notice,
         error=error,
+        datasets=collectable,
+        default_dataset_id=default_dataset,
     )
+
+
+def _typed_answers(view: dict[str, Any], form: ImmutableMultiDict[str, str]) -> dict[str, Any]:
+    answers: dict[str, Any] = {}
+    if form.get(f"answer.{PAIRWISE_KEY}"):
+        answers[PAIRWISE_KEY] = form[f"answer.{PAIRWISE_KEY}"]
+    for rubric_field in view["rubric"]:
+        raw = form.get(f"answer.{rubric_field['key']}")
+        if raw is None or raw.strip() == "":
+            continue
+        try:
+            text = raw if rubric_field.get("type") == "freeform" else raw.strip()
+            answers[rubric_field["key"]] = _answer(rubric_field, text)
+        except Invalid:
+            answers[rubric_field["key"]] = raw  # not a number: shown back as typed
+    return answers
 
 
 def _answer(rubric_field: dict[str, Any], raw: str) -> Any:

@@ -16,10 +16,45 @@ PREVIEW_DAYS = 7
 
 
 @dataclass
+class RuleDraft:
+    """The editor's values: the rule's, a new rule's, or what was typed before a save failed."""
+
+    name: str = ""
+    filter: str = ""
+    sample_rate: str = "1"
+    daily_cap: str = ""
+    roots_only: bool = True
+    enabled: bool = True
+
+
+def _draft(rule: dict[str, Any] | None, typed: ImmutableMultiDict[str, str] | None) -> RuleDraft:
+    if typed is not None:
+        return RuleDraft(
+            name=typed.get("name") or "",
+            filter=typed.get("filter") or "",
+            sample_rate=typed.get("sample_rate") or "",
+            daily_cap=typed.get("daily_cap") or "",
+            roots_only=typed.get("roots_only") is not None,
+            enabled=typed.get("enabled") is not None,
+        )
+    if rule is None:
+        return RuleDraft()
+    return RuleDraft(
+        name=rule["name"],
+        filter=rule["filter"],
+        sample_rate=f"{rule['sample_rate']:g}",
+        daily_cap="" if rule["daily_cap"] is None else str(rule["daily_cap"]),
+        roots_only=rule["roots_only"],
+        enabled=rule["enabled"],
+    )
+
+
+@dataclass
 class RulesPage:
     queue: dict[str, Any]
     rules: list[dict[str, Any]]
     editing: dict[str, Any] | None  # the rule in the editor; None: a new rule
+    draft: RuleDraft
     error: str | None = None
     notice: str | None = None
 
@@ -32,11 +67,19 @@ def build_rules_page(
     *,
     error: str | None = None,
     notice: str | None = None,
+    typed: ImmutableMultiDict[str, str] | None = None,
 ) -> RulesPage:
     listed = rules.list_rules(db, actor, queue_id)
     queue = queues.get_queue(db, actor, queue_id)
     editing = next((r for r in listed if r["id"] == rule_id), None)
-    return RulesPage(queue=queue, rules=listed, editing=editing, error=error, notice=notice)
+    return RulesPage(
+        queue=queue,
+        rules=listed,
+        editing=editing,
+        draft=_draft(editing, typed),
+        error=error,
+        notice=notice,
+    )
 
 
 def _number(raw: str | None, field: str, kind: type) -> Any:

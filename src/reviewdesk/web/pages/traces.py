@@ -12,6 +12,7 @@ from starlette.datastructures import ImmutableMultiDict
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import FilterSyntaxError, Invalid
 from reviewdesk.services import feedback, feedback_configs, queue_items, queues, runs
+from reviewdesk.web.pages.datasets import AddedToDataset, add_runs, dataset_id_from, datasets_or_none
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
@@ -43,8 +44,12 @@ class ExplorerPage:
     next_cursor: str | None
     cursor: str | None
     queues: list[dict[str, Any]]
+    datasets: list[dict[str, Any]] | None = None  # None: the actor may not add to datasets
     error: FilterError | None = None
     notice: str | None = None
+    notice_link: tuple[str, str] | None = None  # (text, URL) after the notice
+    add_error: str | None = None  # a failed add, shown by the add panel with the choices kept
+    draft: dict[str, Any] = field(default_factory=dict)
 
 
 def _scores_of(db: Any, actor: Actor, run_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
@@ -65,6 +70,9 @@ def build_explorer(
     project: str,
     cursor: str | None,
     notice: str | None = None,
+    notice_link: tuple[str, str] | None = None,
+    add_error: str | None = None,
+    draft: ImmutableMultiDict[str, str] | None = None,
 ) -> ExplorerPage:
     error = None
     found: list[dict[str, Any]] = []
@@ -91,9 +99,25 @@ def build_explorer(
         next_cursor=next_cursor,
         cursor=cursor,
         queues=single,
+        datasets=datasets_or_none(db, actor),
         error=error,
         notice=notice,
+        notice_link=notice_link,
+        add_error=add_error,
+        draft=_draft_of(draft),
     )
+
+
+def _draft_of(form: ImmutableMultiDict[str, str] | None) -> dict[str, Any]:
+    if form is None:
+        return {}
+    return {
+        "run_ids": set(form.getlist("run_id")),
+        "scope": form.get("scope") or "selected",
+        "queue_id": form.get("queue_id") or "",
+        "dataset_id": form.get("dataset_id") or "",
+        "reason": form.get("reason") or "",
+    }
 
 
 @dataclass
@@ -132,6 +156,22 @@ class AddResult:
     already_present: int
 
 
+def _selection(form: ImmutableMultiDict[str, str]) -> dict[str, Any]:
+    """The selected runs, or every run matching the explorer's search, as the services take them."""
+    if form.get("scope") == "all":
+        payload: dict[str, Any] = {
+            "filter": form.get("filter") or "",
+            "is_root": True if form.get("roots_only") else None,
+        }
+        if form.get("project"):
+            payload["project"] = form["project"]
+        return payload
+    run_ids = form.getlist("run_id")
+    if not run_ids:
+        raise Invalid("select at least one run, or all matching", field="run_ids")
+    return {"run_ids": run_ids}
+
+
 def add_to_queue(db: Any, actor: Actor, form: ImmutableMultiDict[str, str]) -> AddResult:
     """The selected runs, or every run matching the filter, into a queue with a reason."""
     try:
@@ -139,18 +179,14 @@ def add_to_queue(db: Any, actor: Actor, form: ImmutableMultiDict[str, str]) -> A
     except ValueError:
         raise Invalid("choose a queue", field="queue_id") from None
     reason = (form.get("reason") or "").strip() or None
-    payload: dict[str, Any] = {"reason": reason, "source": "manual"}
-    if form.get("scope") == "all":
-        payload["filter"] = form.get("filter") or ""
-        payload["is_root"] = True if form.get("roots_only") else None
-        if form.get("project"):
-            payload["project"] = form["project"]
-    else:
-        payload["run_ids"] = form.getlist("run_id")
-        if not payload["run_ids"]:
-            raise Invalid("select at least one run, or all matching", field="run_ids")
+    payload: dict[str, Any] = {"reason": reason, "source": "manual", **_selection(form)}
     result = queue_items.add_items(db, actor, queue_id, payload)
     return AddResult(queue_id=queue_id, **result)
+
+
+def add_to_dataset(db: Any, actor: Actor, form: ImmutableMultiDict[str, str]) -> AddedToDataset:
+    """The selected runs, or every run matching the filter, into a dataset as one new version."""
+    return add_runs(db, actor, dataset_id_from(form), _selection(form))
 
 
 @dataclass

@@ -8,12 +8,12 @@ from fastapi import Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from reviewdesk.domain.permissions import Actor
-from reviewdesk.errors import Invalid
+from reviewdesk.errors import Conflict, Invalid
 from reviewdesk.services import accounts, feedback_configs
 from reviewdesk.web.pages import admin as pages
 from reviewdesk.web.render import render
 from reviewdesk.web.routing import form_of, web_router
-from reviewdesk.web.session import get_db, web_actor
+from reviewdesk.web.session import clear_flash, get_db, read_flash, set_flash, web_actor
 
 router = web_router()
 NOTICES = {
@@ -22,9 +22,10 @@ NOTICES = {
     "updated": "Saved.",
     "revoked": "The key was revoked.",
 }
+USERS_PAGE = "/admin/users"
 
 
-def _message(exc: Invalid) -> str:
+def _message(exc: Invalid | Conflict) -> str:
     return f"{exc.field}: {exc.message}" if exc.field else exc.message
 
 
@@ -39,8 +40,8 @@ def create_config(request: Request, actor: Actor = Depends(web_actor)) -> Respon
     db = get_db(request)
     try:
         pages.create_config(db, actor, form_of(request))
-    except Invalid as exc:
-        page = pages.build_configs_page(db, actor, error=_message(exc))
+    except (Invalid, Conflict) as exc:
+        page = pages.build_configs_page(db, actor, error=_message(exc), draft=form_of(request))
         return render(request, "admin_configs.html", page=page, status=400)
     return RedirectResponse("/admin/score-configs?notice=created", status_code=303)
 
@@ -51,10 +52,15 @@ def delete_config(key: str, request: Request, actor: Actor = Depends(web_actor))
     return RedirectResponse("/admin/score-configs?notice=deleted", status_code=303)
 
 
-@router.get("/admin/users")
+@router.get(USERS_PAGE)
 def users_page(request: Request, notice: str | None = None, actor: Actor = Depends(web_actor)) -> Response:
-    page = pages.build_users_page(get_db(request), actor, notice=NOTICES.get(notice or ""))
-    return render(request, "admin_users.html", page=page)
+    flash = read_flash(request) or {}
+    page = pages.build_users_page(
+        get_db(request), actor, notice=NOTICES.get(notice or ""), new_key=flash.get("new_key")
+    )
+    response = render(request, "admin_users.html", page=page)
+    clear_flash(request, response)
+    return response
 
 
 @router.post("/admin/users")
@@ -62,8 +68,8 @@ def create_user(request: Request, actor: Actor = Depends(web_actor)) -> Response
     db = get_db(request)
     try:
         pages.create_user(db, actor, form_of(request))
-    except Invalid as exc:
-        page = pages.build_users_page(db, actor, error=_message(exc))
+    except (Invalid, Conflict) as exc:
+        page = pages.build_users_page(db, actor, error=_message(exc), draft=form_of(request))
         return render(request, "admin_users.html", page=page, status=400)
     return RedirectResponse("/admin/users?notice=created", status_code=303)
 
@@ -83,8 +89,12 @@ def update_user(user_id: uuid.UUID, request: Request, actor: Actor = Depends(web
 def create_key(user_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)) -> Response:
     db = get_db(request)
     key = accounts.create_api_key(db, actor, user_id, name=(form_of(request).get("name") or "").strip())
-    # Rendered, not redirected: the plaintext key exists only in this one response.
-    return render(request, "admin_users.html", page=pages.build_users_page(db, actor, new_key=key))
+    # POST-redirect-GET, so a reload never mints another key; the key rides to the next page view
+    # in a one-time flash and is gone after it is shown.
+    response = RedirectResponse(USERS_PAGE, status_code=303)
+    new_key = {"key": key["key"], "prefix": key["prefix"], "user_id": str(user_id)}
+    set_flash(request, response, USERS_PAGE, {"new_key": new_key})
+    return response
 
 
 @router.post("/admin/api-keys/{key_id}/revoke")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from fastapi import Depends, Request
 from starlette.responses import RedirectResponse, Response
 
@@ -45,19 +47,17 @@ def login(request: Request) -> Response:
     form = form_of(request)
     email = form.get("email", "")
     page = LoginPage(next=safe_next(form.get("next", "/")), email=email)
-    throttle = request.app.state.login_throttle
-    address = _client_address(request)
-    wait = throttle.retry_after(email, address)
-    if wait:
-        page.error = f"Too many failed attempts. Try again in {wait // 60 + 1} minutes."
-        return render(request, "login.html", page=page, status=429, headers={"Retry-After": str(wait)})
     try:
-        actor, stamp = sessions.log_in(get_db(request), email, form.get("password", ""))
+        actor, stamp = sessions.log_in(
+            get_db(request), email, form.get("password", ""), address=_client_address(request)
+        )
+    except sessions.TooManyAttempts as exc:
+        page.error = f"Too many failed attempts. Try again in {math.ceil(exc.retry_after / 60)} minutes."
+        headers = {"Retry-After": str(exc.retry_after)}
+        return render(request, "login.html", page=page, status=429, headers=headers)
     except Unauthorized:
-        throttle.failed(email, address)
         page.error = "Wrong email or password."
         return render(request, "login.html", page=page, status=401)
-    throttle.succeeded(email, address)
     response = RedirectResponse(page.next, status_code=303)
     # A new session id at login: a session fixed before login is worth nothing after it.
     write_session(request, response, new_session(actor.user_id, stamp))

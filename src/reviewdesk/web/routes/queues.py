@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from reviewdesk.domain.permissions import Actor
-from reviewdesk.errors import Invalid
+from reviewdesk.errors import Conflict, Invalid
 from reviewdesk.services import queue_items
 from reviewdesk.web.pages import queues as pages
 from reviewdesk.web.render import render
@@ -35,8 +35,8 @@ def create_queue(request: Request, actor: Actor = Depends(web_actor)) -> Respons
     db = get_db(request)
     try:
         queue = pages.save_queue(db, actor, None, form_of(request))
-    except Invalid as exc:
-        page = pages.build_settings_page(db, actor, None, error=_describe(exc))
+    except (Invalid, Conflict) as exc:
+        page = pages.build_settings_page(db, actor, None, error=_describe(exc), typed=form_of(request))
         return render(request, "queue_settings.html", page=page, status=400)
     return RedirectResponse(f"/queues/{queue['id']}/settings?saved=1", status_code=303)
 
@@ -59,8 +59,8 @@ def save_settings(queue_id: uuid.UUID, request: Request, actor: Actor = Depends(
     db = get_db(request)
     try:
         pages.save_queue(db, actor, queue_id, form_of(request))
-    except Invalid as exc:
-        page = pages.build_settings_page(db, actor, queue_id, error=_describe(exc))
+    except (Invalid, Conflict) as exc:
+        page = pages.build_settings_page(db, actor, queue_id, error=_describe(exc), typed=form_of(request))
         return render(request, "queue_settings.html", page=page, status=400)
     return RedirectResponse(f"/queues/{queue_id}/settings?saved=1", status_code=303)
 
@@ -92,5 +92,5 @@ def resolve_flag(
 _NOTICES = {"pending": "The item is back in the queue.", "remove": "The item was removed."}
 
 
-def _describe(exc: Invalid) -> str:
+def _describe(exc: Invalid | Conflict) -> str:
     return f"{exc.field}: {exc.message}" if exc.field else exc.message

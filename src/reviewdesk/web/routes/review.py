@@ -48,7 +48,7 @@ def submit(item_id: uuid.UUID, request: Request, actor: Actor = Depends(web_acto
     except Invalid as exc:
         queue_id = _queue_id(form)
         message = f"{exc.field}: {exc.message}" if exc.field else exc.message
-        page = pages.build_review_page(db, actor, queue_id, item_id, error=message)
+        page = pages.build_review_page(db, actor, queue_id, item_id, error=message, typed=form)
         return render(request, "review.html", page=page, status=400)
     if result.amended:
         target = f"/queues/{result.queue_id}/review?item={item_id}&notice=amended"

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from reviewdesk.domain.permissions import Actor
-from reviewdesk.errors import Invalid
+from reviewdesk.errors import Conflict, Invalid
 from reviewdesk.services import rules
 from reviewdesk.web.pages import rules as pages
 from reviewdesk.web.render import render
@@ -38,9 +38,9 @@ def save_rule(
     db = get_db(request)
     try:
         saved = pages.save_rule(db, actor, queue_id, rule, form_of(request))
-    except Invalid as exc:
+    except (Invalid, Conflict) as exc:
         message = f"{exc.field}: {exc.message}" if exc.field else exc.message
-        page = pages.build_rules_page(db, actor, queue_id, rule, error=message)
+        page = pages.build_rules_page(db, actor, queue_id, rule, error=message, typed=form_of(request))
         return render(request, "rules.html", page=page, status=400)
     return RedirectResponse(f"/queues/{queue_id}/rules?rule={saved['id']}&notice=saved", status_code=303)
 

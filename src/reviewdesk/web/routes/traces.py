@@ -6,9 +6,11 @@ import uuid
 from urllib.parse import urlencode
 
 from fastapi import Depends, Request
+from starlette.datastructures import ImmutableMultiDict
 from starlette.responses import RedirectResponse, Response
 
 from reviewdesk.domain.permissions import Actor
+from reviewdesk.errors import Invalid
 from reviewdesk.web.pages import traces as pages
 from reviewdesk.web.render import render
 from reviewdesk.web.routing import form_of, web_router
@@ -26,13 +28,25 @@ def explorer(
     cursor: str | None = None,
     added: int | None = None,
     present: int | None = None,
+    dataset: uuid.UUID | None = None,
+    version: int | None = None,
     actor: Actor = Depends(web_actor),
 ) -> Response:
-    notice = None
-    if added is not None:
+    notice, link = None, None
+    if added is not None and dataset is not None:
+        notice = f"Added {added} example(s) to the dataset (now version {version}); {present or 0} were already in it."
+        link = ("Open the dataset", f"/datasets/{dataset}")
+    elif added is not None:
         notice = f"Added {added} run(s) to the queue; {present or 0} were already in it."
     page = pages.build_explorer(
-        get_db(request), actor, filter=q, roots_only=roots, project=project, cursor=cursor, notice=notice
+        get_db(request),
+        actor,
+        filter=q,
+        roots_only=roots,
+        project=project,
+        cursor=cursor,
+        notice=notice,
+        notice_link=link,
     )
     return render(request, "explorer.html", page=page)
 
@@ -45,16 +59,54 @@ def match_count(
     return render(request, "_match_count.html", page=count)
 
 
-@router.post("/traces/add-to-queue")
-def add_to_queue(request: Request, actor: Actor = Depends(web_actor)) -> Response:
-    form = form_of(request)
-    result = pages.add_to_queue(get_db(request), actor, form)
-    query = {
+def _search_of(form: ImmutableMultiDict[str, str]) -> dict[str, str]:
+    return {
         "q": form.get("filter") or "",
         "roots": "true" if form.get("roots_only") else "false",
         "project": form.get("project") or "",
+    }
+
+
+def _add_failed(request: Request, actor: Actor, exc: Invalid) -> Response:
+    """The explorer again with the reason by the add panel, and the selection as it was."""
+    form = form_of(request)
+    page = pages.build_explorer(
+        get_db(request),
+        actor,
+        filter=form.get("filter") or "",
+        roots_only=bool(form.get("roots_only")),
+        project=form.get("project") or "",
+        cursor=None,
+        add_error=f"{exc.field}: {exc.message}" if exc.field else exc.message,
+        draft=form,
+    )
+    return render(request, "explorer.html", page=page, status=400)
+
+
+@router.post("/traces/add-to-queue")
+def add_to_queue(request: Request, actor: Actor = Depends(web_actor)) -> Response:
+    form = form_of(request)
+    try:
+        result = pages.add_to_queue(get_db(request), actor, form)
+    except Invalid as exc:
+        return _add_failed(request, actor, exc)
+    query = {**_search_of(form), "added": result.added, "present": result.already_present}
+    return RedirectResponse(f"/traces?{urlencode(query)}", status_code=303)
+
+
+@router.post("/traces/add-to-dataset")
+def add_to_dataset(request: Request, actor: Actor = Depends(web_actor)) -> Response:
+    form = form_of(request)
+    try:
+        result = pages.add_to_dataset(get_db(request), actor, form)
+    except Invalid as exc:
+        return _add_failed(request, actor, exc)
+    query = {
+        **_search_of(form),
         "added": result.added,
         "present": result.already_present,
+        "dataset": str(result.dataset["id"]),
+        "version": result.version,
     }
     return RedirectResponse(f"/traces?{urlencode(query)}", status_code=303)
 

@@ -4,14 +4,15 @@ const rows = () => [...document.querySelectorAll("input.row-select")];
 const selectPage = document.getElementById("select-page");
 const count = document.getElementById("selected-count");
 
-function refresh() {
+function refresh(byUser = true) {
   const selected = rows().filter((r) => r.checked).length;
   if (count) count.textContent = String(selected);
   if (selectPage) {
     selectPage.checked = selected > 0 && selected === rows().length;
     selectPage.indeterminate = selected > 0 && selected < rows().length;
   }
-  if (selected > 0) {
+  // Ticking a run means "these runs"; a page shown again after a failed add keeps its choice.
+  if (byUser && selected > 0) {
     const chosen = document.querySelector('input[name="scope"][value="selected"]');
     if (chosen) chosen.checked = true;
   }
@@ -31,4 +32,4 @@ document.addEventListener("keydown", (event) => {
     document.getElementById("q")?.focus();
   }
 });
-refresh();
+refresh(false);

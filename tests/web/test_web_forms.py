@@ -1,0 +1,274 @@
+"""Forms over HTTP without a browser: failed saves keep what was typed, the items table names its
+reviewers, a new API key is shown once after a redirect, downloads stream with the session."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from reviewdesk.app import create_app
+from reviewdesk.domain.permissions import SYSTEM_ACTOR, Actor, Role
+from reviewdesk.services import accounts, datasets, queues, review
+from reviewdesk.store.database import Database
+from tests.conftest import settings_for_tests
+from tests.web.seed import PASSWORD, World, make_world
+
+
+@pytest.fixture
+def world(db: Database) -> World:
+    return make_world(db, runs=4, pairs=1)
+
+
+def _client(db: Database) -> TestClient:
+    return TestClient(create_app(settings_for_tests(), db=db))
+
+
+@pytest.fixture
+def web_client(db: Database) -> Iterator[TestClient]:
+    with _client(db) as client:
+        yield client
+
+
+def _login(client: TestClient, email: str) -> str:
+    """Log in through the form; return the session's CSRF token."""
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+    response = client.post(
+        "/login", data={"csrf_token": token, "email": email, "password": PASSWORD}, follow_redirects=False
+    )
+    assert response.status_code == 303
+    return re.search(r'name="csrf-token" content="([^"]+)"', client.get("/").text).group(1)
+
+
+def _actor(user) -> Actor:  # type: ignore[no-untyped-def]
+    return Actor(user_id=user.id, email=user.email, role=Role(user.role))
+
+
+def test_the_items_table_names_who_reviewed_each_item_and_how(db, world, web_client):
+    queue_id = world.single_queue["id"]
+    reviewer, admin = _actor(world.reviewer), _actor(world.admin)
+    first = review.next_item(db, reviewer, queue_id)["item"]["id"]
+    review.submit(db, reviewer, first, {"answers": {"overall_quality": "good", "groundedness": "grounded"}})
+    second = review.next_item(db, reviewer, queue_id)["item"]["id"]
+    review.flag(db, reviewer, second, "the sources are missing")
+    review.next_item(db, admin, queue_id)  # the admin holds one right now
+    _login(web_client, world.member.email)
+    html = web_client.get(f"/queues/{queue_id}/items").text
+    cells = re.findall(r'<td class="reviewers">(.*?)</td>', html, re.S)
+    text = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", c)).strip() for c in cells]
+    assert f"Reviewer {world.reviewer.email} submitted" in text
+    assert f"Reviewer {world.reviewer.email} flagged" in text
+    assert any(f"Admin {world.admin.email} reviewing" in t for t in text)
+    assert "—" in text  # an item nobody has touched
+
+
+def test_failed_saves_show_the_form_as_it_was_typed(db, world, web_client):
+    token = _login(web_client, world.admin.email)
+    queue_id = world.single_queue["id"]
+    queues.create_queue(db, SYSTEM_ACTOR, {"name": "taken"})
+    # Queue settings: a name that is taken; everything else typed comes back.
+    settings = web_client.post(
+        f"/queues/{queue_id}/settings",
+        data={
+            "csrf_token": token,
+            "name": "taken",
+            "description": "A guide I wrote *carefully*",
+            "rubric_key": ["overall_quality", "helpfulness"],
+            "include.helpfulness": "on",
+            "instructions.helpfulness": "one to five, be strict",
+            "reservation_minutes": "7",
+            "reviewers_per_item": "2",
+            "reviewer": str(world.member.id),
+        },
+    )
+    assert settings.status_code == 400 and "taken" in settings.text
+    page = settings.text
+    assert "A guide I wrote *carefully*</textarea>" in page
+    assert 'value="one to five, be strict"' in page
+    assert re.search(r'id="reservation_minutes"[^>]*value="7"', page)
+    assert re.search(r'id="reviewers_per_item"[^>]*value="2"', page)
+    assert re.search(rf'value="{world.member.id}" checked', page)
+    assert not re.search(r'name="include.overall_quality" checked', page)  # unticked stays unticked
+    assert queues.get_queue(db, SYSTEM_ACTOR, queue_id)["name"] == "support-answers"
+    # A rule whose filter does not parse.
+    rule = web_client.post(
+        f"/queues/{queue_id}/rules",
+        data={"csrf_token": token, "name": "slow ones", "filter": "latency_ms >", "sample_rate": "0.25"},
+    )
+    assert rule.status_code == 400
+    assert 'value="slow ones"' in rule.text and ">latency_ms &gt;</textarea>" in rule.text
+    assert 'value="0.25"' in rule.text and not re.search(r'name="enabled" checked', rule.text)
+    # A user whose email is taken; a score config whose range is not a number; a dataset name taken.
+    user = web_client.post(
+        "/admin/users",
+        data={
+            "csrf_token": token,
+            "email": world.member.email,
+            "name": "Second Member",
+            "role": "member",
+            "queue_id": str(queue_id),
+        },
+    )
+    assert user.status_code == 400
+    assert 'value="Second Member"' in user.text and f'value="{world.member.email}"' in user.text
+    assert '<option value="member" selected>' in user.text
+    assert re.search(rf'value="{queue_id}" checked', user.text)
+    config = web_client.post(
+        "/admin/score-configs",
+        data={"csrf_token": token, "key": "tone", "type": "continuous", "min": "low", "max": "5"},
+    )
+    assert config.status_code == 400 and 'value="tone"' in config.text and 'value="low"' in config.text
+    assert '<option value="continuous" selected>' in config.text
+    datasets.create_dataset(db, SYSTEM_ACTOR, {"name": "golden"})
+    dataset = web_client.post(
+        "/datasets", data={"csrf_token": token, "name": "golden", "description": "second try"}
+    )
+    assert dataset.status_code == 400 and "second try</textarea>" in dataset.text
+
+
+def test_a_failed_submit_keeps_the_answers_the_comment_and_the_correction(db, world, web_client):
+    token = _login(web_client, world.reviewer.email)
+    queue_id = world.single_queue["id"]
+    page = web_client.get(f"/queues/{queue_id}/review").text
+    item = re.search(r'action="/items/([0-9a-f-]+)/submit"', page).group(1)
+    response = web_client.post(
+        f"/items/{item}/submit",
+        data={
+            "csrf_token": token,
+            "queue_id": str(queue_id),
+            "answer.overall_quality": "bad",  # groundedness, also required, is missing
+            "answer.helpfulness": "2",
+            "answer.reviewer_note": "  two spaces kept",
+            "comment": "wrong router model",
+            "correction": "Unplug it for 30 seconds.",
+        },
+    )
+    assert response.status_code == 400 and "answers.groundedness" in response.text
+    html = response.text
+    assert re.search(r'name="answer.overall_quality" value="bad" checked', html)
+    assert not re.search(r'name="answer.overall_quality" value="acceptable" checked', html)  # no suggestion
+    assert re.search(r'name="answer.helpfulness" value="2" checked', html)
+    assert ">  two spaces kept</textarea>" in html
+    assert ">wrong router model</textarea>" in html
+    assert ">Unplug it for 30 seconds.</textarea>" in html
+
+
+def test_a_new_api_key_is_shown_once_after_a_redirect(db, world, web_client):
+    token = _login(web_client, world.admin.email)
+    made = web_client.post(
+        f"/admin/users/{world.member.id}/api-keys",
+        data={"csrf_token": token, "name": "laptop"},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303 and made.headers["location"] == "/admin/users"
+    assert "rd_" not in made.text  # the POST answer carries no page to reload
+    shown = web_client.get(made.headers["location"])
+    key = re.search(r'<code class="key" id="new-key">([^<]+)</code>', shown.text).group(1)
+    assert accounts.authenticate_key(db, key).email == world.member.email
+    assert f"for {world.member.email}" in shown.text
+    assert len(accounts.list_api_keys(db, SYSTEM_ACTOR, world.member.id)) == 1
+    again = web_client.get("/admin/users")  # a reload: the flash is gone
+    assert 'id="new-key"' not in again.text and key not in again.text
+    # The flash is bound to its session: replayed into another admin's session it shows nothing.
+    flash = made.cookies.get("rd_flash")
+    assert flash
+    with _client(db) as other:
+        _login(other, world.admin.email)
+        other.cookies.set("rd_flash", flash, path="/admin/users")
+        assert key not in other.get("/admin/users").text
+
+
+def test_dataset_downloads_stream_with_the_session_and_a_safe_file_name(db, world, web_client):
+    dataset = datasets.create_dataset(db, SYSTEM_ACTOR, {"name": 'réponses "golden"'})
+    datasets.add_examples(db, SYSTEM_ACTOR, dataset["id"], {"run_ids": [str(r) for r in world.run_ids]})
+    _login(web_client, world.member.email)
+    response = web_client.get(f"/datasets/{dataset['id']}/export?format=csv&version=1")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/csv")
+    disposition = response.headers["content-disposition"]
+    assert disposition.startswith('attachment; filename="r_ponses_golden_-v1.csv"')
+    assert "filename*=UTF-8''r%C3%A9ponses%20%22golden%22-v1.csv" in disposition
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(rows) == 4 and {r["source_run_id"] for r in rows} == {str(r) for r in world.run_ids}
+    empty = web_client.get(f"/datasets/{dataset['id']}/export?format=jsonl&version=0")
+    assert empty.status_code == 200 and empty.text == ""
+    bad = web_client.get(f"/datasets/{dataset['id']}/export?format=xml")
+    assert bad.status_code == 400 and "must be one of" in bad.text
+
+
+def test_a_queue_default_dataset_set_in_settings_collects_corrections(db, world, web_client):
+    dataset = datasets.create_dataset(db, SYSTEM_ACTOR, {"name": "corrections"})
+    token = _login(web_client, world.admin.email)
+    queue_id = world.single_queue["id"]
+    form = web_client.get(f"/queues/{queue_id}/settings").text
+    assert f'<option value="{dataset["id"]}"' in form
+    saved = web_client.post(
+        f"/queues/{queue_id}/settings",
+        data={
+            "csrf_token": token,
+            "name": "support-answers",
+            "rubric_key": ["overall_quality"],
+            "include.overall_quality": "on",
+            "reviewer": [str(world.reviewer.id), str(world.admin.id)],
+            "blind": "on",
+            "default_dataset_id": str(dataset["id"]),
+        },
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert queues.get_queue(db, SYSTEM_ACTOR, queue_id)["default_dataset_id"] == dataset["id"]
+    page = web_client.get(f"/queues/{queue_id}/review").text
+    item = re.search(r'action="/items/([0-9a-f-]+)/submit"', page).group(1)
+    assert re.search(rf'<option value="{dataset["id"]}" selected>corrections</option>', page)
+    web_client.post(
+        f"/items/{item}/submit",
+        data={
+            "csrf_token": token,
+            "queue_id": str(queue_id),
+            "answer.overall_quality": "bad",
+            "correction": "Unplug it for 30 seconds.",
+        },
+    )
+    examples, _next = datasets.list_examples(db, SYSTEM_ACTOR, dataset["id"])
+    assert [e["outputs"]["answer"] for e in examples] == ["Unplug it for 30 seconds."]
+    # Choosing "none" clears it.
+    web_client.post(
+        f"/queues/{queue_id}/settings",
+        data={"csrf_token": token, "name": "support-answers", "default_dataset_id": ""},
+    )
+    assert queues.get_queue(db, SYSTEM_ACTOR, queue_id)["default_dataset_id"] is None
+
+
+def test_feedback_export_page_downloads_rows_or_one_column_per_reviewer(db, world, web_client):
+    queue_id = world.single_queue["id"]
+    reviewer = _actor(world.reviewer)
+    item = review.next_item(db, reviewer, queue_id)["item"]["id"]
+    review.submit(db, reviewer, item, {"answers": {"overall_quality": "good", "groundedness": "grounded"}})
+    _login(web_client, world.member.email)
+    form = web_client.get("/exports").text
+    assert '<option value="overall_quality"' in form and f'<option value="{queue_id}"' in form
+    rows = web_client.get(f"/exports/feedback?format=jsonl&queue_id={queue_id}&key=overall_quality")
+    assert rows.status_code == 200 and rows.headers["content-type"] == "application/x-ndjson"
+    lines = [json.loads(line) for line in rows.text.splitlines()]
+    assert [(r["key"], r["value"], r["author"]) for r in lines] == [
+        ("overall_quality", "good", world.reviewer.email)
+    ]
+    pivot = web_client.get(f"/exports/feedback?format=csv&pivot=1&queue_id={queue_id}")
+    assert pivot.headers["content-disposition"].startswith('attachment; filename="feedback-by-reviewer.csv"')
+    header = next(csv.reader(io.StringIO(pivot.text)))
+    assert f"{world.reviewer.email}:overall_quality" in header
+    assert f"{world.reviewer.email}:groundedness" in header
+    # A filter that does not parse: the form again, as typed, with the reason.
+    bad = web_client.get(
+        f"/exports/feedback?format=parquet&pivot=1&filter=latency_ms+%3E&queue_id={queue_id}"
+    )
+    assert bad.status_code == 400 and "filter" in bad.text
+    assert 'value="latency_ms &gt;"' in bad.text
+    assert re.search(r'name="pivot" value="1" checked', bad.text)
+    assert re.search(r'name="format" value="parquet" checked', bad.text)
+    assert re.search(rf'<option value="{queue_id}" selected>', bad.text)
