@@ -272,3 +272,30 @@ def test_feedback_export_page_downloads_rows_or_one_column_per_reviewer(db, worl
     assert re.search(r'name="pivot" value="1" checked', bad.text)
     assert re.search(r'name="format" value="parquet" checked', bad.text)
     assert re.search(rf'<option value="{queue_id}" selected>', bad.text)
+
+
+def test_the_examples_table_pages_by_cursor_at_the_chosen_version(db, world, web_client):
+    dataset = datasets.create_dataset(db, SYSTEM_ACTOR, {"name": "big"})
+    given = [{"inputs": {"question": f"q{i}"}, "outputs": {"answer": f"a{i}"}} for i in range(70)]
+    datasets.add_examples(db, SYSTEM_ACTOR, dataset["id"], {"examples": given[:60]})  # version 1
+    datasets.add_examples(db, SYSTEM_ACTOR, dataset["id"], {"examples": given[60:]})  # version 2
+    _login(web_client, world.member.email)
+
+    def questions(html: str) -> list[str]:
+        return re.findall(r"<summary>(q\d+)</summary>", html)
+
+    seen: list[str] = []
+    url = f"/datasets/{dataset['id']}"
+    while url:
+        html = web_client.get(url).text
+        seen += questions(html)
+        found = re.search(r'<a href="([^"]+)" id="next-page">', html)
+        url = found.group(1).replace("&amp;", "&") if found else ""
+    assert len(seen) == 70 and len(set(seen)) == 70  # 50, then 20: each once
+    first = web_client.get(f"/datasets/{dataset['id']}?at=version:1").text
+    assert len(questions(first)) == 50 and 'id="next-page"' in first
+    next_url = re.search(r'<a href="([^"]+)" id="next-page">', first).group(1).replace("&amp;", "&")
+    assert "at=version%3A1" in next_url  # the page keeps reading version 1
+    assert len(questions(web_client.get(next_url).text)) == 10
+    assert '<option value="version:1" selected>version 1</option>' in first
+    assert "format=parquet&amp;version=1" in first  # downloads follow the version shown
