@@ -38,6 +38,7 @@ ROUTES = [
     ("GET", "/traces?q=name+%3D%3D+%22x%22", None, NOT_MANAGERS),
     ("GET", "/traces/count", None, NOT_MANAGERS),
     ("GET", "/traces/{run}", None, NOT_MANAGERS),
+    ("GET", "/runs/{run}", None, NOT_MANAGERS),
     ("GET", "/items/{item}/trace", None, NOT_WORKERS),
     ("GET", "/datasets", None, NOT_MANAGERS),
     ("GET", "/datasets/{ds}", None, NOT_MANAGERS),

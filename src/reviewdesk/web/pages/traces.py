@@ -208,6 +208,14 @@ def _flatten(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def run_location(db: Any, actor: Actor, run_id: uuid.UUID) -> str:
+    """Where a run is shown: its trace's page. The same services decide as for that page (which lists
+    every score on the trace), so whoever may follow the link may also open what it leads to."""
+    run = runs.get_run(db, actor, run_id)
+    feedback.list_feedback(db, actor, filters={"run_id": [run_id]}, limit=1, cursor=None)
+    return f"/traces/{run['trace_id']}#run-{run_id}"
+
+
 def build_trace_page(db: Any, actor: Actor, trace_id: uuid.UUID, notice: str | None = None) -> TracePage:
     trace = runs.get_trace(db, actor, trace_id)
     spans = _flatten(trace["roots"])

@@ -120,6 +120,12 @@ def trace_view(
     return render(request, "trace.html", page=page)
 
 
+@router.get("/runs/{run_id}")
+def run_in_its_trace(run_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)) -> Response:
+    """Any run (a child span, an OTel root) opens inside its trace, scrolled to the run."""
+    return RedirectResponse(pages.run_location(get_db(request), actor, run_id), status_code=303)
+
+
 @router.post("/runs/{run_id}/annotate")
 def annotate(run_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)) -> Response:
     row = pages.annotate(get_db(request), actor, run_id, form_of(request))
