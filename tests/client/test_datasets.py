@@ -117,10 +117,12 @@ def test_the_tutorial_flow_from_reviews_to_exported_files(fresh_server_url: str,
             for run in runs
             for f in sdk.list_feedback(run_id=run["id"])
         ]
-        rows = list(sdk.feedback_rows(project="rag-prod", key="overall_quality"))
+        rows = list(sdk.feedback_rows(filter='has_feedback_key("overall_quality")', project="rag-prod"))
         key = lambda row: (row["run_id"], row["score_key"])  # noqa: E731
         assert sorted(rows, key=key) == sorted(expected, key=key)
         assert list(sdk.feedback_rows(project="rag-prod", since="2999-01-01T00:00:00Z")) == []
+        good_rows = sdk.feedback_rows(filter=GOOD_FILTER, project="rag-prod", key="overall_quality")
+        assert sorted(row["run_id"] for row in good_rows) == sorted(good)
 
 
 def test_feedback_rows_selected_by_a_feedback_filter(admin: Client) -> None:
