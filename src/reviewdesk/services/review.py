@@ -10,119 +10,19 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from reviewdesk.domain.permissions import Actor
-from reviewdesk.domain.rubric import PAIRWISE_KEY, check_answers
+from reviewdesk.domain.rubric import check_answers
 from reviewdesk.errors import Conflict, Invalid, NotFound
 from reviewdesk.services import audit, webhooks
 from reviewdesk.services import datasets as datasets_service
-from reviewdesk.services import feedback as feedback_service
 from reviewdesk.services.clock import utcnow
 from reviewdesk.services.queue_access import load_workable
-from reviewdesk.services.queue_items import public_item
-from reviewdesk.services.runs import public_run
+from reviewdesk.services.review_feedback import write_review_feedback
+from reviewdesk.services.review_view import item_view
 from reviewdesk.store import feedback as feedback_store
 from reviewdesk.store import feedback_configs as configs_store
 from reviewdesk.store import queue_items as items_store
 from reviewdesk.store import queues as queues_store
-from reviewdesk.store import runs as runs_store
 from reviewdesk.store.database import Database
-
-PAIRWISE_SCORES = {"A": (1.0, 0.0), "B": (0.0, 1.0), "tie": (0.5, 0.5), "both_bad": (0.0, 0.0)}
-
-
-def _rubric_with_configs(conn: Connection, rubric: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    configs = configs_store.get_many(conn, [f["key"] for f in rubric])
-    out = []
-    for field in rubric:
-        config = configs.get(field["key"], {})
-        out.append(
-            {
-                **field,
-                **{k: config.get(k) for k in ("type", "options", "min", "max", "max_length", "description")},
-            }
-        )
-    return out
-
-
-def _runs_in_order(conn: Connection, item: dict[str, Any], review: dict[str, Any]) -> list[dict[str, Any]]:
-    """The runs to show: one run, a pair in the order shown to this reviewer, or a session's turns."""
-    if item["session_id"] is not None:
-        return [public_run(r) for r in runs_store.roots_of_session(conn, item["session_id"])]
-    ids = [item["run_id"], item["run_b_id"]] if item["run_b_id"] else [item["run_id"]]
-    if review.get("shown_order") == "BA":
-        ids.reverse()
-    found = {r["id"]: r for r in runs_store.fetch_by_ids(conn, ids)}
-    # A run routed from inside a still-running chain may not have arrived yet.
-    return [public_run(found[i]) if i in found else {"id": i, "missing": True} for i in ids]
-
-
-def _feedback_view(
-    conn: Connection, actor: Actor, queue: dict[str, Any], item: dict[str, Any], review: dict[str, Any]
-) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Feedback the reviewer may read, and suggestions from automated feedback on rubric keys.
-
-    In a blind queue a reviewer sees no other human's feedback on these runs until it has submitted.
-    """
-    run_ids = [r for r in (item["run_id"], item["run_b_id"]) if r]
-    rows = feedback_store.list_page(conn, filters={"run_id": run_ids}, limit=500, after=None)
-    hide_humans = queue["blind"] and review.get("status") != "submitted"
-    visible = [
-        feedback_service.public_feedback(r)
-        for r in rows
-        if not (hide_humans and r["source"] == "human" and r["created_by"] != actor.user_id)
-    ]
-    rubric_keys = {f["key"] for f in queue["rubric"]}
-    suggestions: dict[str, Any] = {}
-    for row in sorted(rows, key=lambda r: r["created_at"]):
-        if row["source"] == "model" and row["key"] in rubric_keys:
-            suggestions[row["key"]] = {
-                "score": row["score"],
-                "value": row["value"],
-                "source": "model",
-                "feedback_id": row["id"],
-                "suggested": True,
-            }
-    return visible, suggestions
-
-
-def _item_view(
-    conn: Connection, actor: Actor, queue: dict[str, Any], item: dict[str, Any], review: dict[str, Any]
-) -> dict[str, Any]:
-    feedback, suggestions = _feedback_view(conn, actor, queue, item, review)
-    rubric = (
-        queues_store.rubric_version(
-            conn, queue["id"], review.get("rubric_version") or queue["rubric_version"]
-        )
-        or queue["rubric"]
-    )
-    return {
-        "item": public_item(item),
-        "review": {
-            k: review.get(k)
-            for k in (
-                "id",
-                "status",
-                "reserved_until",
-                "started_at",
-                "submitted_at",
-                "shown_order",
-                "answers",
-                "comment",
-                "rubric_version",
-            )
-        },
-        "runs": _runs_in_order(conn, item, review),
-        "rubric": _rubric_with_configs(conn, rubric),
-        "rubric_version": review.get("rubric_version") or queue["rubric_version"],
-        "queue": {
-            "id": queue["id"],
-            "name": queue["name"],
-            "description": queue["description"],
-            "kind": queue["kind"],
-        },
-        "reserved_until": review.get("reserved_until"),
-        "feedback": feedback,
-        "suggestions": suggestions,
-    }
 
 
 def _reserve(conn: Connection, actor: Actor, queue: dict[str, Any], item_id: uuid.UUID) -> dict[str, Any]:
@@ -171,7 +71,7 @@ def next_item(db: Database, actor: Actor, queue_id: uuid.UUID) -> dict[str, Any]
         if held is not None:
             item = items_store.get(conn, held["item_id"])
             if item is not None and item["status"] == "pending":
-                return _item_view(conn, actor, queue, item, held)
+                return item_view(conn, actor, queue, item, held)
         item_id = items_store.claimable_item_id(
             conn, queue_id, actor.user_id, queue["reviewers_per_item"], now
         )
@@ -179,7 +79,7 @@ def next_item(db: Database, actor: Actor, queue_id: uuid.UUID) -> dict[str, Any]
             return None
         review = _reserve(conn, actor, queue, item_id)
         item = items_store.get(conn, item_id)
-        return _item_view(conn, actor, queue, item, review)
+        return item_view(conn, actor, queue, item, review)
 
 
 def _load_for_reviewer(conn: Connection, actor: Actor, item_id: uuid.UUID, *, lock: bool = False):  # type: ignore[no-untyped-def]
@@ -197,7 +97,7 @@ def get_item(db: Database, actor: Actor, item_id: uuid.UUID) -> dict[str, Any]:
         item, queue, review = _load_for_reviewer(conn, actor, item_id)
         if review is None:
             raise Conflict("you have no reservation or review on this item; use next", field="item_id")
-        return _item_view(conn, actor, queue, item, review)
+        return item_view(conn, actor, queue, item, review)
 
 
 def heartbeat(db: Database, actor: Actor, item_id: uuid.UUID) -> dict[str, Any]:
@@ -223,106 +123,6 @@ def _check_text(value: Any, field: str) -> str | None:
     if value is not None and not isinstance(value, str):
         raise Invalid("must be a string", field=field)
     return value
-
-
-def _write_feedback(
-    conn: Connection,
-    actor: Actor,
-    queue: dict[str, Any],
-    item: dict[str, Any],
-    review: dict[str, Any],
-    checked: dict[str, tuple[float | None, Any]],
-    comment: str | None,
-    correction: Any,
-) -> list[uuid.UUID]:
-    rows = []
-    extra = {"item_id": str(item["id"]), "review_id": str(review["id"])}
-    for key, (score, value) in checked.items():
-        if key == PAIRWISE_KEY:
-            winner = value
-            if review.get("shown_order") == "BA" and value in ("A", "B"):
-                winner = "B" if value == "A" else "A"  # answers name the shown sides
-            score_a, score_b = PAIRWISE_SCORES[winner]
-            group = {
-                **extra,
-                "group_id": str(review["id"]),
-                "shown_order": review.get("shown_order"),
-                "answer": value,
-            }
-            rows.append(
-                _feedback_row(
-                    conn,
-                    actor,
-                    queue,
-                    item["run_id"],
-                    key,
-                    score_a,
-                    winner,
-                    comment,
-                    None,
-                    {**group, "side": "A"},
-                )
-            )
-            rows.append(
-                _feedback_row(
-                    conn,
-                    actor,
-                    queue,
-                    item["run_b_id"],
-                    key,
-                    score_b,
-                    winner,
-                    comment,
-                    None,
-                    {**group, "side": "B"},
-                )
-            )
-            continue
-        rows.append(
-            _feedback_row(conn, actor, queue, item["run_id"], key, score, value, comment, correction, extra)
-        )
-    if not checked and (comment or correction):
-        rows.append(
-            _feedback_row(
-                conn, actor, queue, item["run_id"], "comment", None, None, comment, correction, extra
-            )
-        )
-    for row in rows:
-        feedback_store.insert(conn, row)
-    return [r["id"] for r in rows]
-
-
-def _feedback_row(
-    conn: Connection,
-    actor: Actor,
-    queue: dict[str, Any],
-    run_id: uuid.UUID,
-    key: str,
-    score: float | None,
-    value: Any,
-    comment: str | None,
-    correction: Any,
-    extra: dict[str, Any],
-) -> dict[str, Any]:
-    now = utcnow()
-    trace_ids = runs_store.trace_ids_of(conn, [run_id])
-    return {
-        "id": uuid.uuid4(),
-        "run_id": run_id,
-        "trace_id": trace_ids.get(run_id),
-        "key": key,
-        "score": score,
-        "value": value,
-        "comment": comment,
-        "correction": correction,
-        "source": "human",
-        "created_by": actor.user_id,
-        "queue_id": queue["id"],
-        "rubric_version": queue["rubric_version"],
-        "extra": extra,
-        "created_at": now,
-        "updated_at": now,
-    }
 
 
 def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, Any]) -> dict[str, Any]:
@@ -353,7 +153,7 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
         if review is None:
             # A lapsed or never-taken reservation: accept the review if the item still needs one.
             review = _reserve(conn, actor, queue, item_id)
-        feedback_ids = _write_feedback(
+        feedback_ids = write_review_feedback(
             conn, actor, queue_at_version, item, review, checked, comment, correction
         )
         _correction_to_dataset(conn, actor, queue, item, correction)
@@ -436,7 +236,7 @@ def _amend(
         }
     for feedback_id in review["feedback_ids"] or []:
         feedback_store.delete(conn, uuid.UUID(feedback_id))
-    feedback_ids = _write_feedback(conn, actor, queue, item, review, checked, comment, correction)
+    feedback_ids = write_review_feedback(conn, actor, queue, item, review, checked, comment, correction)
     _correction_to_dataset(conn, actor, queue, item, correction)
     items_store.update_review(
         conn,

@@ -1,0 +1,117 @@
+"""The feedback rows a submitted review writes: one per answered field, or, in a pairwise queue, one on
+each run of the pair (1 / 0 / 0.5) linked by a group id."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from reviewdesk.domain.permissions import Actor
+from reviewdesk.domain.rubric import PAIRWISE_KEY
+from reviewdesk.services.clock import utcnow
+from reviewdesk.store import feedback as feedback_store
+from reviewdesk.store import runs as runs_store
+
+PAIRWISE_SCORES = {"A": (1.0, 0.0), "B": (0.0, 1.0), "tie": (0.5, 0.5), "both_bad": (0.0, 0.0)}
+
+
+def write_review_feedback(
+    conn: Connection,
+    actor: Actor,
+    queue: dict[str, Any],
+    item: dict[str, Any],
+    review: dict[str, Any],
+    checked: dict[str, tuple[float | None, Any]],
+    comment: str | None,
+    correction: Any,
+) -> list[uuid.UUID]:
+    rows = []
+    extra = {"item_id": str(item["id"]), "review_id": str(review["id"])}
+    for key, (score, value) in checked.items():
+        if key == PAIRWISE_KEY:
+            winner = value
+            if review.get("shown_order") == "BA" and value in ("A", "B"):
+                winner = "B" if value == "A" else "A"  # answers name the shown sides
+            score_a, score_b = PAIRWISE_SCORES[winner]
+            group = {
+                **extra,
+                "group_id": str(review["id"]),
+                "shown_order": review.get("shown_order"),
+                "answer": value,
+            }
+            rows.append(
+                _feedback_row(
+                    conn,
+                    actor,
+                    queue,
+                    item["run_id"],
+                    key,
+                    score_a,
+                    winner,
+                    comment,
+                    None,
+                    {**group, "side": "A"},
+                )
+            )
+            rows.append(
+                _feedback_row(
+                    conn,
+                    actor,
+                    queue,
+                    item["run_b_id"],
+                    key,
+                    score_b,
+                    winner,
+                    comment,
+                    None,
+                    {**group, "side": "B"},
+                )
+            )
+            continue
+        rows.append(
+            _feedback_row(conn, actor, queue, item["run_id"], key, score, value, comment, correction, extra)
+        )
+    if not checked and (comment or correction):
+        rows.append(
+            _feedback_row(
+                conn, actor, queue, item["run_id"], "comment", None, None, comment, correction, extra
+            )
+        )
+    for row in rows:
+        feedback_store.insert(conn, row)
+    return [r["id"] for r in rows]
+
+
+def _feedback_row(
+    conn: Connection,
+    actor: Actor,
+    queue: dict[str, Any],
+    run_id: uuid.UUID,
+    key: str,
+    score: float | None,
+    value: Any,
+    comment: str | None,
+    correction: Any,
+    extra: dict[str, Any],
+) -> dict[str, Any]:
+    now = utcnow()
+    trace_ids = runs_store.trace_ids_of(conn, [run_id])
+    return {
+        "id": uuid.uuid4(),
+        "run_id": run_id,
+        "trace_id": trace_ids.get(run_id),
+        "key": key,
+        "score": score,
+        "value": value,
+        "comment": comment,
+        "correction": correction,
+        "source": "human",
+        "created_by": actor.user_id,
+        "queue_id": queue["id"],
+        "rubric_version": queue["rubric_version"],
+        "extra": extra,
+        "created_at": now,
+        "updated_at": now,
+    }

@@ -1,0 +1,113 @@
+"""What a reviewer reads of an item: its runs in the shown order, the rubric with its configs, the
+feedback it may see (blind until it submits) and model suggestions on rubric keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from reviewdesk.domain.permissions import Actor
+from reviewdesk.services import feedback as feedback_service
+from reviewdesk.services.queue_items import public_item
+from reviewdesk.services.runs import public_run
+from reviewdesk.store import feedback as feedback_store
+from reviewdesk.store import feedback_configs as configs_store
+from reviewdesk.store import queues as queues_store
+from reviewdesk.store import runs as runs_store
+
+
+def _rubric_with_configs(conn: Connection, rubric: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    configs = configs_store.get_many(conn, [f["key"] for f in rubric])
+    out = []
+    for field in rubric:
+        config = configs.get(field["key"], {})
+        out.append(
+            {
+                **field,
+                **{k: config.get(k) for k in ("type", "options", "min", "max", "max_length", "description")},
+            }
+        )
+    return out
+
+
+def _runs_in_order(conn: Connection, item: dict[str, Any], review: dict[str, Any]) -> list[dict[str, Any]]:
+    """The runs to show: one run, a pair in the order shown to this reviewer, or a session's turns."""
+    if item["session_id"] is not None:
+        return [public_run(r) for r in runs_store.roots_of_session(conn, item["session_id"])]
+    ids = [item["run_id"], item["run_b_id"]] if item["run_b_id"] else [item["run_id"]]
+    if review.get("shown_order") == "BA":
+        ids.reverse()
+    found = {r["id"]: r for r in runs_store.fetch_by_ids(conn, ids)}
+    # A run routed from inside a still-running chain may not have arrived yet.
+    return [public_run(found[i]) if i in found else {"id": i, "missing": True} for i in ids]
+
+
+def _feedback_view(
+    conn: Connection, actor: Actor, queue: dict[str, Any], item: dict[str, Any], review: dict[str, Any]
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Feedback the reviewer may read, and suggestions from automated feedback on rubric keys.
+
+    In a blind queue a reviewer sees no other human's feedback on these runs until it has submitted.
+    """
+    run_ids = [r for r in (item["run_id"], item["run_b_id"]) if r]
+    rows = feedback_store.list_page(conn, filters={"run_id": run_ids}, limit=500, after=None)
+    hide_humans = queue["blind"] and review.get("status") != "submitted"
+    visible = [
+        feedback_service.public_feedback(r)
+        for r in rows
+        if not (hide_humans and r["source"] == "human" and r["created_by"] != actor.user_id)
+    ]
+    rubric_keys = {f["key"] for f in queue["rubric"]}
+    suggestions: dict[str, Any] = {}
+    for row in sorted(rows, key=lambda r: r["created_at"]):
+        if row["source"] == "model" and row["key"] in rubric_keys:
+            suggestions[row["key"]] = {
+                "score": row["score"],
+                "value": row["value"],
+                "source": "model",
+                "feedback_id": row["id"],
+                "suggested": True,
+            }
+    return visible, suggestions
+
+
+def item_view(
+    conn: Connection, actor: Actor, queue: dict[str, Any], item: dict[str, Any], review: dict[str, Any]
+) -> dict[str, Any]:
+    feedback, suggestions = _feedback_view(conn, actor, queue, item, review)
+    rubric = (
+        queues_store.rubric_version(
+            conn, queue["id"], review.get("rubric_version") or queue["rubric_version"]
+        )
+        or queue["rubric"]
+    )
+    return {
+        "item": public_item(item),
+        "review": {
+            k: review.get(k)
+            for k in (
+                "id",
+                "status",
+                "reserved_until",
+                "started_at",
+                "submitted_at",
+                "shown_order",
+                "answers",
+                "comment",
+                "rubric_version",
+            )
+        },
+        "runs": _runs_in_order(conn, item, review),
+        "rubric": _rubric_with_configs(conn, rubric),
+        "rubric_version": review.get("rubric_version") or queue["rubric_version"],
+        "queue": {
+            "id": queue["id"],
+            "name": queue["name"],
+            "description": queue["description"],
+            "kind": queue["kind"],
+        },
+        "reserved_until": review.get("reserved_until"),
+        "feedback": feedback,
+        "suggestions": suggestions,
+    }
