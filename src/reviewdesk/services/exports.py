@@ -193,7 +193,7 @@ def feedback_pivot(db: Database, actor: Actor, params: dict[str, Any]) -> RowStr
                         "input": row["input"],
                         "output": row["output"],
                     }
-                column = f"{row['author'] or 'unknown'}:{row['key']}"
+                column = f"{row['author'] or row['source']}:{row['key']}"
                 current[column] = row["value"] if row["value"] is not None else row["score"]
             after = (page[-1]["run_id"], page[-1]["id"])
         if current is not None:

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from reviewdesk.store.coltypes import UtcDateTime
 from reviewdesk.store.tables import annotation_queues, feedback, projects, runs, users
 
 
@@ -65,9 +66,9 @@ def feedback_page(
     query = _feedback_query(run_where, filters)
     if after is not None:
         at, last = after
-        query = query.where(
-            sa.or_(feedback.c.created_at > at, sa.and_(feedback.c.created_at == at, feedback.c.id > last))
-        )
+        # Row-value comparison: an index range on (created_at, id), so page n does not re-read the rest.
+        cursor = sa.tuple_(sa.literal(at, UtcDateTime()), sa.literal(last, sa.Uuid()))
+        query = query.where(sa.tuple_(feedback.c.created_at, feedback.c.id) > cursor)
     query = query.order_by(feedback.c.created_at, feedback.c.id).limit(limit)
     return [dict(r) for r in conn.execute(query).mappings()]
 
@@ -84,9 +85,8 @@ def feedback_by_run_page(
     query = _feedback_query(run_where, filters)
     if after is not None:
         run_id, last = after
-        query = query.where(
-            sa.or_(feedback.c.run_id > run_id, sa.and_(feedback.c.run_id == run_id, feedback.c.id > last))
-        )
+        cursor = sa.tuple_(sa.literal(run_id, sa.Uuid()), sa.literal(last, sa.Uuid()))
+        query = query.where(sa.tuple_(feedback.c.run_id, feedback.c.id) > cursor)
     query = query.order_by(feedback.c.run_id, feedback.c.id).limit(limit)
     return [dict(r) for r in conn.execute(query).mappings()]
 
@@ -94,7 +94,9 @@ def feedback_by_run_page(
 def authors_and_keys(
     conn: Connection, run_where: Sequence[sa.ColumnElement[bool]], filters: dict[str, Any]
 ) -> list[tuple[str, str]]:
-    """Every (author, key) pair in the export: the pivot's columns, known before the first row."""
+    """Every (author, key) pair in the export: the pivot's columns, known before the first row.
+    Feedback without a user (an SDK's model scores) is attributed to its source."""
     inner = _feedback_query(run_where, filters).subquery()
-    query = sa.select(inner.c.author, inner.c.key).distinct().order_by(inner.c.author, inner.c.key)
-    return [(author or "unknown", key) for author, key in conn.execute(query)]
+    author = sa.func.coalesce(inner.c.author, inner.c.source)
+    query = sa.select(author, inner.c.key).distinct().order_by(author, inner.c.key)
+    return [(who, key) for who, key in conn.execute(query)]
