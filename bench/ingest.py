@@ -1,6 +1,9 @@
 """Ingest throughput: runs/s through a real `reviewdesk serve` over HTTP, against raw sqlite3 inserts.
 
-.venv/bin/python bench/ingest.py [--runs 50000] [--batch 500] [--clients 1,2] [--json-out PATH]
+.venv/bin/python bench/ingest.py [--runs 50000] [--batch 500] [--clients 1,2] [--rules 20] [--json-out PATH]
+
+With --rules N, every client count is also timed with N enabled routing rules (made through the API
+before posting), so the cost of routing at ingest shows as a ratio measured in the same run.
 """
 
 from __future__ import annotations
@@ -31,6 +34,40 @@ from reviewdesk.store import tables
 
 API_KEY = "rd_bench_ingest_key"
 TARGET_RATIO = 0.25
+TARGET_RULES_SLOWDOWN = 2.0
+SCORE_CONFIGS = (
+    {"key": "user_rating", "type": "categorical", "options": ["positive", "negative"]},
+    {
+        "key": "correctness",
+        "type": "categorical",
+        "options": [{"value": "correct", "score": 1}, {"value": "incorrect", "score": 0}],
+    },
+)
+# Twenty rules a team running these agents might keep, spread over five single-run queues: metadata
+# thresholds, tags, run type and latency, feedback conditions, two sampled, one with a daily cap.
+# (queue, rule name, filter, other settings)
+ROUTING_RULES: list[tuple[str, str, str, dict[str, Any]]] = [
+    ("low-quality answers", "very low eval score", "metadata.eval_score < 0.3", {}),
+    ("low-quality answers", "low score in production", 'metadata.eval_score < 0.5 and has(tags, "production")', {}),
+    ("low-quality answers", "thumbs down", 'feedback.user_rating == "negative"', {}),
+    ("low-quality answers", "low score or thumbs down", 'metadata.eval_score < 0.4 or feedback.user_rating == "negative"', {}),
+    ("slow and expensive", "slow traces", "latency > 20", {}),
+    ("slow and expensive", "slow llm calls", 'and(eq(run_type, "llm"), gt(latency, 10))', {"roots_only": False}),
+    ("slow and expensive", "token-heavy traces", "metadata.usage.total_tokens > 3500", {}),
+    ("slow and expensive", "slow tools", 'run_type == "tool" and latency > 0.7', {"roots_only": False}),
+    ("release watch", "canary sample", 'random_sample == 0.1 and has(tags, "canary")', {}),
+    ("release watch", "beta on 1.9.1", 'has(tags, "beta") and metadata.app_version == "1.9.1"', {}),
+    ("release watch", "weak mobile answers", '"mobile" in tags and metadata.eval_score < 0.6', {}),
+    ("release watch", "1.9.1 sample", 'metadata.app_version == "1.9.1" and random_sample == 0.05', {}),
+    ("project spot checks", "legal sample", 'project == "legal-review"', {"sample_rate": 0.2, "daily_cap": 500}),
+    ("project spot checks", "weak hr answers", 'project == "hr-helpdesk" and metadata.eval_score < 0.6', {}),
+    ("project spot checks", "enterprise support", 'project == "support-rag" and inputs.customer_tier == "enterprise" and metadata.eval_score < 0.7', {}),
+    ("project spot checks", "weak sales and onboarding", 'project in ["sales-copilot", "onboarding-guide"] and metadata.eval_score < 0.45', {}),
+    ("errors and complaints", "errors", 'status == "error"', {"roots_only": False}),
+    ("errors and complaints", "judged incorrect", "feedback.correctness < 0.5", {}),
+    ("errors and complaints", "double charges", 'search("charged twice") and metadata.eval_score < 0.8', {}),
+    ("errors and complaints", "slow in the eu", 'has(tags, "eu") and latency > 15 and not(has(tags, "staging"))', {}),
+]  # fmt: skip
 
 
 @dataclass
@@ -38,10 +75,17 @@ class Trial:
     clients: int
     runs: int
     seconds: float
+    rules: int = 0
+    routed: int = 0  # queue items the rules added
+    server_cpu_s: float = 0.0  # the server's CPU time while posting: steadier than runs/s on a busy machine
 
     @property
     def runs_per_s(self) -> float:
         return self.runs / self.seconds
+
+    @property
+    def cpu_ms_per_1000_runs(self) -> float:
+        return self.server_cpu_s * 1e6 / self.runs
 
 
 # --- the HTTP side ---------------------------------------------------------------------------
@@ -65,8 +109,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(db_path: Path, log_path: Path) -> Iterator[str]:
-    """`reviewdesk serve` on a fresh SQLite file; yields its base URL and stops it afterwards."""
+def running_server(db_path: Path, log_path: Path) -> Iterator[tuple[str, int]]:
+    """`reviewdesk serve` on a fresh SQLite file; yields its base URL and pid, and stops it afterwards."""
     port = free_port()
     env = {
         **os.environ,
@@ -82,10 +126,16 @@ def running_server(db_path: Path, log_path: Path) -> Iterator[str]:
         try:
             base_url = f"http://127.0.0.1:{port}"
             wait_for_health(base_url, server, log_path)
-            yield base_url
+            yield base_url, server.pid
         finally:
             server.terminate()
             server.wait(timeout=30)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux: /proc/<pid>/stat, fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_for_health(base_url: str, server: subprocess.Popen[bytes], log_path: Path) -> None:
@@ -140,9 +190,28 @@ def timed_posts(base_url: str, bodies: list[bytes], clients: int) -> float:
     return elapsed
 
 
-def count_runs(db_path: Path) -> int:
+def count_rows(db_path: Path, table: str) -> int:
     with sqlite3.connect(db_path) as conn:
-        return conn.execute("SELECT count(*) FROM runs").fetchone()[0]
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def create_rules(base_url: str, count: int) -> None:
+    """Score configs, queues and the first `count` rules, through the API as a user would make them."""
+    headers = {"x-api-key": API_KEY}
+    if count > len(ROUTING_RULES):
+        sys.exit(f"--rules: at most {len(ROUTING_RULES)}")
+    with httpx.Client(base_url=f"{base_url}/api/v1", headers=headers, timeout=30) as client:
+        for config in SCORE_CONFIGS:
+            client.post("/feedback-configs", json=config).raise_for_status()
+        queue_ids: dict[str, str] = {}
+        for queue, name, text, settings in ROUTING_RULES[:count]:
+            if queue not in queue_ids:
+                body = {"name": queue, "rubric": [{"key": "correctness", "required": True}]}
+                response = client.post("/queues", json=body)
+                response.raise_for_status()
+                queue_ids[queue] = response.json()["id"]
+            rule = {"name": name, "filter": text, **settings}
+            client.post(f"/queues/{queue_ids[queue]}/rules", json=rule).raise_for_status()
 
 
 def fresh_file(path: Path) -> Path:
@@ -151,14 +220,21 @@ def fresh_file(path: Path) -> Path:
     return path
 
 
-def http_trial(workdir: Path, bodies: list[bytes], n_runs: int, clients: int) -> tuple[Trial, Path]:
-    db_path = fresh_file(workdir / f"bench-{clients}-clients.db")
-    with running_server(db_path, workdir / f"server-{clients}-clients.log") as base_url:
+def http_trial(
+    workdir: Path, bodies: list[bytes], n_runs: int, clients: int, rules: int = 0
+) -> tuple[Trial, Path]:
+    name = f"{clients}-clients-{rules}-rules"
+    db_path = fresh_file(workdir / f"bench-{name}.db")
+    with running_server(db_path, workdir / f"server-{name}.log") as (base_url, pid):
+        if rules:
+            create_rules(base_url, rules)
+        cpu_before = cpu_seconds(pid)
         seconds = timed_posts(base_url, bodies, clients)
-    stored = count_runs(db_path)
+        cpu = cpu_seconds(pid) - cpu_before
+    stored = count_rows(db_path, "runs")
     if stored != n_runs:
         raise RuntimeError(f"the server stored {stored} runs, expected {n_runs}")
-    return Trial(clients, n_runs, seconds), db_path
+    return Trial(clients, n_runs, seconds, rules, count_rows(db_path, "queue_items"), cpu), db_path
 
 
 # --- the raw sqlite3 baseline ----------------------------------------------------------------
@@ -215,25 +291,68 @@ def raw_trial(source_db: Path, workdir: Path, batch: int) -> Trial:
 # --- report ----------------------------------------------------------------------------------
 
 
-def report(trials: list[Trial], raw: Trial, args: argparse.Namespace) -> dict[str, Any]:
+def report_rules(trials: list[Trial], with_rules: list[Trial], rules: int) -> list[dict[str, Any]]:
+    """Runs/s with and without routing rules, per client count, and how many times slower."""
+    without = {t.clients: t for t in trials}
+    print(f"  with {rules} enabled routing rules (target: at most {TARGET_RULES_SLOWDOWN:.0f}× slower)")
+    rows = []
+    for trial in with_rules:
+        plain = without[trial.clients]
+        slowdown = plain.runs_per_s / trial.runs_per_s
+        cpu_ratio = trial.cpu_ms_per_1000_runs / plain.cpu_ms_per_1000_runs
+        verdict = "meets" if slowdown <= TARGET_RULES_SLOWDOWN else "misses"
+        print(
+            f"  HTTP, {trial.clients} client(s), {rules} rules: {trial.runs_per_s:10,.0f} runs/s  "
+            f"({trial.seconds:.2f} s, {trial.routed:,} items routed)  "
+            f"{slowdown:.2f}× slower than without  ({verdict})"
+        )
+        print(
+            f"    server CPU per 1,000 runs: {trial.cpu_ms_per_1000_runs:,.0f} ms with rules, "
+            f"{plain.cpu_ms_per_1000_runs:,.0f} ms without: ×{cpu_ratio:.2f}"
+        )
+        rows.append(
+            {
+                **asdict(trial),
+                "runs_per_s": trial.runs_per_s,
+                "slowdown": slowdown,
+                "cpu_ms_per_1000_runs": trial.cpu_ms_per_1000_runs,
+                "cpu_ratio": cpu_ratio,
+            }
+        )
+    return rows
+
+
+def report(
+    trials: list[Trial], with_rules: list[Trial], raw: Trial, args: argparse.Namespace
+) -> dict[str, Any]:
     best = max(trials, key=lambda t: t.runs_per_s)
     ratio = best.runs_per_s / raw.runs_per_s
     rounds = f", best of {args.rounds} rounds" if args.rounds > 1 else ""
     print(f"\n{args.runs:,} runs, {args.batch} runs a request (SQLite, WAL, synchronous=FULL){rounds}")
     for trial in trials:
-        print(f"  HTTP, {trial.clients} client(s): {trial.runs_per_s:10,.0f} runs/s  ({trial.seconds:.2f} s)")
+        print(
+            f"  HTTP, {trial.clients} client(s): {trial.runs_per_s:10,.0f} runs/s  ({trial.seconds:.2f} s, "
+            f"server CPU {trial.cpu_ms_per_1000_runs:,.0f} ms per 1,000 runs)"
+        )
     print(f"  raw sqlite3 executemany: {raw.runs_per_s:10,.0f} runs/s  ({raw.seconds:.2f} s)")
     verdict = "meets" if ratio >= TARGET_RATIO else "misses"
     print(f"  best HTTP / raw = {ratio:.1%}  ({verdict} the {TARGET_RATIO:.0%} target)")
+    rules = report_rules(trials, with_rules, args.rules) if with_rules else []
     return {
         "runs": args.runs,
         "batch": args.batch,
         "rounds": args.rounds,
-        "http": [{**asdict(t), "runs_per_s": t.runs_per_s} for t in trials],
+        "http": [
+            {**asdict(t), "runs_per_s": t.runs_per_s, "cpu_ms_per_1000_runs": t.cpu_ms_per_1000_runs}
+            for t in trials
+        ],
         "raw": {"seconds": raw.seconds, "runs_per_s": raw.runs_per_s},
         "best_http_runs_per_s": best.runs_per_s,
         "ratio": ratio,
         "target_ratio": TARGET_RATIO,
+        "rules": args.rules,
+        "http_with_rules": rules,
+        "target_rules_slowdown": TARGET_RULES_SLOWDOWN,
     }
 
 
@@ -245,30 +364,41 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--batch", type=int, default=500, help="runs per request and per raw transaction")
     parser.add_argument("--clients", default="1,2", help="concurrent HTTP clients to try (default 1,2)")
     parser.add_argument("--rounds", type=int, default=1, help="repeat every trial, keep the best (default 1)")
+    parser.add_argument(
+        "--rules", type=int, default=0, help="also time every client count with N routing rules (max 20)"
+    )
     parser.add_argument("--json-out", type=Path, help="also write the results as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the database files and server logs")
     return parser.parse_args()
 
 
-def best_trials(args: argparse.Namespace, bodies: list[bytes], workdir: Path) -> tuple[list[Trial], Trial]:
-    """The fastest HTTP trial per client count and the fastest raw trial over all rounds."""
-    http: dict[int, Trial] = {}
+def best_trials(
+    args: argparse.Namespace, bodies: list[bytes], workdir: Path
+) -> tuple[list[Trial], list[Trial], Trial]:
+    """The fastest HTTP trial per client count (without and with rules) and the fastest raw trial."""
+    http: dict[tuple[int, int], Trial] = {}
     raw: Trial | None = None
     for round_number in range(1, args.rounds + 1):
         for clients in (int(c) for c in args.clients.split(",")):
-            trial, db_path = http_trial(workdir, bodies, args.runs, clients)
-            print(
-                f"round {round_number}: HTTP with {clients} client(s): {trial.runs_per_s:,.0f} runs/s",
-                flush=True,
-            )
-            if clients not in http or trial.runs_per_s > http[clients].runs_per_s:
-                http[clients] = trial
-        trial = raw_trial(db_path, workdir, args.batch)
+            for rules in sorted({0, args.rules}):
+                trial, db_path = http_trial(workdir, bodies, args.runs, clients, rules)
+                print(
+                    f"round {round_number}: HTTP with {clients} client(s), {rules} rules: "
+                    f"{trial.runs_per_s:,.0f} runs/s, server CPU {trial.cpu_ms_per_1000_runs:,.0f} ms per 1,000",
+                    flush=True,
+                )
+                key = (clients, rules)
+                if key not in http or trial.runs_per_s > http[key].runs_per_s:
+                    http[key] = trial
+                if rules == 0:
+                    plain_db = db_path
+        trial = raw_trial(plain_db, workdir, args.batch)
         print(f"round {round_number}: raw sqlite3: {trial.runs_per_s:,.0f} runs/s", flush=True)
         if raw is None or trial.runs_per_s > raw.runs_per_s:
             raw = trial
     assert raw is not None
-    return list(http.values()), raw
+    plain = [t for (_, rules), t in http.items() if rules == 0]
+    return plain, [t for (_, rules), t in http.items() if rules > 0], raw
 
 
 def main() -> None:
@@ -278,11 +408,11 @@ def main() -> None:
     bodies = request_bodies(args.runs, args.batch)
     workdir = Path(tempfile.mkdtemp(prefix="reviewdesk-bench-"))
     try:
-        trials, raw = best_trials(args, bodies, workdir)
+        trials, with_rules, raw = best_trials(args, bodies, workdir)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    results = report(trials, raw, args)
+    results = report(trials, with_rules, raw, args)
     if args.json_out:
         args.json_out.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
     if args.keep:
