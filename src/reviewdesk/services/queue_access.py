@@ -13,17 +13,24 @@ from reviewdesk.store import queue_items as items_store
 from reviewdesk.store import queues as queues_store
 
 
+def _assigned(conn: Connection, actor: Actor, queue: dict[str, Any]) -> bool:
+    # Read once per transaction: a review cycle asks on every call.
+    if "_assigned_to" not in queue:
+        queue["_assigned_to"] = set(queues_store.reviewer_ids(conn, queue["id"]))
+    return actor.user_id in queue["_assigned_to"]
+
+
 def can_view(conn: Connection, actor: Actor, queue: dict[str, Any]) -> bool:
     if actor.role in (Role.ADMIN, Role.MEMBER):
         return True
-    return actor.user_id in queues_store.reviewer_ids(conn, queue["id"])
+    return _assigned(conn, actor, queue)
 
 
 def can_work(conn: Connection, actor: Actor, queue: dict[str, Any]) -> bool:
     """Admins always; assigned users always; members too when the queue is open to any member."""
     if actor.role == Role.ADMIN:
         return True
-    if actor.user_id in queues_store.reviewer_ids(conn, queue["id"]):
+    if _assigned(conn, actor, queue):
         return True
     return actor.role == Role.MEMBER and queue["reviewer_access"] == "any"
 

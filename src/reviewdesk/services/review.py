@@ -23,6 +23,7 @@ from reviewdesk.store import feedback_configs as configs_store
 from reviewdesk.store import queue_items as items_store
 from reviewdesk.store import queues as queues_store
 from reviewdesk.store.database import Database
+from reviewdesk.store.dialect import relax_durability
 
 
 def _reserve(conn: Connection, actor: Actor, queue: dict[str, Any], item_id: uuid.UUID) -> dict[str, Any]:
@@ -65,6 +66,7 @@ def next_item(db: Database, actor: Actor, queue_id: uuid.UUID) -> dict[str, Any]
     if actor.user_id is None:
         raise Invalid("only a user can review", field="actor")
     with db.write() as conn:
+        relax_durability(conn)  # a reservation lost in a crash only lapses; submits stay durable
         queue = load_workable(conn, actor, queue_id)
         now = utcnow()
         held = items_store.held_reservation(conn, queue_id, actor.user_id, now)

@@ -79,8 +79,11 @@ def write_review_feedback(
                 conn, actor, queue, item["run_id"], "comment", None, None, comment, correction, extra
             )
         )
+    # One trace lookup and one insert for the whole review.
+    trace_of = runs_store.trace_ids_of(conn, {row["run_id"] for row in rows})
     for row in rows:
-        feedback_store.insert(conn, row)
+        row["trace_id"] = trace_of.get(row["run_id"])
+    feedback_store.insert_many(conn, rows)
     return [r["id"] for r in rows]
 
 
@@ -97,11 +100,10 @@ def _feedback_row(
     extra: dict[str, Any],
 ) -> dict[str, Any]:
     now = utcnow()
-    trace_ids = runs_store.trace_ids_of(conn, [run_id])
     return {
         "id": uuid.uuid4(),
         "run_id": run_id,
-        "trace_id": trace_ids.get(run_id),
+        "trace_id": None,
         "key": key,
         "score": score,
         "value": value,

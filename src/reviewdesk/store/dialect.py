@@ -30,3 +30,10 @@ def lock_audit_chain(conn: Connection) -> None:
     """Serialize appends to the audit chain. SQLite writers are already serialized by BEGIN IMMEDIATE."""
     if conn.dialect.name == "postgresql":
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(724201)"))
+
+
+def relax_durability(conn: Connection) -> None:
+    """For a transaction whose loss is harmless (a reservation simply lapses), skip waiting for the
+    WAL flush on PostgreSQL. SQLite has no per-transaction switch; it keeps its setting."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SET LOCAL synchronous_commit = off"))
