@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -247,7 +246,3 @@ def resolve_flag(db: Database, actor: Actor, item_id: uuid.UUID, action: Any) ->
             return None
         items_store.update(conn, item_id, {"status": "pending", "flag_reason": None})
         return public_item({**item, "status": "pending", "flag_reason": None})
-
-
-def run_ids_of(items: Iterable[dict[str, Any]]) -> list[uuid.UUID]:
-    return [r for item in items for r in (item["run_id"], item["run_b_id"]) if r is not None]

@@ -59,13 +59,6 @@ def list_page(
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def run_ids_with_feedback(conn: Connection, run_ids: Sequence[uuid.UUID]) -> set[uuid.UUID]:
-    if not run_ids:
-        return set()
-    rows = conn.execute(sa.select(feedback.c.run_id).where(feedback.c.run_id.in_(run_ids)).distinct())
-    return {r for (r,) in rows}
-
-
 def for_runs(conn: Connection, run_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
     grouped: dict[uuid.UUID, list[dict[str, Any]]] = {}
     for start in range(0, len(run_ids), 5000):

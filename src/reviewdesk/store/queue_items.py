@@ -221,20 +221,6 @@ def my_history(conn: Connection, queue_id: uuid.UUID, reviewer_id: uuid.UUID, li
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def item_run_ids_of_queues(conn: Connection, queue_ids: list[uuid.UUID], run_ids: list[uuid.UUID]) -> set:
-    """Which of these runs are items (either side of a pair) of these queues."""
-    if not queue_ids or not run_ids:
-        return set()
-    query = sa.select(queue_items.c.run_id, queue_items.c.run_b_id).where(
-        queue_items.c.queue_id.in_(queue_ids),
-        sa.or_(queue_items.c.run_id.in_(run_ids), queue_items.c.run_b_id.in_(run_ids)),
-    )
-    found: set = set()
-    for a, b in conn.execute(query):
-        found.update(x for x in (a, b) if x is not None)
-    return found
-
-
 def trace_reachable_from_queues(conn: Connection, queue_ids: list[uuid.UUID], trace_id: uuid.UUID) -> bool:
     """Whether some item of these queues (either side of a pair, or a session) lies in this trace."""
     if not queue_ids:

@@ -35,12 +35,6 @@ def insert_deliveries(conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(webhook_deliveries.insert(), rows)
 
 
-def get_delivery(conn: Connection, delivery_id: uuid.UUID) -> dict[str, Any] | None:
-    query = sa.select(webhook_deliveries).where(webhook_deliveries.c.id == delivery_id)
-    row = conn.execute(query).mappings().first()
-    return dict(row) if row else None
-
-
 def deliveries_of(
     conn: Connection, webhook_id: uuid.UUID, *, status: str | None, limit: int, offset: int
 ) -> list[dict[str, Any]]:
