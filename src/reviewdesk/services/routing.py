@@ -18,6 +18,7 @@ from reviewdesk.domain.permissions import SYSTEM_ACTOR
 from reviewdesk.domain.routing import allowed_today, sampled
 from reviewdesk.services.clock import utcnow
 from reviewdesk.services.queue_items import insert_items, item_row
+from reviewdesk.store import feedback as feedback_store
 from reviewdesk.store import projects as projects_store
 from reviewdesk.store import queue_items as items_store
 from reviewdesk.store import rules as rules_store
@@ -47,7 +48,7 @@ def route_runs(conn: Connection, runs: list[dict[str, Any]], now: datetime | Non
     if not rules:
         return 0
     now = now or utcnow()
-    feedback = runs_store.feedback_for_runs(conn, [r["id"] for r in ended])
+    feedback = feedback_store.for_runs(conn, [r["id"] for r in ended])
     matched: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for rule in rules:
         node = compiled_filter(rule["filter"])

@@ -18,6 +18,7 @@ from reviewdesk.services.clock import utcnow
 from reviewdesk.services.queue_access import load_manageable
 from reviewdesk.services.rules import check_rule_settings
 from reviewdesk.services.runs import compile_filter
+from reviewdesk.store import feedback as feedback_store
 from reviewdesk.store import queue_items as items_store
 from reviewdesk.store import rules as rules_store
 from reviewdesk.store import runs as runs_store
@@ -136,7 +137,7 @@ def backfill(db: Database, actor: Actor, queue_id: uuid.UUID, rule_id: uuid.UUID
         if not picked:
             continue
         with db.write() as conn:
-            feedback = runs_store.feedback_for_runs(conn, [r["id"] for r in picked])
+            feedback = feedback_store.for_runs(conn, [r["id"] for r in picked])
             views = [
                 {**routing.run_view(r, r["project"]), "feedback": feedback.get(r["id"], [])} for r in picked
             ]

@@ -95,21 +95,6 @@ def search(
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def feedback_for_runs(
-    conn: Connection, run_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[dict[str, Any]]]:
-    """Feedback rows grouped by run, as the routing evaluator reads them."""
-    grouped: dict[uuid.UUID, list[dict[str, Any]]] = {}
-    if not run_ids:
-        return grouped
-    query = sa.select(feedback.c.run_id, feedback.c.key, feedback.c.score, feedback.c.value).where(
-        feedback.c.run_id.in_(run_ids)
-    )
-    for run_id, key, score, value in conn.execute(query):
-        grouped.setdefault(run_id, []).append({"key": key, "score": score, "value": value})
-    return grouped
-
-
 def matching_ids_and_start_times(
     conn: Connection, where: Sequence[sa.ColumnElement[bool]], since: datetime
 ) -> Iterator[tuple[uuid.UUID, datetime]]:
