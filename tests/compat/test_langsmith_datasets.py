@@ -11,7 +11,7 @@ import langsmith as ls
 import pytest
 
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
-from reviewdesk.services import datasets
+from reviewdesk.services import dataset_versions, datasets
 from reviewdesk.store.database import Database
 from tests.compat.conftest_langsmith import (
     SDK_WARNINGS,
@@ -47,7 +47,7 @@ def setup(db: Database, monkeypatch: pytest.MonkeyPatch) -> Iterator[Setup]:
 
 
 def _stored(db: Database, dataset_id: uuid.UUID, **at: object) -> dict[uuid.UUID, dict]:
-    rows, _ = datasets.list_examples(db, SYSTEM_ACTOR, dataset_id, limit=1000, **at)
+    rows, _ = dataset_versions.list_examples(db, SYSTEM_ACTOR, dataset_id, limit=1000, **at)
     return {r["id"]: r for r in rows}
 
 

@@ -9,7 +9,7 @@ import pytest
 from langsmith import run_trees
 
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
-from reviewdesk.services import datasets, feedback, queue_items, queues
+from reviewdesk.services import dataset_versions, datasets, feedback, queue_items, queues
 from reviewdesk.store.database import Database
 from tests.compat.conftest_langsmith import FLUSH_SECONDS, SDK_WARNINGS, live_server, set_sdk_env, stored_runs
 
@@ -48,5 +48,5 @@ def test_the_copy_paste_example_works(db: Database, monkeypatch: pytest.MonkeyPa
     )
     assert [(f["key"], f["score"]) for f in scores] == [("user_score", 0.0)]
     (dataset,) = datasets.list_datasets(db, SYSTEM_ACTOR)
-    examples, _ = datasets.list_examples(db, SYSTEM_ACTOR, dataset["id"])
+    examples, _ = dataset_versions.list_examples(db, SYSTEM_ACTOR, dataset["id"])
     assert [e["source_run_id"] for e in examples] == [roots[0]["id"]]

@@ -7,7 +7,7 @@ import csv
 import io
 
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
-from reviewdesk.services import datasets
+from reviewdesk.services import dataset_versions, datasets
 from tests.web.conftest import login, screenshot
 from tests.web.seed import World
 
@@ -48,7 +48,7 @@ def test_a_member_builds_a_dataset_from_the_explorer_and_reads_it_by_version(pag
     assert page.locator("#scope-all").is_checked()
     assert page.locator("#q").input_value() == "metadata.eval_score < 0.5"
     screenshot(page, "explorer-add-to-dataset", full_page=True)
-    examples, _next = datasets.list_examples(web_db, SYSTEM_ACTOR, dataset["id"])
+    examples, _next = dataset_versions.list_examples(web_db, SYSTEM_ACTOR, dataset["id"])
     assert len(examples) == 6 and all(e["metadata"]["project"] == "support-rag" for e in examples)
 
     page.get_by_role("link", name="Datasets", exact=True).click()
@@ -124,7 +124,7 @@ def test_the_run_under_review_goes_into_a_dataset_for_members_only(page, web_db,
     panel.get_by_role("button", name="Add to dataset").click()  # twice is still once
     panel.locator(".added-note", has_text="Already in").wait_for()
     assert note.inner_text() == "Already in from-reviews."
-    examples, _next = datasets.list_examples(web_db, SYSTEM_ACTOR, dataset["id"])
+    examples, _next = dataset_versions.list_examples(web_db, SYSTEM_ACTOR, dataset["id"])
     assert [str(e["source_run_id"]) for e in examples] == [run_id]
     assert page.locator("#review-form").is_visible()  # the review carries on, nothing reloaded
     assert page.js_errors == []

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from reviewdesk.app import create_app
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
-from reviewdesk.services import accounts, datasets, queue_items, rules
+from reviewdesk.services import accounts, dataset_versions, datasets, queue_items, rules
 from reviewdesk.store.database import Database
 from tests.conftest import settings_for_tests
 from tests.web.seed import PASSWORD, World, make_world
@@ -104,7 +104,7 @@ def _ids(db: Database, world: World) -> dict[str, str]:
     datasets.add_examples(
         db, SYSTEM_ACTOR, dataset["id"], {"run_ids": [str(world.run_ids[1])], "split": "train"}
     )
-    datasets.tag_version(db, SYSTEM_ACTOR, dataset["id"], {"tag": "first"})
+    dataset_versions.tag_version(db, SYSTEM_ACTOR, dataset["id"], {"tag": "first"})
     key = accounts.create_api_key(db, SYSTEM_ACTOR, world.admin.id, name="spare")
     item = queue_items.list_items(db, SYSTEM_ACTOR, world.single_queue["id"], status=None, limit=1, offset=0)[
         0

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from reviewdesk.app import create_app
 from reviewdesk.domain.permissions import SYSTEM_ACTOR, Actor, Role
-from reviewdesk.services import accounts, datasets, queues, review
+from reviewdesk.services import accounts, dataset_versions, datasets, queues, review
 from reviewdesk.store.database import Database
 from tests.conftest import settings_for_tests
 from tests.web.seed import PASSWORD, World, make_world
@@ -234,7 +234,7 @@ def test_a_queue_default_dataset_set_in_settings_collects_corrections(db, world,
             "correction": "Unplug it for 30 seconds.",
         },
     )
-    examples, _next = datasets.list_examples(db, SYSTEM_ACTOR, dataset["id"])
+    examples, _next = dataset_versions.list_examples(db, SYSTEM_ACTOR, dataset["id"])
     assert [e["outputs"]["answer"] for e in examples] == ["Unplug it for 30 seconds."]
     # Choosing "none" clears it.
     web_client.post(

@@ -12,7 +12,7 @@ from reviewdesk.api.deps import current_actor, get_db, json_object
 from reviewdesk.api.responses import FastJSONResponse, page
 from reviewdesk.domain import export_formats
 from reviewdesk.domain.permissions import Actor
-from reviewdesk.services import datasets, exports
+from reviewdesk.services import dataset_versions, datasets, exports
 from reviewdesk.services.paging import check_limit
 from reviewdesk.store.database import Database
 
@@ -82,7 +82,7 @@ def list_examples(
     actor: Actor = Depends(current_actor),
     db: Database = Depends(get_db),
 ) -> FastJSONResponse:
-    items, next_cursor = datasets.list_examples(
+    items, next_cursor = dataset_versions.list_examples(
         db, actor, dataset_id, version=version, tag=tag, split=split, limit=check_limit(limit), cursor=cursor
     )
     return page(items, next_cursor)
@@ -117,7 +117,7 @@ def tag_version(
     db: Database = Depends(get_db),
 ) -> FastJSONResponse:
     """`{"tag": "v1", "version": 3}` (the current version when omitted)."""
-    return FastJSONResponse(datasets.tag_version(db, actor, dataset_id, body))
+    return FastJSONResponse(dataset_versions.tag_version(db, actor, dataset_id, body))
 
 
 @router.post("/datasets/{dataset_id}/splits")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -76,7 +75,7 @@ def create_dataset(db: Database, actor: Actor, payload: dict[str, Any]) -> dict[
         return public_dataset(conn, row)
 
 
-def _load(conn: Connection, actor: Actor, dataset_id: uuid.UUID, *, for_update: bool = False) -> dict:
+def load_dataset(conn: Connection, actor: Actor, dataset_id: uuid.UUID, *, for_update: bool = False) -> dict:
     actor.require(Permission.MANAGE_DATASETS)
     row = datasets_store.get(conn, dataset_id, for_update=for_update)
     if row is None:
@@ -86,7 +85,7 @@ def _load(conn: Connection, actor: Actor, dataset_id: uuid.UUID, *, for_update: 
 
 def get_dataset(db: Database, actor: Actor, dataset_id: uuid.UUID) -> dict[str, Any]:
     with db.read() as conn:
-        return public_dataset(conn, _load(conn, actor, dataset_id))
+        return public_dataset(conn, load_dataset(conn, actor, dataset_id))
 
 
 def get_dataset_by_name(db: Database, actor: Actor, name: str) -> dict[str, Any]:
@@ -106,7 +105,7 @@ def list_datasets(db: Database, actor: Actor) -> list[dict[str, Any]]:
 
 def delete_dataset(db: Database, actor: Actor, dataset_id: uuid.UUID) -> None:
     with db.write() as conn:
-        row = _load(conn, actor, dataset_id)
+        row = load_dataset(conn, actor, dataset_id)
         datasets_store.delete(conn, dataset_id)
         audit.record(conn, actor, "dataset.delete", "dataset", dataset_id, {"name": row["name"]})
 
@@ -212,7 +211,7 @@ def add_examples(
         run_ids = [parse_uuid(r, f"run_ids[{i}]", required=True) for i, r in enumerate(payload["run_ids"])]
     direct = _direct_examples(payload["examples"]) if "examples" in payload else None
     with db.write() as conn:
-        dataset = _load(conn, actor, dataset_id, for_update=True)
+        dataset = load_dataset(conn, actor, dataset_id, for_update=True)
         version = _bump(conn, dataset)
         if direct is not None:
             given = [e["id"] for e in direct if e["id"]]
@@ -296,73 +295,6 @@ def upsert_run_example(conn: Connection, actor: Actor, dataset_id: uuid.UUID, ru
     )
 
 
-def resolve_version(conn: Connection, dataset: dict[str, Any], version: Any, tag: Any) -> int:
-    if version is not None and tag is not None:
-        raise Invalid("give a version or a tag, not both", field="version")
-    if tag is not None and tag != TAG_LATEST:
-        found = datasets_store.tag_version(conn, dataset["id"], tag)
-        if found is None:
-            raise NotFound(f"no tag {tag!r} on this dataset", field="tag")
-        return found
-    if version is None:
-        return dataset["version"]
-    if isinstance(version, str) and version.isdigit():
-        version = int(version)
-    if isinstance(version, bool) or not isinstance(version, int) or not 0 <= version <= dataset["version"]:
-        raise Invalid(f"must be a version from 0 to {dataset['version']}", field="version")
-    return version
-
-
-def list_examples(
-    db: Database,
-    actor: Actor,
-    dataset_id: uuid.UUID,
-    *,
-    version: Any = None,
-    tag: Any = None,
-    split: str | None = None,
-    limit: int = 100,
-    cursor: str | None = None,
-) -> tuple[list, str | None]:
-    after = parse_uuid(cursor, "cursor") if cursor else None
-    with db.read() as conn:
-        dataset = _load(conn, actor, dataset_id)
-        at = resolve_version(conn, dataset, version, tag)
-        rows = datasets_store.examples_at(conn, dataset_id, at, split=split, limit=limit + 1, after_id=after)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return [public_example(r) for r in rows], (str(rows[-1]["id"]) if more else None)
-
-
-def iter_examples(
-    db: Database,
-    actor: Actor,
-    dataset_id: uuid.UUID,
-    *,
-    version: Any = None,
-    tag: Any = None,
-    split: str | None = None,
-) -> tuple[dict[str, Any], Iterator[dict[str, Any]]]:
-    """The dataset and a generator over its examples at a version, page by page (constant memory)."""
-    with db.read() as conn:
-        dataset = _load(conn, actor, dataset_id)
-        at = resolve_version(conn, dataset, version, tag)
-
-    def pages() -> Iterator[dict[str, Any]]:
-        after = None
-        while True:
-            with db.read() as conn:
-                rows = datasets_store.examples_at(
-                    conn, dataset_id, at, split=split, limit=CHUNK, after_id=after
-                )
-            if not rows:
-                return
-            yield from (public_example(r) for r in rows)
-            after = rows[-1]["id"]
-
-    return {**dataset, "exported_version": at}, pages()
-
-
 def update_example(
     db: Database, actor: Actor, dataset_id: uuid.UUID, example_id: uuid.UUID, changes: dict[str, Any]
 ) -> dict[str, Any]:
@@ -376,7 +308,7 @@ def update_example(
         if key in changes and changes[key] is not None and not isinstance(changes[key], dict):
             raise Invalid("must be a JSON object", field=key)
     with db.write() as conn:
-        dataset = _load(conn, actor, dataset_id, for_update=True)
+        dataset = load_dataset(conn, actor, dataset_id, for_update=True)
         live = datasets_store.live_revision(conn, example_id)
         if live is None or live["dataset_id"] != dataset_id:
             raise NotFound(f"no example {example_id} in this dataset", field="example_id")
@@ -403,7 +335,7 @@ def update_example(
 
 def delete_example(db: Database, actor: Actor, dataset_id: uuid.UUID, example_id: uuid.UUID) -> int:
     with db.write() as conn:
-        dataset = _load(conn, actor, dataset_id, for_update=True)
+        dataset = load_dataset(conn, actor, dataset_id, for_update=True)
         live = datasets_store.live_revision(conn, example_id)
         if live is None or live["dataset_id"] != dataset_id:
             raise NotFound(f"no example {example_id} in this dataset", field="example_id")
@@ -420,27 +352,13 @@ def delete_example(db: Database, actor: Actor, dataset_id: uuid.UUID, example_id
         return version
 
 
-def tag_version(db: Database, actor: Actor, dataset_id: uuid.UUID, payload: dict[str, Any]) -> dict[str, Any]:
-    tag = payload.get("tag") if isinstance(payload, dict) else None
-    if not isinstance(tag, str) or not tag.strip() or len(tag) > 100 or tag == TAG_LATEST:
-        raise Invalid("must be a name other than 'latest'", field="tag")
-    with db.write() as conn:
-        dataset = _load(conn, actor, dataset_id)
-        version = resolve_version(conn, dataset, payload.get("version"), None)
-        datasets_store.set_tag(
-            conn, {"dataset_id": dataset_id, "tag": tag, "version": version, "created_at": utcnow()}
-        )
-        audit.record(conn, actor, "dataset.tag", "dataset", dataset_id, {"tag": tag, "version": version})
-        return {"tag": tag, "version": version}
-
-
 def assign_splits(
     db: Database, actor: Actor, dataset_id: uuid.UUID, payload: dict[str, Any]
 ) -> dict[str, Any]:
     """Re-split every live example by a deterministic hash of its source: re-running never shuffles."""
     proportions = check_proportions(payload.get("split_proportions") if isinstance(payload, dict) else None)
     with db.write() as conn:
-        dataset = _load(conn, actor, dataset_id, for_update=True)
+        dataset = load_dataset(conn, actor, dataset_id, for_update=True)
         current = dataset["version"]
         version = _bump(conn, dataset)
         changed = 0

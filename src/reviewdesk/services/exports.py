@@ -13,7 +13,7 @@ from reviewdesk.domain.openai_chat import chat_line
 from reviewdesk.domain.permissions import Actor, Permission
 from reviewdesk.domain.run_payload import parse_time, parse_uuid
 from reviewdesk.errors import Invalid
-from reviewdesk.services import datasets as datasets_service
+from reviewdesk.services import dataset_versions
 from reviewdesk.services.feedback import SOURCES
 from reviewdesk.services.runs import compile_filter, project_clause
 from reviewdesk.store import exports as exports_store
@@ -203,7 +203,7 @@ def feedback_pivot(db: Database, actor: Actor, params: dict[str, Any]) -> RowStr
 
 
 def dataset_rows(db: Database, actor: Actor, dataset_id: uuid.UUID, params: dict[str, Any]) -> RowStream:
-    dataset, examples = datasets_service.iter_examples(
+    dataset, examples = dataset_versions.iter_examples(
         db, actor, dataset_id, version=params.get("version"), tag=params.get("tag"), split=params.get("split")
     )
 

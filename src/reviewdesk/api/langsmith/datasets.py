@@ -17,7 +17,7 @@ from reviewdesk.api.responses import FastJSONResponse
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.domain.run_payload import parse_uuid
 from reviewdesk.errors import Invalid, NotFound
-from reviewdesk.services import datasets, exports, langsmith_datasets
+from reviewdesk.services import dataset_versions, datasets, exports, langsmith_datasets
 from reviewdesk.store.database import Database
 
 router = APIRouter(tags=["langsmith"])
@@ -121,7 +121,7 @@ def list_splits(
     if not at:
         return FastJSONResponse(sorted(s for s in dataset["splits"] if s))
     names: set[str] = set()
-    _, examples = datasets.iter_examples(db, actor, dataset_id, **at)
+    _, examples = dataset_versions.iter_examples(db, actor, dataset_id, **at)
     for example in examples:
         if example["split"]:
             names.add(example["split"])
@@ -227,7 +227,7 @@ def list_examples(
         one_split = splits[0] if splits and len(splits) == 1 else None
 
         def fetch(size: int, cursor: str | None) -> tuple[list[dict[str, Any]], str | None]:
-            items, next_cursor = datasets.list_examples(
+            items, next_cursor = dataset_versions.list_examples(
                 db, actor, dataset, split=one_split, limit=size, cursor=cursor, **at
             )
             if splits and one_split is None:

@@ -13,7 +13,7 @@ from starlette.datastructures import ImmutableMultiDict
 from reviewdesk.domain import export_formats
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import Conflict, Forbidden, Invalid
-from reviewdesk.services import datasets
+from reviewdesk.services import dataset_versions, datasets
 from reviewdesk.web.pages.payloads import TEXT_KEYS, as_conversation
 
 EXAMPLES_PAGE = 50
@@ -171,7 +171,7 @@ def build_dataset_page(
     dataset = datasets.get_dataset(db, actor, dataset_id)
     version, tag = parse_at(at)
     at = "" if version is None and tag is None else at
-    examples, next_cursor = datasets.list_examples(
+    examples, next_cursor = dataset_versions.list_examples(
         db,
         actor,
         dataset_id,
@@ -240,7 +240,7 @@ def tag_version(
     db: Any, actor: Actor, dataset_id: uuid.UUID, form: ImmutableMultiDict[str, str]
 ) -> dict[str, Any]:
     """Tags the latest version: what the page calls "the current version"."""
-    return datasets.tag_version(db, actor, dataset_id, {"tag": (form.get("tag") or "").strip()})
+    return dataset_versions.tag_version(db, actor, dataset_id, {"tag": (form.get("tag") or "").strip()})
 
 
 def dataset_id_from(form: ImmutableMultiDict[str, str]) -> uuid.UUID:
