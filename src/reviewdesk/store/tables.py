@@ -222,13 +222,15 @@ queue_items = sa.Table(
     sa.Index("ix_queue_items_run", "run_id"),
 )
 
-# Matches the claim order (highest priority, then oldest) so "next item" reads the index in order.
+# Matches the claim order (highest priority, then oldest, then id) so "next item" reads the index
+# in order and neither database adds a sort step.
 sa.Index(
     "ix_queue_items_claim",
     queue_items.c.queue_id,
     queue_items.c.status,
     queue_items.c.priority.desc(),
     queue_items.c.added_at,
+    queue_items.c.id,
 )
 
 # One row per reviewer per item: a reservation that becomes a submitted, skipped or flagged review.
