@@ -46,15 +46,20 @@ def test_demo_reviews_with_corrections_become_a_dataset_in_every_format(db):
     reviewer = _ensure_reviewers(db)[0]
     queue = next(q for q in queues.list_queues(db, SYSTEM_ACTOR) if q["name"] == "production-rag-review")
     corrected: dict = {}
-    for i in range(8):
+    answered = 0
+    # Items tie on added_at and then go by random id, so walk until a few RAG answers were corrected;
+    # every other answered run keeps its own output.
+    while len(corrected) < 3:
         view = review.next_item(db, reviewer, queue["id"])
         if view is None:
             break
         run = view["runs"][0]
         body = {"answers": {"overall_quality": "good", "groundedness": "grounded"}}
-        if i % 2 == 0 and isinstance((run["outputs"] or {}).get("answer"), str):
-            body["correction"] = {"answer": f"Corrected: {run['outputs']['answer'][:60]}"}
-            corrected[str(run["id"])] = body["correction"]
+        if isinstance((run["outputs"] or {}).get("answer"), str):
+            answered += 1
+            if answered % 2 == 1:
+                body["correction"] = {"answer": f"Corrected: {run['outputs']['answer'][:60]}"}
+                corrected[str(run["id"])] = body["correction"]
         review.submit(db, reviewer, view["item"]["id"], body)
     assert corrected
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -14,10 +15,11 @@ from reviewdesk.store import queues as queues_store
 
 
 def _assigned(conn: Connection, actor: Actor, queue: dict[str, Any]) -> bool:
-    # Read once per transaction: a review cycle asks on every call.
-    if "_assigned_to" not in queue:
-        queue["_assigned_to"] = set(queues_store.reviewer_ids(conn, queue["id"]))
-    return actor.user_id in queue["_assigned_to"]
+    # Known from the queue's own read when it was loaded for this user (load_visible).
+    known = queue.setdefault("_assigned", {})
+    if actor.user_id not in known:
+        known[actor.user_id] = actor.user_id in queues_store.reviewer_ids(conn, queue["id"])
+    return known[actor.user_id]
 
 
 def can_view(conn: Connection, actor: Actor, queue: dict[str, Any]) -> bool:
@@ -35,8 +37,32 @@ def can_work(conn: Connection, actor: Actor, queue: dict[str, Any]) -> bool:
     return actor.role == Role.MEMBER and queue["reviewer_access"] == "any"
 
 
-def load_visible(conn: Connection, actor: Actor, queue_id: uuid.UUID, *, for_update: bool = False) -> dict:
-    queue = queues_store.get(conn, queue_id, for_update=for_update)
+def _load(
+    conn: Connection, actor: Actor, queue_id: uuid.UUID, for_update: bool, held_at: datetime | None
+) -> dict[str, Any] | None:
+    if actor.user_id is None:
+        return queues_store.get(conn, queue_id, for_update=for_update)
+    found = queues_store.get_for_user(conn, queue_id, actor.user_id, for_update=for_update, held_at=held_at)
+    if found is None:
+        return None
+    queue, facts = found
+    queue["_assigned"] = {actor.user_id: facts.assigned}
+    queue["_webhooks_enabled"] = facts.webhooks_enabled
+    queue["_held_item_id"] = facts.held_item_id
+    return queue
+
+
+def load_visible(
+    conn: Connection,
+    actor: Actor,
+    queue_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+    held_at: datetime | None = None,
+) -> dict:
+    """The queue if the actor may see it. With `held_at`, `queue["_held_item_id"]` is the item the
+    actor holds a live reservation on at that time (or None), read in the same statement."""
+    queue = _load(conn, actor, queue_id, for_update, held_at)
     # A queue a reviewer may not see answers 404 rather than 403 for other ids, but 403 for its own id
     # is no leak; we answer 403 so the UI can say "not assigned to you".
     if queue is None:
@@ -46,8 +72,10 @@ def load_visible(conn: Connection, actor: Actor, queue_id: uuid.UUID, *, for_upd
     return queue
 
 
-def load_workable(conn: Connection, actor: Actor, queue_id: uuid.UUID) -> dict[str, Any]:
-    queue = load_visible(conn, actor, queue_id)
+def load_workable(
+    conn: Connection, actor: Actor, queue_id: uuid.UUID, *, held_at: datetime | None = None
+) -> dict[str, Any]:
+    queue = load_visible(conn, actor, queue_id, held_at=held_at)
     if not can_work(conn, actor, queue):
         raise Forbidden("you are not a reviewer of this queue")
     return queue

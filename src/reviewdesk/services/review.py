@@ -16,71 +16,68 @@ from reviewdesk.services import audit, webhooks
 from reviewdesk.services import datasets as datasets_service
 from reviewdesk.services.clock import utcnow
 from reviewdesk.services.queue_access import load_workable
-from reviewdesk.services.review_feedback import write_review_feedback
-from reviewdesk.services.review_view import item_view
+from reviewdesk.services.review_feedback import review_feedback_rows, write_review_feedback
+from reviewdesk.services.review_view import item_view, rubric_at
 from reviewdesk.store import feedback as feedback_store
 from reviewdesk.store import feedback_configs as configs_store
 from reviewdesk.store import queue_items as items_store
-from reviewdesk.store import queues as queues_store
 from reviewdesk.store.database import Database
-from reviewdesk.store.dialect import relax_durability
+from reviewdesk.store.queue_items import DONE_STATUSES
 
 
-def _reserve(conn: Connection, actor: Actor, queue: dict[str, Any], item_id: uuid.UUID) -> dict[str, Any]:
+def _review_row(actor: Actor, queue: dict[str, Any], item_id: uuid.UUID | None) -> dict[str, Any]:
+    """A new reservation of the item by the caller, as a review row."""
     now = utcnow()
-    until = now + timedelta(seconds=queue["reservation_seconds"])
-    existing = items_store.review_of(conn, item_id, actor.user_id)
     shown = None
     if queue["kind"] == "pairwise":
         shown = random.choice(("AB", "BA"))  # per review, so position bias can be measured
-    values = {
-        "status": "reserved",
-        "reserved_until": until,
-        "started_at": now,
-        "rubric_version": queue["rubric_version"],
-        "shown_order": shown,
-    }
-    if existing:
-        if existing["status"] in items_store.DONE_STATUSES:
-            raise Conflict(f"you already {existing['status']} this item", field="item_id")
-        items_store.update_review(conn, existing["id"], values)
-        return {**existing, **values}
-    row = {
+    return {
         "id": uuid.uuid4(),
         "item_id": item_id,
         "queue_id": queue["id"],
         "reviewer_id": actor.user_id,
+        "status": "reserved",
+        "reserved_until": now + timedelta(seconds=queue["reservation_seconds"]),
+        "started_at": now,
+        "rubric_version": queue["rubric_version"],
+        "shown_order": shown,
         "submitted_at": None,
         "answers": None,
         "comment": None,
         "reason": None,
         "feedback_ids": None,
-        **values,
     }
-    items_store.insert_review(conn, row)
-    return row
+
+
+def _reserve(conn: Connection, actor: Actor, queue: dict[str, Any], item_id: uuid.UUID) -> dict[str, Any]:
+    """Reserve the item for the caller: a new review, or its released or lapsed one taken up again."""
+    review = items_store.reserve_review(conn, _review_row(actor, queue, item_id))
+    if review is None:
+        raise Conflict(f"you already {_finished_status(conn, actor, item_id)} this item", field="item_id")
+    return review
+
+
+def _finished_status(conn: Connection, actor: Actor, item_id: uuid.UUID) -> str:
+    review = items_store.review_of(conn, item_id, actor.user_id)
+    return review["status"] if review else "finished"
 
 
 def next_item(db: Database, actor: Actor, queue_id: uuid.UUID) -> dict[str, Any] | None:
     """Reserve the next item for the caller (or hand back the one it already holds); None when done."""
     if actor.user_id is None:
         raise Invalid("only a user can review", field="actor")
-    with db.write() as conn:
-        relax_durability(conn)  # a reservation lost in a crash only lapses; submits stay durable
-        queue = load_workable(conn, actor, queue_id)
+    with db.write(durable=False) as conn:  # a reservation lost in a crash only lapses
         now = utcnow()
-        held = items_store.held_reservation(conn, queue_id, actor.user_id, now)
-        if held is not None:
-            item = items_store.get(conn, held["item_id"])
-            if item is not None and item["status"] == "pending":
+        queue = load_workable(conn, actor, queue_id, held_at=now)
+        if queue["_held_item_id"] is not None:
+            item = items_store.get(conn, queue["_held_item_id"])
+            held = items_store.review_of(conn, queue["_held_item_id"], actor.user_id)
+            if item is not None and held is not None and item["status"] == "pending":
                 return item_view(conn, actor, queue, item, held)
-        item_id = items_store.claimable_item_id(
-            conn, queue_id, actor.user_id, queue["reviewers_per_item"], now
-        )
-        if item_id is None:
+        claimed = items_store.claim(conn, _review_row(actor, queue, None), queue["reviewers_per_item"], now)
+        if claimed is None:
             return None
-        review = _reserve(conn, actor, queue, item_id)
-        item = items_store.get(conn, item_id)
+        item, review = claimed
         return item_view(conn, actor, queue, item, review)
 
 
@@ -137,17 +134,23 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
     comment = _check_text(payload.get("comment"), "comment")
     correction = payload.get("correction")
     with db.write() as conn:
-        item, queue, review = _load_for_reviewer(conn, actor, item_id, lock=True)
+        item, review, trace_of = items_store.item_for_reviewer(conn, item_id, actor.user_id, for_update=True)
+        if item is None:
+            raise NotFound(f"no item {item_id}", field="item_id")
+        queue = load_workable(conn, actor, item["queue_id"])
         version = (review or {}).get("rubric_version") or queue["rubric_version"]
-        rubric = queues_store.rubric_version(conn, queue["id"], version) or queue["rubric"]
+        rubric = rubric_at(conn, queue, version)
         configs = configs_store.get_many(conn, [f["key"] for f in rubric])
         checked = check_answers(
             rubric, configs, payload.get("answers", {}), pairwise=queue["kind"] == "pairwise"
         )
         answers = {k: v for k, (_s, v) in checked.items()}
         queue_at_version = {**queue, "rubric_version": version}
+        amend = (conn, actor, queue_at_version, item, checked, answers, comment, correction, trace_of)
+        if review is not None and review["status"] not in DONE_STATUSES and item["status"] != "pending":
+            review = _fresh_review(conn, actor, item_id)
         if review is not None and review["status"] == "submitted":
-            return _amend(conn, actor, queue_at_version, item, review, checked, answers, comment, correction)
+            return _amend(review, *amend)
         if review is not None and review["status"] in ("skipped", "flagged"):
             raise Conflict(f"you {review['status']} this item", field="item_id")
         if item["status"] != "pending":
@@ -155,12 +158,11 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
         if review is None:
             # A lapsed or never-taken reservation: accept the review if the item still needs one.
             review = _reserve(conn, actor, queue, item_id)
-        feedback_ids = write_review_feedback(
-            conn, actor, queue_at_version, item, review, checked, comment, correction
+        rows = review_feedback_rows(
+            actor, queue_at_version, item, review, checked, comment, correction, trace_of
         )
-        _correction_to_dataset(conn, actor, queue, item, correction)
         now = utcnow()
-        items_store.update_review(
+        finished = items_store.finish_review(
             conn,
             review["id"],
             {
@@ -169,9 +171,18 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
                 "reserved_until": None,
                 "answers": answers,
                 "comment": comment,
-                "feedback_ids": [str(f) for f in feedback_ids],
+                "feedback_ids": [str(row["id"]) for row in rows],
             },
         )
+        if not finished:
+            review = _fresh_review(conn, actor, item_id)
+            if review is not None and review["status"] == "submitted":
+                return _amend(review, *amend)
+            raise Conflict(
+                f"you already {(review or {}).get('status', 'finished')} this item", field="item_id"
+            )
+        feedback_ids = write_review_feedback(conn, rows)
+        _correction_to_dataset(conn, actor, queue, item, correction)
         done = item["reviews_done"] + 1
         completed = done >= queue["reviewers_per_item"]
         items_store.update(
@@ -183,7 +194,7 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
                 "completed_at": now if completed else None,
             },
         )
-        if completed:
+        if completed and queue.get("_webhooks_enabled", True):
             event = webhooks.item_payload(queue, item, completed_at=now, reviews_done=done)
             webhooks.enqueue(conn, queue["id"], "item.completed", event)
         audit.record(
@@ -202,6 +213,13 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
         }
 
 
+def _fresh_review(conn: Connection, actor: Actor, item_id: uuid.UUID) -> dict[str, Any] | None:
+    """The caller's review read again. On PostgreSQL `item_for_reviewer` reads it from the snapshot its
+    statement began with, before the item's lock was granted: a concurrent request of the same
+    reviewer may have finished it since. Both cases that can reveal that come here."""
+    return items_store.review_of(conn, item_id, actor.user_id)
+
+
 def _correction_to_dataset(
     conn: Connection, actor: Actor, queue: dict[str, Any], item: dict[str, Any], correction: Any
 ) -> None:
@@ -217,15 +235,16 @@ def _correction_to_dataset(
 
 
 def _amend(
+    review: dict[str, Any],
     conn: Connection,
     actor: Actor,
     queue: dict[str, Any],
     item: dict[str, Any],
-    review: dict[str, Any],
     checked: dict[str, tuple[float | None, Any]],
     answers: dict[str, Any],
     comment: str | None,
     correction: Any,
+    trace_of: dict[uuid.UUID, uuid.UUID],
 ) -> dict[str, Any]:
     unchanged = review["answers"] == answers and review["comment"] == comment and correction is None
     if unchanged:
@@ -238,7 +257,8 @@ def _amend(
         }
     for feedback_id in review["feedback_ids"] or []:
         feedback_store.delete(conn, uuid.UUID(feedback_id))
-    feedback_ids = write_review_feedback(conn, actor, queue, item, review, checked, comment, correction)
+    rows = review_feedback_rows(actor, queue, item, review, checked, comment, correction, trace_of)
+    feedback_ids = write_review_feedback(conn, rows)
     _correction_to_dataset(conn, actor, queue, item, correction)
     items_store.update_review(
         conn,

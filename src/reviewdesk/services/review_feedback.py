@@ -17,8 +17,19 @@ from reviewdesk.store import runs as runs_store
 PAIRWISE_SCORES = {"A": (1.0, 0.0), "B": (0.0, 1.0), "tie": (0.5, 0.5), "both_bad": (0.0, 0.0)}
 
 
-def write_review_feedback(
-    conn: Connection,
+def write_review_feedback(conn: Connection, rows: list[dict[str, Any]]) -> list[uuid.UUID]:
+    """Insert a review's feedback rows in one statement, looking up any trace id not yet known."""
+    missing = {row["run_id"] for row in rows if row["trace_id"] is None}
+    if missing:
+        trace_of = runs_store.trace_ids_of(conn, missing)
+        for row in rows:
+            if row["trace_id"] is None:
+                row["trace_id"] = trace_of.get(row["run_id"])
+    feedback_store.insert_many(conn, rows)
+    return [r["id"] for r in rows]
+
+
+def review_feedback_rows(
     actor: Actor,
     queue: dict[str, Any],
     item: dict[str, Any],
@@ -26,7 +37,9 @@ def write_review_feedback(
     checked: dict[str, tuple[float | None, Any]],
     comment: str | None,
     correction: Any,
-) -> list[uuid.UUID]:
+    trace_of: dict[uuid.UUID, uuid.UUID],
+) -> list[dict[str, Any]]:
+    """The rows a review writes; `trace_of` maps the item's run ids to their trace ids where known."""
     rows = []
     extra = {"item_id": str(item["id"]), "review_id": str(review["id"])}
     for key, (score, value) in checked.items():
@@ -43,7 +56,6 @@ def write_review_feedback(
             }
             rows.append(
                 _feedback_row(
-                    conn,
                     actor,
                     queue,
                     item["run_id"],
@@ -57,7 +69,6 @@ def write_review_feedback(
             )
             rows.append(
                 _feedback_row(
-                    conn,
                     actor,
                     queue,
                     item["run_b_id"],
@@ -71,24 +82,18 @@ def write_review_feedback(
             )
             continue
         rows.append(
-            _feedback_row(conn, actor, queue, item["run_id"], key, score, value, comment, correction, extra)
+            _feedback_row(actor, queue, item["run_id"], key, score, value, comment, correction, extra)
         )
     if not checked and (comment or correction):
         rows.append(
-            _feedback_row(
-                conn, actor, queue, item["run_id"], "comment", None, None, comment, correction, extra
-            )
+            _feedback_row(actor, queue, item["run_id"], "comment", None, None, comment, correction, extra)
         )
-    # One trace lookup and one insert for the whole review.
-    trace_of = runs_store.trace_ids_of(conn, {row["run_id"] for row in rows})
     for row in rows:
         row["trace_id"] = trace_of.get(row["run_id"])
-    feedback_store.insert_many(conn, rows)
-    return [r["id"] for r in rows]
+    return rows
 
 
 def _feedback_row(
-    conn: Connection,
     actor: Actor,
     queue: dict[str, Any],
     run_id: uuid.UUID,

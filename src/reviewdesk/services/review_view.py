@@ -17,6 +17,13 @@ from reviewdesk.store import queues as queues_store
 from reviewdesk.store import runs as runs_store
 
 
+def rubric_at(conn: Connection, queue: dict[str, Any], version: int | None) -> list[dict[str, Any]]:
+    """The queue's rubric as it was at `version` (the current one needs no read: it is the queue's)."""
+    if version is None or version == queue["rubric_version"]:
+        return queue["rubric"]
+    return queues_store.rubric_version(conn, queue["id"], version) or queue["rubric"]
+
+
 def _rubric_with_configs(conn: Connection, rubric: list[dict[str, Any]]) -> list[dict[str, Any]]:
     configs = configs_store.get_many(conn, [f["key"] for f in rubric])
     out = []
@@ -51,7 +58,7 @@ def _feedback_view(
     In a blind queue a reviewer sees no other human's feedback on these runs until it has submitted.
     """
     run_ids = [r for r in (item["run_id"], item["run_b_id"]) if r]
-    rows = feedback_store.list_page(conn, filters={"run_id": run_ids}, limit=500, after=None)
+    rows = feedback_store.newest_of_runs(conn, run_ids, limit=500)
     hide_humans = queue["blind"] and review.get("status") != "submitted"
     visible = [
         feedback_service.public_feedback(r)
@@ -76,12 +83,7 @@ def item_view(
     conn: Connection, actor: Actor, queue: dict[str, Any], item: dict[str, Any], review: dict[str, Any]
 ) -> dict[str, Any]:
     feedback, suggestions = _feedback_view(conn, actor, queue, item, review)
-    rubric = (
-        queues_store.rubric_version(
-            conn, queue["id"], review.get("rubric_version") or queue["rubric_version"]
-        )
-        or queue["rubric"]
-    )
+    rubric = rubric_at(conn, queue, review.get("rubric_version"))
     return {
         "item": public_item(item),
         "review": {

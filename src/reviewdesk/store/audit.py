@@ -12,15 +12,17 @@ from reviewdesk.domain.audit_chain import GENESIS_HASH
 from reviewdesk.store.dialect import lock_audit_chain
 from reviewdesk.store.tables import audit_events
 
+_LAST_HASH = sa.select(audit_events.c.hash).order_by(audit_events.c.id.desc()).limit(1)
+_APPEND = audit_events.insert().returning(audit_events.c.id)
+
 
 def last_hash_locked(conn: Connection) -> str:
     lock_audit_chain(conn)
-    query = sa.select(audit_events.c.hash).order_by(audit_events.c.id.desc()).limit(1)
-    return conn.execute(query).scalar() or GENESIS_HASH
+    return conn.execute(_LAST_HASH).scalar() or GENESIS_HASH
 
 
 def append(conn: Connection, row: dict[str, Any]) -> int:
-    return conn.execute(audit_events.insert().values(**row).returning(audit_events.c.id)).scalar_one()
+    return conn.execute(_APPEND, row).scalar_one()
 
 
 def list_page(conn: Connection, *, limit: int, before_id: int | None, filters: dict[str, Any]) -> list[dict]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
+
+PING_AFTER_IDLE_SECONDS = 1.0
+_BEGIN_WITHOUT_FLUSH_WAIT = "BEGIN; SET LOCAL synchronous_commit = off"
 
 
 def _json_dumps(value: Any) -> str:
@@ -38,15 +42,46 @@ class Database:
         if self.dialect == "sqlite":
             self.engine = self._sqlite_engine(parsed, echo)
         else:
-            self.engine = sa.create_engine(
-                self.url,
-                echo=echo,
-                pool_size=10,
-                max_overflow=20,
-                pool_pre_ping=True,
-                json_serializer=_json_dumps,
-                json_deserializer=orjson.loads,
-            )
+            self.engine = self._postgresql_engine(echo)
+
+    def _postgresql_engine(self, echo: bool) -> Engine:
+        engine = sa.create_engine(
+            self.url,
+            echo=echo,
+            pool_size=10,
+            max_overflow=20,
+            pool_use_lifo=True,  # the warm connection first; idle ones age out instead of rotating
+            # The driver stays in autocommit and we send BEGIN ourselves (below), so a transaction can
+            # start with its settings in the same round trip.
+            isolation_level="AUTOCOMMIT",
+            json_serializer=_json_dumps,
+            json_deserializer=orjson.loads,
+        )
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn: Connection) -> None:
+            options = conn.get_execution_options()
+            if options.get("isolation_level") == "AUTOCOMMIT":
+                return  # asked for no transaction (VACUUM, CREATE DATABASE)
+            conn.connection.driver_connection.execute(options.get("postgresql_begin", "BEGIN"))  # type: ignore[union-attr]
+
+        @event.listens_for(engine, "checkin")
+        def _on_checkin(_dbapi_conn: Any, record: Any) -> None:
+            record.info["idle_since"] = time.monotonic()
+
+        @event.listens_for(engine, "checkout")
+        def _on_checkout(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+            # Ping a connection only when it sat idle: one that was just used is alive, and a ping on
+            # every checkout is a round trip on every transaction (HikariCP skips it within 500 ms).
+            idle_since = record.info.get("idle_since")
+            if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+                return
+            try:
+                dbapi_conn.execute(";")
+            except Exception as exc:  # the pool replaces the connection and checks out another
+                raise sa.exc.DisconnectionError() from exc
+
+        return engine
 
     @staticmethod
     def _sqlite_engine(parsed: sa.URL, echo: bool) -> Engine:
@@ -85,10 +120,16 @@ class Database:
         return engine
 
     @contextmanager
-    def write(self) -> Iterator[Connection]:
+    def write(self, *, durable: bool = True) -> Iterator[Connection]:
+        """A write transaction. `durable=False` is for writes whose loss in a crash is harmless (a
+        reservation simply lapses): PostgreSQL then commits without waiting for the WAL flush. SQLite
+        has no per-transaction switch and keeps its setting."""
         if self.dialect != "sqlite":
-            with self.engine.connect() as conn, conn.begin():
-                yield conn
+            with self.engine.connect() as conn:
+                if not durable:
+                    conn = conn.execution_options(postgresql_begin=_BEGIN_WITHOUT_FLUSH_WAIT)
+                with conn.begin():
+                    yield conn
             return
         # SQLite has one writer. Queueing this process's writers on a lock is fair and cheap; left to
         # SQLite's busy handler, they poll and a busy writer can starve one past its timeout.

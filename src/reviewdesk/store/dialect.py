@@ -9,8 +9,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 
+def insert_for(dialect: str, table: sa.Table):  # type: ignore[no-untyped-def]
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 def _insert(conn: Connection, table: sa.Table):  # type: ignore[no-untyped-def]
-    return (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(table)
+    return insert_for(conn.dialect.name, table)
 
 
 def upsert_statement(
@@ -26,14 +31,10 @@ def insert_ignore_statement(conn: Connection, table: sa.Table, key: Sequence[str
     return _insert(conn, table).on_conflict_do_nothing(index_elements=list(key))
 
 
+_LOCK_AUDIT_CHAIN = sa.text("SELECT pg_advisory_xact_lock(724201)")
+
+
 def lock_audit_chain(conn: Connection) -> None:
     """Serialize appends to the audit chain. SQLite writers are already serialized by BEGIN IMMEDIATE."""
     if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SELECT pg_advisory_xact_lock(724201)"))
-
-
-def relax_durability(conn: Connection) -> None:
-    """For a transaction whose loss is harmless (a reservation simply lapses), skip waiting for the
-    WAL flush on PostgreSQL. SQLite has no per-transaction switch; it keeps its setting."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(sa.text("SET LOCAL synchronous_commit = off"))
+        conn.execute(_LOCK_AUDIT_CHAIN)

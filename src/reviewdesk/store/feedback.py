@@ -17,9 +17,26 @@ def insert(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(feedback.insert().values(**row))
 
 
+_INSERT = feedback.insert()
+
+
 def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
-        conn.execute(feedback.insert(), rows)
+        conn.execute(_INSERT, rows)
+
+
+_NEWEST_OF_RUNS = (
+    sa.select(feedback)
+    .where(feedback.c.run_id.in_(sa.bindparam("run_ids", expanding=True)))
+    .order_by(feedback.c.created_at.desc(), feedback.c.id.desc())
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+)
+
+
+def newest_of_runs(conn: Connection, run_ids: Sequence[uuid.UUID], limit: int) -> list[dict[str, Any]]:
+    """The newest `limit` feedback rows on these runs (what a reviewer reads beside an item)."""
+    rows = conn.execute(_NEWEST_OF_RUNS, {"run_ids": list(run_ids), "limit": limit}).mappings()
+    return [dict(r) for r in rows]
 
 
 def get(conn: Connection, feedback_id: uuid.UUID) -> dict[str, Any] | None:

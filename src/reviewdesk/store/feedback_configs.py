@@ -16,11 +16,14 @@ def get(conn: Connection, key: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
+_BY_KEYS = sa.select(feedback_configs).where(feedback_configs.c.key.in_(sa.bindparam("keys", expanding=True)))
+
+
 def get_many(conn: Connection, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
-    wanted = set(keys)
+    wanted = sorted(set(keys))
     if not wanted:
         return {}
-    rows = conn.execute(sa.select(feedback_configs).where(feedback_configs.c.key.in_(wanted))).mappings()
+    rows = conn.execute(_BY_KEYS, {"keys": wanted}).mappings()
     return {r["key"]: dict(r) for r in rows}
 
 

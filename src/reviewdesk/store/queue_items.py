@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import datetime
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from reviewdesk.store.dialect import insert_ignore_statement
+from reviewdesk.store.dialect import insert_for, insert_ignore_statement
 from reviewdesk.store.tables import queue_items, reviews, runs, users
 
 DONE_STATUSES = ("submitted", "skipped", "flagged")
@@ -43,12 +44,58 @@ def ids_by_target(conn: Connection, queue_id: uuid.UUID, keys: list[str]) -> dic
     return {k: i for k, i in conn.execute(query)}
 
 
+_ITEM = sa.select(queue_items).where(queue_items.c.id == sa.bindparam("item_id"))
+_ITEM_LOCKED = _ITEM.with_for_update()  # SQLite renders no FOR UPDATE: BEGIN IMMEDIATE already serializes
+
+
 def get(conn: Connection, item_id: uuid.UUID, *, for_update: bool = False) -> dict[str, Any] | None:
-    query = sa.select(queue_items).where(queue_items.c.id == item_id)
-    if for_update and conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).mappings().first()
+    row = conn.execute(_ITEM_LOCKED if for_update else _ITEM, {"item_id": item_id}).mappings().first()
     return dict(row) if row else None
+
+
+_run_a = runs.alias("run_a")
+_run_b = runs.alias("run_b")
+_REVIEW_PREFIX = "review__"
+_ITEM_FOR_REVIEWER = (
+    sa.select(
+        queue_items,
+        *[c.label(_REVIEW_PREFIX + c.name) for c in reviews.c],
+        _run_a.c.trace_id.label("run_trace_id"),
+        _run_b.c.trace_id.label("run_b_trace_id"),
+    )
+    .select_from(
+        queue_items.outerjoin(
+            reviews,
+            sa.and_(
+                reviews.c.item_id == queue_items.c.id, reviews.c.reviewer_id == sa.bindparam("reviewer_id")
+            ),
+        )
+        .outerjoin(_run_a, _run_a.c.id == queue_items.c.run_id)
+        .outerjoin(_run_b, _run_b.c.id == queue_items.c.run_b_id)
+    )
+    .where(queue_items.c.id == sa.bindparam("item_id"))
+)
+_ITEM_FOR_REVIEWER_LOCKED = _ITEM_FOR_REVIEWER.with_for_update(of=queue_items)
+
+
+def item_for_reviewer(
+    conn: Connection, item_id: uuid.UUID, reviewer_id: uuid.UUID, *, for_update: bool = False
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, dict[uuid.UUID, uuid.UUID]]:
+    """In one statement: the item (locked on PostgreSQL if asked), this reviewer's review of it or None,
+    and the trace id of each run the item points at (for the feedback a submit writes)."""
+    query = _ITEM_FOR_REVIEWER_LOCKED if for_update else _ITEM_FOR_REVIEWER
+    row = conn.execute(query, {"item_id": item_id, "reviewer_id": reviewer_id}).mappings().first()
+    if row is None:
+        return None, None, {}
+    item = {c.name: row[c.name] for c in queue_items.c}
+    review = None
+    if row[_REVIEW_PREFIX + "id"] is not None:
+        review = {c.name: row[_REVIEW_PREFIX + c.name] for c in reviews.c}
+    trace_of = {}
+    for run_key, trace_key in (("run_id", "run_trace_id"), ("run_b_id", "run_b_trace_id")):
+        if item[run_key] is not None and row[trace_key] is not None:
+            trace_of[item[run_key]] = row[trace_key]
+    return item, review, trace_of
 
 
 def list_page(
@@ -63,18 +110,26 @@ def list_page(
     return [dict(r) for r in conn.execute(query.limit(limit).offset(offset)).mappings()]
 
 
+# Prebuilt statements, the values passed as parameters: the compiled form is reused on every call.
+_UPDATE_ITEM = queue_items.update().where(queue_items.c.id == sa.bindparam("_item_id"))
+_UPDATE_REVIEW = reviews.update().where(reviews.c.id == sa.bindparam("_review_id"))
+
+
 def update(conn: Connection, item_id: uuid.UUID, values: dict[str, Any]) -> None:
-    conn.execute(queue_items.update().where(queue_items.c.id == item_id).values(**values))
+    conn.execute(_UPDATE_ITEM, {**values, "_item_id": item_id})
 
 
 def delete(conn: Connection, item_id: uuid.UUID) -> None:
     conn.execute(queue_items.delete().where(queue_items.c.id == item_id))
 
 
-def _claim_conditions(reviewer_id: uuid.UUID, reviews_needed: int, now: datetime) -> list:
+def _claim_conditions() -> list:
+    """Pending, not finished by this reviewer, and fewer live reservations by others than reviews it
+    still needs. Parameters: reviewer_id, now, needed."""
+    reviewer = sa.bindparam("reviewer_id", type_=reviews.c.reviewer_id.type)
     mine_done = sa.exists().where(
         reviews.c.item_id == queue_items.c.id,
-        reviews.c.reviewer_id == reviewer_id,
+        reviews.c.reviewer_id == reviewer,
         reviews.c.status.in_(DONE_STATUSES),
     )
     others_holding = (
@@ -82,75 +137,126 @@ def _claim_conditions(reviewer_id: uuid.UUID, reviews_needed: int, now: datetime
         .where(
             reviews.c.item_id == queue_items.c.id,
             reviews.c.status == "reserved",
-            reviews.c.reserved_until > now,
-            reviews.c.reviewer_id != reviewer_id,
+            reviews.c.reserved_until > sa.bindparam("now", type_=reviews.c.reserved_until.type),
+            reviews.c.reviewer_id != reviewer,
         )
         .scalar_subquery()
     )
     return [
         queue_items.c.status == "pending",
         ~mine_done,
-        queue_items.c.reviews_done + others_holding < reviews_needed,
+        queue_items.c.reviews_done + others_holding < sa.bindparam("needed", type_=sa.Integer),
     ]
 
 
-def claimable_item_id(
-    conn: Connection, queue_id: uuid.UUID, reviewer_id: uuid.UUID, reviews_needed: int, now: datetime
-) -> uuid.UUID | None:
-    """The highest-priority, oldest pending item this reviewer has not reviewed and that has a free slot.
+_CLAIM = (
+    sa.select(queue_items)
+    .where(queue_items.c.queue_id == sa.bindparam("queue_id"), *_claim_conditions())
+    .order_by(queue_items.c.priority.desc(), queue_items.c.added_at, queue_items.c.id)
+    .limit(1)
+)
+_CLAIM_SKIP_LOCKED = _CLAIM.with_for_update(skip_locked=True, of=queue_items)
+_CLAIM_SKIP_LOCKED_PASSING_OVER = _CLAIM_SKIP_LOCKED.where(
+    queue_items.c.id.not_in(sa.bindparam("passed_over", expanding=True))
+)
+_STILL_CLAIMABLE = sa.select(queue_items.c.id).where(
+    queue_items.c.id == sa.bindparam("item_id"), *_claim_conditions()
+)
+
+
+@functools.cache
+def _reserve_if_claimable_statement() -> sa.Insert:
+    """PostgreSQL: the reservation, written only if a fresh look still finds the item claimable."""
+    names = [c.name for c in reviews.c]
+    values = sa.select(*[sa.bindparam(name, type_=reviews.c[name].type) for name in names]).where(
+        sa.exists(_STILL_CLAIMABLE)
+    )
+    stmt = insert_for("postgresql", reviews).from_select(names, values)
+    return stmt.on_conflict_do_update(
+        index_elements=["item_id", "reviewer_id"],
+        set_={name: stmt.excluded[name] for name in _RESERVED_FIELDS},
+        where=reviews.c.status.not_in(DONE_STATUSES),
+    ).returning(*reviews.c)
+
+
+def claim(
+    conn: Connection, review: dict[str, Any], reviews_needed: int, now: datetime
+) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """Reserve for `review["reviewer_id"]` the highest-priority, oldest pending item of
+    `review["queue_id"]` that it has not finished and that has a free slot; the item and the review
+    row written (`review` with its `item_id` filled in), or None when there is none.
 
     SQLite: the caller's BEGIN IMMEDIATE already serializes claimers. PostgreSQL: candidates are locked
-    with SKIP LOCKED, then checked again by a fresh statement, because the first statement's
-    subqueries read a snapshot taken before the lock was granted (every write to an item's reviews
-    holds that item's row lock, so the second look is exact).
+    with SKIP LOCKED and the reservation is written only if a fresh look still finds the item
+    claimable, because the first statement's subqueries read a snapshot taken before the lock was
+    granted (every write to an item's reviews holds that item's row lock, so the second look is exact).
     """
-    conditions = _claim_conditions(reviewer_id, reviews_needed, now)
-    query = (
-        sa.select(queue_items.c.id)
-        .where(queue_items.c.queue_id == queue_id, *conditions)
-        .order_by(queue_items.c.priority.desc(), queue_items.c.added_at, queue_items.c.id)
-        .limit(1)
-    )
+    params: dict[str, Any] = {
+        "queue_id": review["queue_id"],
+        "reviewer_id": review["reviewer_id"],
+        "needed": reviews_needed,
+        "now": now,
+    }
     if conn.dialect.name != "postgresql":
-        return conn.execute(query).scalar()
+        item = conn.execute(_CLAIM, params).mappings().first()
+        if item is None:
+            return None
+        reserved = reserve_review(conn, {**review, "item_id": item["id"]})
+        return (dict(item), reserved) if reserved else None
     passed_over: list[uuid.UUID] = []
     for _attempt in range(50):
-        candidate_query = query.where(queue_items.c.id.not_in(passed_over)) if passed_over else query
-        candidate = conn.execute(candidate_query.with_for_update(skip_locked=True, of=queue_items)).scalar()
-        if candidate is None:
+        query = _CLAIM_SKIP_LOCKED_PASSING_OVER if passed_over else _CLAIM_SKIP_LOCKED
+        item = conn.execute(query, {**params, "passed_over": passed_over}).mappings().first()
+        if item is None:
             return None
-        recheck = sa.select(queue_items.c.id).where(queue_items.c.id == candidate, *conditions)
-        if conn.execute(recheck).scalar() is not None:
-            return candidate
-        passed_over.append(candidate)
+        row = {**review, **params, "item_id": item["id"]}
+        reserved = conn.execute(_reserve_if_claimable_statement(), row).mappings().first()
+        if reserved is not None:
+            return dict(item), dict(reserved)
+        passed_over.append(item["id"])
     return None
 
 
-def held_reservation(
-    conn: Connection, queue_id: uuid.UUID, reviewer_id: uuid.UUID, now: datetime
-) -> dict | None:
-    query = sa.select(reviews).where(
-        reviews.c.queue_id == queue_id,
-        reviews.c.reviewer_id == reviewer_id,
-        reviews.c.status == "reserved",
-        reviews.c.reserved_until > now,
-    )
-    row = conn.execute(query.limit(1)).mappings().first()
-    return dict(row) if row else None
+_REVIEW_OF = sa.select(reviews).where(
+    reviews.c.item_id == sa.bindparam("item_id"), reviews.c.reviewer_id == sa.bindparam("reviewer_id")
+)
 
 
 def review_of(conn: Connection, item_id: uuid.UUID, reviewer_id: uuid.UUID) -> dict[str, Any] | None:
-    query = sa.select(reviews).where(reviews.c.item_id == item_id, reviews.c.reviewer_id == reviewer_id)
-    row = conn.execute(query).mappings().first()
+    row = conn.execute(_REVIEW_OF, {"item_id": item_id, "reviewer_id": reviewer_id}).mappings().first()
     return dict(row) if row else None
 
 
-def insert_review(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(reviews.insert().values(**row))
+_RESERVED_FIELDS = ("status", "reserved_until", "started_at", "rubric_version", "shown_order")
+
+
+@functools.cache
+def _reserve_statement(dialect: str) -> sa.Insert:
+    stmt = insert_for(dialect, reviews)
+    return stmt.on_conflict_do_update(
+        index_elements=["item_id", "reviewer_id"],
+        set_={name: stmt.excluded[name] for name in _RESERVED_FIELDS},
+        where=reviews.c.status.not_in(DONE_STATUSES),
+    ).returning(*reviews.c)
+
+
+def reserve_review(conn: Connection, row: dict[str, Any]) -> dict[str, Any] | None:
+    """Insert this reviewer's review of the item as reserved, or turn its released or lapsed one back
+    into a reservation; None when the reviewer already finished the item (submitted, skipped, flagged)."""
+    found = conn.execute(_reserve_statement(conn.dialect.name), row).mappings().first()
+    return dict(found) if found else None
 
 
 def update_review(conn: Connection, review_id: uuid.UUID, values: dict[str, Any]) -> None:
-    conn.execute(reviews.update().where(reviews.c.id == review_id).values(**values))
+    conn.execute(_UPDATE_REVIEW, {**values, "_review_id": review_id})
+
+
+_FINISH_REVIEW = _UPDATE_REVIEW.where(reviews.c.status.not_in(DONE_STATUSES))
+
+
+def finish_review(conn: Connection, review_id: uuid.UUID, values: dict[str, Any]) -> bool:
+    """Set a review's values unless it is already finished; whether it was set."""
+    return conn.execute(_FINISH_REVIEW, {**values, "_review_id": review_id}).rowcount == 1
 
 
 def reviews_of_item(conn: Connection, item_id: uuid.UUID) -> list[dict[str, Any]]:

@@ -4,24 +4,91 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from reviewdesk.store.tables import annotation_queues, queue_reviewers, queue_rubrics
+from reviewdesk.store.tables import annotation_queues, queue_reviewers, queue_rubrics, reviews, webhooks
 
 
 def insert(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(annotation_queues.insert().values(**row))
 
 
+_QUEUE = sa.select(annotation_queues).where(annotation_queues.c.id == sa.bindparam("queue_id"))
+_QUEUE_LOCKED = _QUEUE.with_for_update()  # SQLite renders no FOR UPDATE: BEGIN IMMEDIATE already serializes
+_USER_ASSIGNED = (
+    sa.exists()
+    .where(
+        queue_reviewers.c.queue_id == annotation_queues.c.id,
+        queue_reviewers.c.user_id == sa.bindparam("user_id"),
+    )
+    .label("user_assigned")
+)
+_WEBHOOKS_ENABLED = (
+    sa.exists()
+    .where(webhooks.c.queue_id == annotation_queues.c.id, webhooks.c.enabled.is_(True))
+    .label("webhooks_enabled")
+)
+_HELD_ITEM_ID = (
+    sa.select(reviews.c.item_id)
+    .where(
+        reviews.c.queue_id == annotation_queues.c.id,
+        reviews.c.reviewer_id == sa.bindparam("user_id"),
+        reviews.c.status == "reserved",
+        reviews.c.reserved_until > sa.bindparam("held_at", type_=reviews.c.reserved_until.type),
+    )
+    .limit(1)
+    .scalar_subquery()
+    .label("held_item_id")
+)
+_QUEUE_FOR_USER = sa.select(annotation_queues, _USER_ASSIGNED, _WEBHOOKS_ENABLED).where(
+    annotation_queues.c.id == sa.bindparam("queue_id")
+)
+_QUEUE_FOR_USER_HOLDING = _QUEUE_FOR_USER.add_columns(_HELD_ITEM_ID)
+
+
+@dataclass(frozen=True)
+class UserFacts:
+    """What a queue read for one user also answers."""
+
+    assigned: bool  # one of the queue's assigned reviewers
+    webhooks_enabled: bool  # the queue has an enabled webhook
+    held_item_id: uuid.UUID | None  # the item it holds a live reservation on (when asked)
+
+
 def get(conn: Connection, queue_id: uuid.UUID, *, for_update: bool = False) -> dict[str, Any] | None:
-    query = sa.select(annotation_queues).where(annotation_queues.c.id == queue_id)
-    if for_update and conn.dialect.name == "postgresql":
-        query = query.with_for_update()
-    row = conn.execute(query).mappings().first()
+    row = conn.execute(_QUEUE_LOCKED if for_update else _QUEUE, {"queue_id": queue_id}).mappings().first()
     return dict(row) if row else None
+
+
+def get_for_user(
+    conn: Connection,
+    queue_id: uuid.UUID,
+    user_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+    held_at: datetime | None = None,
+) -> tuple[dict[str, Any], UserFacts] | None:
+    """In one statement, the queue and what the review cycle asks about it on every call: is this user
+    assigned, has the queue a webhook, and (with `held_at`) which item the user holds reserved."""
+    query = _QUEUE_FOR_USER_HOLDING if held_at is not None else _QUEUE_FOR_USER
+    if for_update:
+        query = query.with_for_update(of=annotation_queues)
+    params = {"queue_id": queue_id, "user_id": user_id, "held_at": held_at}
+    row = conn.execute(query, params).mappings().first()
+    if row is None:
+        return None
+    queue = {c.name: row[c.name] for c in annotation_queues.c}
+    facts = UserFacts(
+        assigned=bool(row["user_assigned"]),
+        webhooks_enabled=bool(row["webhooks_enabled"]),
+        held_item_id=row["held_item_id"] if held_at is not None else None,
+    )
+    return queue, facts
 
 
 def by_name(conn: Connection, name: str) -> dict[str, Any] | None:
@@ -52,16 +119,22 @@ def add_rubric_version(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(queue_rubrics.insert().values(**row))
 
 
+_RUBRIC_VERSION = sa.select(queue_rubrics.c.rubric).where(
+    queue_rubrics.c.queue_id == sa.bindparam("queue_id"), queue_rubrics.c.version == sa.bindparam("version")
+)
+
+
 def rubric_version(conn: Connection, queue_id: uuid.UUID, version: int) -> list[dict[str, Any]] | None:
-    query = sa.select(queue_rubrics.c.rubric).where(
-        queue_rubrics.c.queue_id == queue_id, queue_rubrics.c.version == version
-    )
-    return conn.execute(query).scalar()
+    return conn.execute(_RUBRIC_VERSION, {"queue_id": queue_id, "version": version}).scalar()
+
+
+_REVIEWER_IDS = sa.select(queue_reviewers.c.user_id).where(
+    queue_reviewers.c.queue_id == sa.bindparam("queue_id")
+)
 
 
 def reviewer_ids(conn: Connection, queue_id: uuid.UUID) -> list[uuid.UUID]:
-    query = sa.select(queue_reviewers.c.user_id).where(queue_reviewers.c.queue_id == queue_id)
-    return [r for (r,) in conn.execute(query)]
+    return [r for (r,) in conn.execute(_REVIEWER_IDS, {"queue_id": queue_id})]
 
 
 def set_reviewers(conn: Connection, queue_id: uuid.UUID, user_ids: Iterable[uuid.UUID]) -> None:

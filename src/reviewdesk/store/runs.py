@@ -108,9 +108,11 @@ def matching_ids_and_start_times(
     yield from ((run_id, start) for run_id, start in conn.execute(query))
 
 
+_BY_IDS = _joined().where(runs.c.id.in_(sa.bindparam("ids", expanding=True)))
+
+
 def fetch_by_ids(conn: Connection, ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]:
-    query = _joined().where(runs.c.id.in_(list(ids)))
-    return [dict(r) for r in conn.execute(query).mappings()]
+    return [dict(r) for r in conn.execute(_BY_IDS, {"ids": list(ids)}).mappings()]
 
 
 def roots_of_session(conn: Connection, session_id: str, limit: int = 200) -> list[dict[str, Any]]:
