@@ -15,7 +15,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
+from reviewdesk.store.wal_checkpoint import WalCheckpointer
+
 PING_AFTER_IDLE_SECONDS = 1.0
+WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024  # a WAL grown past this (a bulk load) is truncated on reset
 _BEGIN_WITHOUT_FLUSH_WAIT = "BEGIN; SET LOCAL synchronous_commit = off"
 
 
@@ -39,8 +42,14 @@ class Database:
         parsed = make_url(self.url)
         self.dialect = "sqlite" if parsed.get_backend_name() == "sqlite" else "postgresql"
         self._sqlite_writer = threading.RLock()
+        self._checkpointer: WalCheckpointer | None = None
         if self.dialect == "sqlite":
-            self.engine = self._sqlite_engine(parsed, echo)
+            in_memory = not parsed.database or parsed.database == ":memory:"
+            if not in_memory:
+                self._checkpointer = WalCheckpointer(parsed.database, self._sqlite_writer)
+            self.engine = self._sqlite_engine(parsed, echo, in_memory)
+            if self._checkpointer is not None:
+                event.listen(self.engine, "commit", self._checkpointer.wrote_in)
         else:
             self.engine = self._postgresql_engine(echo)
 
@@ -84,8 +93,7 @@ class Database:
         return engine
 
     @staticmethod
-    def _sqlite_engine(parsed: sa.URL, echo: bool) -> Engine:
-        in_memory = not parsed.database or parsed.database == ":memory:"
+    def _sqlite_engine(parsed: sa.URL, echo: bool, in_memory: bool) -> Engine:
         if not in_memory:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         pool_args: dict[str, Any] = (
@@ -108,6 +116,9 @@ class Database:
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            if not in_memory:
+                cursor.execute("PRAGMA wal_autocheckpoint=0")  # WalCheckpointer does it off the request
+                cursor.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT_BYTES}")
             cursor.close()
 
         @event.listens_for(engine, "begin")
@@ -121,9 +132,11 @@ class Database:
 
     @contextmanager
     def write(self, *, durable: bool = True) -> Iterator[Connection]:
-        """A write transaction. `durable=False` is for writes whose loss in a crash is harmless (a
-        reservation simply lapses): PostgreSQL then commits without waiting for the WAL flush. SQLite
-        has no per-transaction switch and keeps its setting."""
+        """A write transaction. `durable=False` is for writes whose loss in a power cut is harmless (a
+        reservation simply lapses): the commit does not wait for the log to reach the disk
+        (PostgreSQL: synchronous_commit off for the transaction; SQLite: synchronous NORMAL for it,
+        which in WAL mode is still atomic and survives a process crash). The next durable commit
+        flushes it along with its own."""
         if self.dialect != "sqlite":
             with self.engine.connect() as conn:
                 if not durable:
@@ -135,8 +148,17 @@ class Database:
         # SQLite's busy handler, they poll and a busy writer can starve one past its timeout.
         with self._sqlite_writer, self.engine.connect() as conn:
             conn = conn.execution_options(sqlite_begin="IMMEDIATE")
-            with conn.begin():
-                yield conn
+            if durable:
+                with conn.begin():
+                    yield conn
+            else:
+                driver = conn.connection.driver_connection  # outside SQLAlchemy: no transaction begins
+                driver.execute("PRAGMA synchronous=NORMAL")  # type: ignore[union-attr]
+                try:
+                    with conn.begin():
+                        yield conn
+                finally:
+                    driver.execute("PRAGMA synchronous=FULL")  # type: ignore[union-attr]
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -144,4 +166,6 @@ class Database:
             yield conn
 
     def dispose(self) -> None:
+        if self._checkpointer is not None:
+            self._checkpointer.stop()
         self.engine.dispose()
