@@ -95,3 +95,37 @@ def test_audit_verify_finds_a_deleted_row(db, client):
     verdict = client.get("/api/v1/audit/verify").json()
     assert verdict["ok"] is False
     assert verdict["first_bad"] == ids[2]
+
+
+def test_audit_verify_finds_the_newest_events_deleted(db, client):
+    for i in range(3):
+        client.post("/api/v1/feedback-configs", json={"key": f"n{i}", "type": "boolean"})
+    assert client.get("/api/v1/audit/verify").json()["ok"] is True
+    with db.read() as conn:
+        ids = [r for (r,) in conn.execute(sa.select(audit_events.c.id).order_by(audit_events.c.id))]
+    with db.write() as conn:  # what is left is still a valid chain: only the head knows it was longer
+        conn.execute(audit_events.delete().where(audit_events.c.id >= ids[-2]))
+    verdict = client.get("/api/v1/audit/verify").json()
+    assert verdict["ok"] is False
+    assert verdict["first_bad"] == ids[-1]
+
+
+def test_audit_chain_holds_under_concurrent_appends(db, client):
+    import threading
+
+    from reviewdesk.domain.permissions import SYSTEM_ACTOR
+    from reviewdesk.services import audit
+
+    def append_many(n: int) -> None:
+        for i in range(25):
+            with db.write() as conn:
+                audit.record(conn, SYSTEM_ACTOR, "test.append", "thread", n, {"i": i})
+
+    threads = [threading.Thread(target=append_many, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    verdict = client.get("/api/v1/audit/verify").json()
+    assert verdict == {"ok": True, "events": verdict["events"], "first_bad": None}
+    assert verdict["events"] >= 100

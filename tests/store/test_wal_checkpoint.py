@@ -6,7 +6,6 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
-import threading
 import time
 import uuid
 
@@ -21,10 +20,6 @@ def _write_many(db: Database, count: int, size: int = 2000) -> None:
             conn.exec_driver_sql(
                 "INSERT INTO settings_kv (key, value) VALUES (?, ?)", (str(uuid.uuid4()), f'"{"x" * size}"')
             )
-
-
-def _checkpointer_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name == "sqlite-wal-checkpoint"]
 
 
 class _IdleCheckpointer(WalCheckpointer):
@@ -64,7 +59,8 @@ def test_the_thread_keeps_the_wal_bounded_under_steady_writes(tmp_path, monkeypa
     try:
         migrate.upgrade(db)
         _write_many(db, 1500)
-        assert _checkpointer_threads()
+        thread = db._checkpointer._thread  # type: ignore[union-attr]
+        assert thread is not None and thread.is_alive()
         # Without the catch-up pass under the writer lock, the WAL would hold all ~6,000 pages (24 MB).
         assert os.path.getsize(f"{path}-wal") < 8 * 1024 * 1024
         time.sleep(0.2)
@@ -72,4 +68,4 @@ def test_the_thread_keeps_the_wal_bounded_under_steady_writes(tmp_path, monkeypa
         assert (busy, copied) == (0, frames), "idle: everything written reached the database file"
     finally:
         db.dispose()
-    assert not _checkpointer_threads(), "dispose() stops the thread"
+    assert not thread.is_alive(), "dispose() stops the thread"

@@ -25,8 +25,13 @@ def canonical_event(event: Mapping[str, Any]) -> bytes:
     return orjson.dumps(body, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
 
 
+def chain_hash(prev_hash: str, canonical: bytes) -> str:
+    """SHA-256 of the previous hash (its hex text) followed by the canonical event, as hex."""
+    return hashlib.sha256(prev_hash.encode() + canonical).hexdigest()
+
+
 def event_hash(prev_hash: str, event: Mapping[str, Any]) -> str:
-    return hashlib.sha256(prev_hash.encode() + canonical_event(event)).hexdigest()
+    return chain_hash(prev_hash, canonical_event(event))
 
 
 def first_broken_link(events: list[Mapping[str, Any]], prev_hash: str = GENESIS_HASH) -> Any | None:

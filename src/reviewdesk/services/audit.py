@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from reviewdesk.domain.audit_chain import GENESIS_HASH, event_hash, first_broken_link
+from reviewdesk.domain.audit_chain import GENESIS_HASH, canonical_event, first_broken_link
 from reviewdesk.domain.permissions import Actor, Permission
 from reviewdesk.services.clock import utcnow
 from reviewdesk.store import audit as audit_store
@@ -30,8 +30,7 @@ def record(
         "object_id": None if object_id is None else str(object_id),
         "details": details,
     }
-    prev = audit_store.last_hash_locked(conn)
-    audit_store.append(conn, {**event, "prev_hash": prev, "hash": event_hash(prev, event)})
+    audit_store.append(conn, event, canonical_event(event))
 
 
 def list_events(
@@ -48,11 +47,16 @@ def verify(db: Database, actor: Actor) -> dict[str, Any]:
     actor.require(Permission.READ_AUDIT)
     count = 0
     prev = GENESIS_HASH
+    last_id = None
     with db.read() as conn:
         for event in audit_store.iterate_all(conn):
             count += 1
             bad = first_broken_link([event], prev)
             if bad is not None:
                 return {"ok": False, "events": count, "first_bad": bad}
-            prev = event["hash"]
+            prev, last_id = event["hash"], event["id"]
+        head = audit_store.head(conn)
+    # The head names the newest event appended: if the chain ends before it, the newest were deleted.
+    if (head is None and count) or (head is not None and head != (last_id, prev)):
+        return {"ok": False, "events": count, "first_bad": head[0] if head else last_id}
     return {"ok": True, "events": count, "first_bad": None}

@@ -29,12 +29,3 @@ def upsert_statement(
 
 def insert_ignore_statement(conn: Connection, table: sa.Table, key: Sequence[str]) -> sa.Insert:
     return _insert(conn, table).on_conflict_do_nothing(index_elements=list(key))
-
-
-_LOCK_AUDIT_CHAIN = sa.text("SELECT pg_advisory_xact_lock(724201)")
-
-
-def lock_audit_chain(conn: Connection) -> None:
-    """Serialize appends to the audit chain. SQLite writers are already serialized by BEGIN IMMEDIATE."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(_LOCK_AUDIT_CHAIN)

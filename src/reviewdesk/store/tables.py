@@ -148,6 +148,16 @@ audit_events = sa.Table(
     sa.Index("ix_audit_object", "object_type", "object_id"),
 )
 
+# One row (id 1): the newest audit event's id and hash, so an append locks and reads the chain's end
+# in one statement and verification notices when the newest events are gone.
+audit_chain_head = sa.Table(
+    "audit_chain_head",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("event_id", sa.Integer, nullable=True),
+    sa.Column("hash", sa.String(64), nullable=False),
+)
+
 settings_kv = sa.Table(
     "settings_kv",
     metadata,

@@ -2,7 +2,7 @@
 
 Revision ID: 0007
 Revises: 0006
-Create Date: 2026-11-23 10:12:41.318207
+Create Date: 2026-11-22 18:35:00
 """
 
 from __future__ import annotations
