@@ -45,10 +45,15 @@ def _load(
     found = queues_store.get_for_user(conn, queue_id, actor.user_id, for_update=for_update, held_at=held_at)
     if found is None:
         return None
-    queue, facts = found
+    return with_facts(actor, *found)
+
+
+def with_facts(actor: Actor, queue: dict[str, Any], facts: queues_store.UserFacts) -> dict[str, Any]:
+    """The queue carrying what its read answered for this actor (see `queues_store.get_for_user`)."""
     queue["_assigned"] = {actor.user_id: facts.assigned}
     queue["_webhooks_enabled"] = facts.webhooks_enabled
     queue["_held_item_id"] = facts.held_item_id
+    queue["_rubric_configs"] = facts.rubric_configs
     return queue
 
 
@@ -75,7 +80,13 @@ def load_visible(
 def load_workable(
     conn: Connection, actor: Actor, queue_id: uuid.UUID, *, held_at: datetime | None = None
 ) -> dict[str, Any]:
-    queue = load_visible(conn, actor, queue_id, held_at=held_at)
+    return require_workable(conn, actor, load_visible(conn, actor, queue_id, held_at=held_at))
+
+
+def require_workable(conn: Connection, actor: Actor, queue: dict[str, Any]) -> dict[str, Any]:
+    """The queue, if the actor may see and work it (a queue already read, e.g. with an item)."""
+    if not can_view(conn, actor, queue):
+        raise Forbidden("this queue is not assigned to you")
     if not can_work(conn, actor, queue):
         raise Forbidden("you are not a reviewer of this queue")
     return queue

@@ -15,11 +15,10 @@ from reviewdesk.errors import Conflict, Invalid, NotFound
 from reviewdesk.services import audit, webhooks
 from reviewdesk.services import datasets as datasets_service
 from reviewdesk.services.clock import utcnow
-from reviewdesk.services.queue_access import load_workable
+from reviewdesk.services.queue_access import load_workable, require_workable, with_facts
 from reviewdesk.services.review_feedback import review_feedback_rows, write_review_feedback
-from reviewdesk.services.review_view import item_view, rubric_at
+from reviewdesk.services.review_view import item_view, rubric_at, rubric_configs
 from reviewdesk.store import feedback as feedback_store
-from reviewdesk.store import feedback_configs as configs_store
 from reviewdesk.store import queue_items as items_store
 from reviewdesk.store.database import Database
 from reviewdesk.store.queue_items import DONE_STATUSES
@@ -134,13 +133,14 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
     comment = _check_text(payload.get("comment"), "comment")
     correction = payload.get("correction")
     with db.write() as conn:
-        item, review, trace_of = items_store.item_for_reviewer(conn, item_id, actor.user_id, for_update=True)
-        if item is None:
+        found = items_store.item_for_reviewer(conn, item_id, actor.user_id, for_update=True)
+        if found is None:
             raise NotFound(f"no item {item_id}", field="item_id")
-        queue = load_workable(conn, actor, item["queue_id"])
+        item, review, trace_of = found.item, found.review, found.trace_of
+        queue = require_workable(conn, actor, with_facts(actor, found.queue, found.facts))
         version = (review or {}).get("rubric_version") or queue["rubric_version"]
         rubric = rubric_at(conn, queue, version)
-        configs = configs_store.get_many(conn, [f["key"] for f in rubric])
+        configs = rubric_configs(conn, queue, rubric)
         checked = check_answers(
             rubric, configs, payload.get("answers", {}), pairwise=queue["kind"] == "pairwise"
         )

@@ -24,8 +24,20 @@ def rubric_at(conn: Connection, queue: dict[str, Any], version: int | None) -> l
     return queues_store.rubric_version(conn, queue["id"], version) or queue["rubric"]
 
 
-def _rubric_with_configs(conn: Connection, rubric: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    configs = configs_store.get_many(conn, [f["key"] for f in rubric])
+def rubric_configs(
+    conn: Connection, queue: dict[str, Any], rubric: list[dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """The score configs of a rubric's keys; those of the queue's current rubric came with the queue
+    when it was read for a user (`queue_access`), older versions' are read."""
+    if "_rubric_configs" in queue and rubric == queue["rubric"]:
+        return queue["_rubric_configs"]
+    return configs_store.get_many(conn, [f["key"] for f in rubric])
+
+
+def _rubric_with_configs(
+    conn: Connection, queue: dict[str, Any], rubric: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    configs = rubric_configs(conn, queue, rubric)
     out = []
     for field in rubric:
         config = configs.get(field["key"], {})
@@ -101,7 +113,7 @@ def item_view(
             )
         },
         "runs": _runs_in_order(conn, item, review),
-        "rubric": _rubric_with_configs(conn, rubric),
+        "rubric": _rubric_with_configs(conn, queue, rubric),
         "rubric_version": review.get("rubric_version") or queue["rubric_version"],
         "queue": {
             "id": queue["id"],

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import functools
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from reviewdesk.store import queues as queues_store
 from reviewdesk.store.dialect import insert_for, insert_ignore_statement
-from reviewdesk.store.tables import queue_items, reviews, runs, users
+from reviewdesk.store.tables import annotation_queues, queue_items, reviews, runs, users
 
 DONE_STATUSES = ("submitted", "skipped", "flagged")
 
@@ -56,37 +58,56 @@ def get(conn: Connection, item_id: uuid.UUID, *, for_update: bool = False) -> di
 _run_a = runs.alias("run_a")
 _run_b = runs.alias("run_b")
 _REVIEW_PREFIX = "review__"
-_ITEM_FOR_REVIEWER = (
-    sa.select(
-        queue_items,
-        *[c.label(_REVIEW_PREFIX + c.name) for c in reviews.c],
-        _run_a.c.trace_id.label("run_trace_id"),
-        _run_b.c.trace_id.label("run_b_trace_id"),
-    )
-    .select_from(
-        queue_items.outerjoin(
-            reviews,
-            sa.and_(
-                reviews.c.item_id == queue_items.c.id, reviews.c.reviewer_id == sa.bindparam("reviewer_id")
-            ),
+
+
+@functools.cache
+def _item_for_reviewer_statement(dialect: str, for_update: bool) -> sa.Select:
+    query = (
+        sa.select(
+            queue_items,
+            *[c.label(_REVIEW_PREFIX + c.name) for c in reviews.c],
+            _run_a.c.trace_id.label("run_trace_id"),
+            _run_b.c.trace_id.label("run_b_trace_id"),
+            *queues_store.for_user_columns(dialect),
         )
-        .outerjoin(_run_a, _run_a.c.id == queue_items.c.run_id)
-        .outerjoin(_run_b, _run_b.c.id == queue_items.c.run_b_id)
+        .select_from(
+            queue_items.join(annotation_queues, annotation_queues.c.id == queue_items.c.queue_id)
+            .outerjoin(
+                reviews,
+                sa.and_(
+                    reviews.c.item_id == queue_items.c.id, reviews.c.reviewer_id == sa.bindparam("user_id")
+                ),
+            )
+            .outerjoin(_run_a, _run_a.c.id == queue_items.c.run_id)
+            .outerjoin(_run_b, _run_b.c.id == queue_items.c.run_b_id)
+        )
+        .where(queue_items.c.id == sa.bindparam("item_id"))
     )
-    .where(queue_items.c.id == sa.bindparam("item_id"))
-)
-_ITEM_FOR_REVIEWER_LOCKED = _ITEM_FOR_REVIEWER.with_for_update(of=queue_items)
+    return query.with_for_update(of=queue_items) if for_update else query
+
+
+@dataclass(frozen=True)
+class ItemForReviewer:
+    item: dict[str, Any]
+    review: dict[str, Any] | None  # this reviewer's review of the item, if any
+    trace_of: dict[uuid.UUID, uuid.UUID]  # the trace id of each run the item points at
+    queue: dict[str, Any]
+    facts: queues_store.UserFacts  # what the queue read answers for this reviewer
 
 
 def item_for_reviewer(
     conn: Connection, item_id: uuid.UUID, reviewer_id: uuid.UUID, *, for_update: bool = False
-) -> tuple[dict[str, Any] | None, dict[str, Any] | None, dict[uuid.UUID, uuid.UUID]]:
-    """In one statement: the item (locked on PostgreSQL if asked), this reviewer's review of it or None,
-    and the trace id of each run the item points at (for the feedback a submit writes)."""
-    query = _ITEM_FOR_REVIEWER_LOCKED if for_update else _ITEM_FOR_REVIEWER
-    row = conn.execute(query, {"item_id": item_id, "reviewer_id": reviewer_id}).mappings().first()
+) -> ItemForReviewer | None:
+    """In one statement, what a submit needs: the item (locked on PostgreSQL if asked), this reviewer's
+    review of it, the trace id of each of its runs, and its queue read for this reviewer.
+
+    On PostgreSQL the review comes from the statement's snapshot, taken before the item's lock was
+    granted: a concurrent request of the same reviewer may have finished it since (see
+    `finish_review`)."""
+    query = _item_for_reviewer_statement(conn.dialect.name, for_update)
+    row = conn.execute(query, {"item_id": item_id, "user_id": reviewer_id}).mappings().first()
     if row is None:
-        return None, None, {}
+        return None
     item = {c.name: row[c.name] for c in queue_items.c}
     review = None
     if row[_REVIEW_PREFIX + "id"] is not None:
@@ -95,7 +116,8 @@ def item_for_reviewer(
     for run_key, trace_key in (("run_id", "run_trace_id"), ("run_b_id", "run_b_trace_id")):
         if item[run_key] is not None and row[trace_key] is not None:
             trace_of[item[run_key]] = row[trace_key]
-    return item, review, trace_of
+    queue, facts = queues_store.split_for_user(row)
+    return ItemForReviewer(item, review, trace_of, queue, facts)
 
 
 def list_page(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -45,10 +46,54 @@ _HELD_ITEM_ID = (
     .scalar_subquery()
     .label("held_item_id")
 )
-_QUEUE_FOR_USER = sa.select(annotation_queues, _USER_ASSIGNED, _WEBHOOKS_ENABLED).where(
-    annotation_queues.c.id == sa.bindparam("queue_id")
-)
-_QUEUE_FOR_USER_HOLDING = _QUEUE_FOR_USER.add_columns(_HELD_ITEM_ID)
+_QUEUE_PREFIX = "queue__"
+
+# The score configs of the queue's current rubric keys, as one JSON array: the review cycle reads them
+# with the queue instead of in a statement of their own.
+_RUBRIC_CONFIGS_SQL = {
+    "sqlite": """(SELECT json_group_array(json_object('key', fc.key, 'type', fc.type,
+        'options', json(fc.options), 'min', fc.min, 'max', fc.max, 'max_length', fc.max_length,
+        'description', fc.description))
+      FROM feedback_configs AS fc
+      WHERE fc.key IN (SELECT json_extract(r.value, '$.key') FROM json_each(annotation_queues.rubric) AS r))""",
+    "postgresql": """(SELECT json_agg(json_build_object('key', fc.key, 'type', fc.type,
+        'options', fc.options, 'min', fc.min, 'max', fc.max, 'max_length', fc.max_length,
+        'description', fc.description))
+      FROM feedback_configs AS fc
+      WHERE fc.key IN (SELECT r ->> 'key' FROM jsonb_array_elements(annotation_queues.rubric) AS r))""",
+}
+
+
+def for_user_columns(dialect: str) -> list[Any]:
+    """The queue's columns (labelled `queue__…`) and what it answers for one user (parameter
+    `user_id`): assigned or not, an enabled webhook or not, the configs of its rubric."""
+    configs = sa.literal_column(_RUBRIC_CONFIGS_SQL[dialect], type_=sa.JSON).label("rubric_configs")
+    return [
+        *[c.label(_QUEUE_PREFIX + c.name) for c in annotation_queues.c],
+        _USER_ASSIGNED,
+        _WEBHOOKS_ENABLED,
+        configs,
+    ]
+
+
+def split_for_user(row: Any) -> tuple[dict[str, Any], UserFacts]:
+    """The queue and the user's facts from a row selected with `for_user_columns`."""
+    queue = {c.name: row[_QUEUE_PREFIX + c.name] for c in annotation_queues.c}
+    facts = UserFacts(
+        assigned=bool(row["user_assigned"]),
+        webhooks_enabled=bool(row["webhooks_enabled"]),
+        held_item_id=row.get("held_item_id"),
+        rubric_configs={c["key"]: c for c in row["rubric_configs"] or []},
+    )
+    return queue, facts
+
+
+@functools.cache
+def _for_user_statement(dialect: str, holding: bool, for_update: bool) -> sa.Select:
+    query = sa.select(*for_user_columns(dialect)).where(annotation_queues.c.id == sa.bindparam("queue_id"))
+    if holding:
+        query = query.add_columns(_HELD_ITEM_ID)
+    return query.with_for_update(of=annotation_queues) if for_update else query
 
 
 @dataclass(frozen=True)
@@ -58,6 +103,7 @@ class UserFacts:
     assigned: bool  # one of the queue's assigned reviewers
     webhooks_enabled: bool  # the queue has an enabled webhook
     held_item_id: uuid.UUID | None  # the item it holds a live reservation on (when asked)
+    rubric_configs: dict[str, dict[str, Any]]  # score configs of the current rubric's keys
 
 
 def get(conn: Connection, queue_id: uuid.UUID, *, for_update: bool = False) -> dict[str, Any] | None:
@@ -74,21 +120,12 @@ def get_for_user(
     held_at: datetime | None = None,
 ) -> tuple[dict[str, Any], UserFacts] | None:
     """In one statement, the queue and what the review cycle asks about it on every call: is this user
-    assigned, has the queue a webhook, and (with `held_at`) which item the user holds reserved."""
-    query = _QUEUE_FOR_USER_HOLDING if held_at is not None else _QUEUE_FOR_USER
-    if for_update:
-        query = query.with_for_update(of=annotation_queues)
+    assigned, has the queue a webhook, the rubric's score configs, and (with `held_at`) which item the
+    user holds reserved."""
+    query = _for_user_statement(conn.dialect.name, held_at is not None, for_update)
     params = {"queue_id": queue_id, "user_id": user_id, "held_at": held_at}
     row = conn.execute(query, params).mappings().first()
-    if row is None:
-        return None
-    queue = {c.name: row[c.name] for c in annotation_queues.c}
-    facts = UserFacts(
-        assigned=bool(row["user_assigned"]),
-        webhooks_enabled=bool(row["webhooks_enabled"]),
-        held_item_id=row["held_item_id"] if held_at is not None else None,
-    )
-    return queue, facts
+    return split_for_user(row) if row is not None else None
 
 
 def by_name(conn: Connection, name: str) -> dict[str, Any] | None:
