@@ -124,10 +124,10 @@ def test_one_reviewer_submitting_twice_at_once_counts_once(db, monkeypatch):
     # Hold each submit a moment after it has read (and on PostgreSQL locked) the item, so the other
     # one reads while the first is still open: on PostgreSQL it then finds the review unfinished in
     # its snapshot and must learn from the conditional update that it was finished meanwhile.
-    load_workable = review.load_workable
+    require_workable = review.require_workable
 
-    def slow_load_workable(*args, **kwargs):  # type: ignore[no-untyped-def]
-        queue = load_workable(*args, **kwargs)
+    def slow_require_workable(*args, **kwargs):  # type: ignore[no-untyped-def]
+        queue = require_workable(*args, **kwargs)
         time.sleep(0.3)
         return queue
 
@@ -138,7 +138,7 @@ def test_one_reviewer_submitting_twice_at_once_counts_once(db, monkeypatch):
         finished.append(finish_review(*args, **kwargs))
         return finished[-1]
 
-    monkeypatch.setattr(review, "load_workable", slow_load_workable)
+    monkeypatch.setattr(review, "require_workable", slow_require_workable)
     monkeypatch.setattr(queue_items_store, "finish_review", recorded_finish_review)
 
     both_ready = threading.Barrier(2)

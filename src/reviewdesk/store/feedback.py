@@ -25,18 +25,24 @@ def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
         conn.execute(_INSERT, rows)
 
 
-_NEWEST_OF_RUNS = (
+# Two fixed parameters rather than an expanding IN list (which SQLAlchemy re-renders on every call):
+# an item has one run or a pair.
+_NEWEST_OF_RUN_PAIR = (
     sa.select(feedback)
-    .where(feedback.c.run_id.in_(sa.bindparam("run_ids", expanding=True)))
+    .where(feedback.c.run_id.in_([sa.bindparam(n, type_=feedback.c.run_id.type) for n in ("run_a", "run_b")]))
     .order_by(feedback.c.created_at.desc(), feedback.c.id.desc())
     .limit(sa.bindparam("limit", type_=sa.Integer))
 )
 
 
 def newest_of_runs(conn: Connection, run_ids: Sequence[uuid.UUID], limit: int) -> list[dict[str, Any]]:
-    """The newest `limit` feedback rows on these runs (what a reviewer reads beside an item)."""
-    rows = conn.execute(_NEWEST_OF_RUNS, {"run_ids": list(run_ids), "limit": limit}).mappings()
-    return [dict(r) for r in rows]
+    """The newest `limit` feedback rows on one run or a pair (what a reviewer reads beside an item)."""
+    if not run_ids:  # a session item: its feedback is on the session's runs, not shown here
+        return []
+    if len(run_ids) > 2:
+        raise ValueError("one run or a pair")
+    params = {"run_a": run_ids[0], "run_b": run_ids[-1], "limit": limit}
+    return [dict(r) for r in conn.execute(_NEWEST_OF_RUN_PAIR, params).mappings()]
 
 
 def get(conn: Connection, feedback_id: uuid.UUID) -> dict[str, Any] | None:

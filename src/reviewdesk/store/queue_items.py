@@ -18,6 +18,16 @@ from reviewdesk.store.tables import annotation_queues, queue_items, reviews, run
 DONE_STATUSES = ("submitted", "skipped", "flagged")
 
 
+# The hot statements spell "status in DONE_STATUSES" as equalities: an IN list is an expanding
+# parameter, and SQLAlchemy rewrites the statement's SQL text on every execution to expand it.
+def _finished(status: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.or_(*(status == s for s in DONE_STATUSES))
+
+
+def _unfinished(status: sa.ColumnElement) -> sa.ColumnElement:
+    return sa.and_(*(status != s for s in DONE_STATUSES))
+
+
 def insert_ignoring_duplicates(conn: Connection, rows: list[dict[str, Any]]) -> int:
     """Insert items; a target already in its queue is left alone. Returns how many were added."""
     if not rows:
@@ -152,7 +162,7 @@ def _claim_conditions() -> list:
     mine_done = sa.exists().where(
         reviews.c.item_id == queue_items.c.id,
         reviews.c.reviewer_id == reviewer,
-        reviews.c.status.in_(DONE_STATUSES),
+        _finished(reviews.c.status),
     )
     others_holding = (
         sa.select(sa.func.count())
@@ -197,7 +207,7 @@ def _reserve_if_claimable_statement() -> sa.Insert:
     return stmt.on_conflict_do_update(
         index_elements=["item_id", "reviewer_id"],
         set_={name: stmt.excluded[name] for name in _RESERVED_FIELDS},
-        where=reviews.c.status.not_in(DONE_STATUSES),
+        where=_unfinished(reviews.c.status),
     ).returning(*reviews.c)
 
 
@@ -258,7 +268,7 @@ def _reserve_statement(dialect: str) -> sa.Insert:
     return stmt.on_conflict_do_update(
         index_elements=["item_id", "reviewer_id"],
         set_={name: stmt.excluded[name] for name in _RESERVED_FIELDS},
-        where=reviews.c.status.not_in(DONE_STATUSES),
+        where=_unfinished(reviews.c.status),
     ).returning(*reviews.c)
 
 
@@ -273,7 +283,7 @@ def update_review(conn: Connection, review_id: uuid.UUID, values: dict[str, Any]
     conn.execute(_UPDATE_REVIEW, {**values, "_review_id": review_id})
 
 
-_FINISH_REVIEW = _UPDATE_REVIEW.where(reviews.c.status.not_in(DONE_STATUSES))
+_FINISH_REVIEW = _UPDATE_REVIEW.where(_unfinished(reviews.c.status))
 
 
 def finish_review(conn: Connection, review_id: uuid.UUID, values: dict[str, Any]) -> bool:

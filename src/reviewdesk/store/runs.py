@@ -109,10 +109,18 @@ def matching_ids_and_start_times(
 
 
 _BY_IDS = _joined().where(runs.c.id.in_(sa.bindparam("ids", expanding=True)))
+# One run or a pair (a review item) with fixed parameters: an expanding IN list is re-rendered per call.
+_BY_ID_PAIR = _joined().where(
+    runs.c.id.in_([sa.bindparam(n, type_=runs.c.id.type) for n in ("run_a", "run_b")])
+)
 
 
 def fetch_by_ids(conn: Connection, ids: Sequence[uuid.UUID]) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute(_BY_IDS, {"ids": list(ids)}).mappings()]
+    if 1 <= len(ids) <= 2:
+        rows = conn.execute(_BY_ID_PAIR, {"run_a": ids[0], "run_b": ids[-1]})
+    else:
+        rows = conn.execute(_BY_IDS, {"ids": list(ids)})
+    return [dict(r) for r in rows.mappings()]
 
 
 def roots_of_session(conn: Connection, session_id: str, limit: int = 200) -> list[dict[str, Any]]:
