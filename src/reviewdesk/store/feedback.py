@@ -27,10 +27,18 @@ def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
 
 # Two fixed parameters rather than an expanding IN list (which SQLAlchemy re-renders on every call):
 # an item has one run or a pair.
-_NEWEST_OF_RUN_PAIR = (
+# The runs' rows are picked first, inside a subquery that OFFSET 0 keeps PostgreSQL from flattening:
+# otherwise its generic plan (a prepared statement's) may walk the created_at index backwards over the
+# whole table looking for these runs' rows.
+_OF_RUN_PAIR = (
     sa.select(feedback)
     .where(feedback.c.run_id.in_([sa.bindparam(n, type_=feedback.c.run_id.type) for n in ("run_a", "run_b")]))
-    .order_by(feedback.c.created_at.desc(), feedback.c.id.desc())
+    .offset(0)
+    .subquery("of_runs")
+)
+_NEWEST_OF_RUN_PAIR = (
+    sa.select(_OF_RUN_PAIR)
+    .order_by(_OF_RUN_PAIR.c.created_at.desc(), _OF_RUN_PAIR.c.id.desc())
     .limit(sa.bindparam("limit", type_=sa.Integer))
 )
 

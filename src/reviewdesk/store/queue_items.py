@@ -159,10 +159,18 @@ def _claim_conditions() -> list:
     """Pending, not finished by this reviewer, and fewer live reservations by others than reviews it
     still needs. Parameters: reviewer_id, now, needed."""
     reviewer = sa.bindparam("reviewer_id", type_=reviews.c.reviewer_id.type)
-    mine_done = sa.exists().where(
-        reviews.c.item_id == queue_items.c.id,
-        reviews.c.reviewer_id == reviewer,
-        _finished(reviews.c.status),
+    # Not `NOT EXISTS`: PostgreSQL turns that into an anti-join, and its generic plan (the one a
+    # prepared statement ends up with) joins against every review of the reviewer, a scan that grows
+    # with the reviews table. A scalar subquery stays a per-candidate probe of the (item, reviewer) key.
+    mine_done = (
+        sa.select(sa.literal(1))
+        .where(
+            reviews.c.item_id == queue_items.c.id,
+            reviews.c.reviewer_id == reviewer,
+            _finished(reviews.c.status),
+        )
+        .limit(1)
+        .scalar_subquery()
     )
     others_holding = (
         sa.select(sa.func.count())
@@ -176,7 +184,7 @@ def _claim_conditions() -> list:
     )
     return [
         queue_items.c.status == "pending",
-        ~mine_done,
+        mine_done.is_(None),
         queue_items.c.reviews_done + others_holding < sa.bindparam("needed", type_=sa.Integer),
     ]
 
