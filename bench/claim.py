@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import random
+import re
 import shutil
 import signal
 import sys
@@ -348,13 +349,38 @@ def claim_statement(bench: Bench) -> tuple[str, Any]:
     return claims[0]
 
 
+def _quoted(value: Any) -> str:
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _generic_plan(conn: Any, statement: str, parameters: dict[str, Any]) -> list[str]:
+    """PostgreSQL: the plan the server runs for the claim once psycopg has prepared it (after five
+    executions): a generic plan, which can differ from the one EXPLAIN shows for literal values."""
+    names: list[str] = []
+
+    def placeholder(match: re.Match[str]) -> str:
+        names.append(match.group(1))
+        return f"${len(names)}"
+
+    prepared = re.sub(r"%\((\w+)\)s", placeholder, statement)
+    driver = conn.connection.driver_connection
+    driver.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+    driver.execute(f"PREPARE claim_plan AS {prepared}")
+    try:
+        # Untyped literals: the server reads each as the type the prepared statement gave its slot.
+        args = ", ".join("NULL" if parameters[n] is None else _quoted(parameters[n]) for n in names)
+        rows = driver.execute(f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE claim_plan({args})")
+        return [r[0] for r in rows]
+    finally:
+        driver.execute("DEALLOCATE claim_plan")
+
+
 def print_claim_plan(bench: Bench) -> None:
     statement, parameters = claim_statement(bench)
     with bench.db.read() as conn:
         if bench.db.dialect == "postgresql":
-            lines = [
-                r[0] for r in conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS) {statement}", parameters)
-            ]
+            lines = _generic_plan(conn, statement, parameters)
         else:
             rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).fetchall()
             depth = {0: 0}
@@ -362,7 +388,7 @@ def print_claim_plan(bench: Bench) -> None:
             for node_id, parent, _, detail in rows:
                 depth[node_id] = depth.get(parent, 0) + 1
                 lines.append("  " * depth[node_id] + detail)
-    print("\n  EXPLAIN the claim query:")
+    print("\n  EXPLAIN the claim query (PostgreSQL: its generic plan, as prepared):")
     print("\n".join(f"    {line}" for line in lines))
 
 

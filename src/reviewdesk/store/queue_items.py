@@ -163,7 +163,7 @@ def _claim_conditions() -> list:
     # prepared statement ends up with) joins against every review of the reviewer, a scan that grows
     # with the reviews table. A scalar subquery stays a per-candidate probe of the (item, reviewer) key.
     mine_done = (
-        sa.select(sa.literal(1))
+        sa.select(sa.literal_column("1"))
         .where(
             reviews.c.item_id == queue_items.c.id,
             reviews.c.reviewer_id == reviewer,
