@@ -146,11 +146,25 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
         )
         answers = {k: v for k, (_s, v) in checked.items()}
         queue_at_version = {**queue, "rubric_version": version}
-        amend = (conn, actor, queue_at_version, item, checked, answers, comment, correction, trace_of)
+
+        def amend(submitted: dict[str, Any]) -> dict[str, Any]:
+            return _amend(
+                conn,
+                actor,
+                queue_at_version,
+                item,
+                submitted,
+                checked,
+                answers,
+                comment,
+                correction,
+                trace_of,
+            )
+
         if review is not None and review["status"] not in DONE_STATUSES and item["status"] != "pending":
             review = _fresh_review(conn, actor, item_id)
         if review is not None and review["status"] == "submitted":
-            return _amend(review, *amend)
+            return amend(review)
         if review is not None and review["status"] in ("skipped", "flagged"):
             raise Conflict(f"you {review['status']} this item", field="item_id")
         if item["status"] != "pending":
@@ -177,7 +191,7 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
         if not finished:
             review = _fresh_review(conn, actor, item_id)
             if review is not None and review["status"] == "submitted":
-                return _amend(review, *amend)
+                return amend(review)
             raise Conflict(
                 f"you already {(review or {}).get('status', 'finished')} this item", field="item_id"
             )
@@ -235,11 +249,11 @@ def _correction_to_dataset(
 
 
 def _amend(
-    review: dict[str, Any],
     conn: Connection,
     actor: Actor,
     queue: dict[str, Any],
     item: dict[str, Any],
+    review: dict[str, Any],
     checked: dict[str, tuple[float | None, Any]],
     answers: dict[str, Any],
     comment: str | None,
