@@ -67,28 +67,37 @@ def load_visible(
 ) -> dict:
     """The queue if the actor may see it. With `held_at`, `queue["_held_item_id"]` is the item the
     actor holds a live reservation on at that time (or None), read in the same statement."""
-    queue = _load(conn, actor, queue_id, for_update, held_at)
-    # A queue a reviewer may not see answers 404 rather than 403 for other ids, but 403 for its own id
-    # is no leak; we answer 403 so the UI can say "not assigned to you".
-    if queue is None:
-        raise NotFound(f"no queue {queue_id}", field="queue_id")
-    if not can_view(conn, actor, queue):
-        raise Forbidden("this queue is not assigned to you")
-    return queue
+    return _require_visible(
+        conn, actor, _require_found(_load(conn, actor, queue_id, for_update, held_at), queue_id)
+    )
 
 
 def load_workable(
     conn: Connection, actor: Actor, queue_id: uuid.UUID, *, held_at: datetime | None = None
 ) -> dict[str, Any]:
-    return require_workable(conn, actor, load_visible(conn, actor, queue_id, held_at=held_at))
+    return require_workable(
+        conn, actor, _require_found(_load(conn, actor, queue_id, False, held_at), queue_id)
+    )
 
 
 def require_workable(conn: Connection, actor: Actor, queue: dict[str, Any]) -> dict[str, Any]:
     """The queue, if the actor may see and work it (a queue already read, e.g. with an item)."""
+    if not can_work(conn, actor, _require_visible(conn, actor, queue)):
+        raise Forbidden("you are not a reviewer of this queue")
+    return queue
+
+
+def _require_found(queue: dict[str, Any] | None, queue_id: uuid.UUID) -> dict[str, Any]:
+    if queue is None:
+        raise NotFound(f"no queue {queue_id}", field="queue_id")
+    return queue
+
+
+def _require_visible(conn: Connection, actor: Actor, queue: dict[str, Any]) -> dict[str, Any]:
+    # A queue a reviewer may not see answers 404 rather than 403 for other ids, but 403 for its own id
+    # is no leak; we answer 403 so the UI can say "not assigned to you".
     if not can_view(conn, actor, queue):
         raise Forbidden("this queue is not assigned to you")
-    if not can_work(conn, actor, queue):
-        raise Forbidden("you are not a reviewer of this queue")
     return queue
 
 

@@ -162,7 +162,10 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
             )
 
         if review is not None and review["status"] not in DONE_STATUSES and item["status"] != "pending":
-            review = _fresh_review(conn, actor, item_id)
+            # On PostgreSQL the review came from the snapshot item_for_reviewer's statement began
+            # with, before the item's lock was granted: a concurrent request of this reviewer may
+            # have finished it since. This and a lost conditional finish below are the two signs.
+            review = items_store.review_of(conn, item_id, actor.user_id)
         if review is not None and review["status"] == "submitted":
             return amend(review)
         if review is not None and review["status"] in ("skipped", "flagged"):
@@ -189,7 +192,7 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
             },
         )
         if not finished:
-            review = _fresh_review(conn, actor, item_id)
+            review = items_store.review_of(conn, item_id, actor.user_id)  # see above
             if review is not None and review["status"] == "submitted":
                 return amend(review)
             raise Conflict(
@@ -225,13 +228,6 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
             "item_status": "completed" if completed else "pending",
             "feedback_ids": feedback_ids,
         }
-
-
-def _fresh_review(conn: Connection, actor: Actor, item_id: uuid.UUID) -> dict[str, Any] | None:
-    """The caller's review read again. On PostgreSQL `item_for_reviewer` reads it from the snapshot its
-    statement began with, before the item's lock was granted: a concurrent request of the same
-    reviewer may have finished it since. Both cases that can reveal that come here."""
-    return items_store.review_of(conn, item_id, actor.user_id)
 
 
 def _correction_to_dataset(
