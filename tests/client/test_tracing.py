@@ -7,6 +7,7 @@ import json
 import re
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -171,7 +172,10 @@ def test_async_functions_nest_per_task(sdk: Client, ingest: Ingest) -> None:
     async def fan_out() -> list[int]:
         return list(await asyncio.gather(leaf(1), leaf(2)))
 
-    assert asyncio.run(fan_out()) == [1, 2]
+    # In a thread of its own: a browser test's sync Playwright, sharing this worker process, leaves an
+    # event loop marked running on the main thread, where asyncio.run() refuses to start.
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, fan_out()).result() == [1, 2]
     sdk.flush()
     root = ingest.named("fan_out")
     leaves = [r for r in ingest.runs.values() if r["name"] == "leaf"]
