@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
+from reviewdesk.store.pg_maintenance import TableMaintainer
 from reviewdesk.store.wal_checkpoint import WalCheckpointer
 
 PING_AFTER_IDLE_SECONDS = 1.0
@@ -37,12 +38,14 @@ def normalize_url(url: str) -> str:
 class Database:
     """One engine; `write()` and `read()` open a transaction scoped to a service call."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, maintain_tables: bool = True) -> None:
+        """`maintain_tables=False`: no background VACUUM/ANALYZE on PostgreSQL (`pg_maintenance`)."""
         self.url = normalize_url(url)
         parsed = make_url(self.url)
         self.dialect = "sqlite" if parsed.get_backend_name() == "sqlite" else "postgresql"
         self._sqlite_writer = threading.RLock()
         self._checkpointer: WalCheckpointer | None = None
+        self._maintainer: TableMaintainer | None = None
         if self.dialect == "sqlite":
             in_memory = not parsed.database or parsed.database == ":memory:"
             if not in_memory:
@@ -52,6 +55,9 @@ class Database:
                 event.listen(self.engine, "commit", self._checkpointer.wrote_in)
         else:
             self.engine = self._postgresql_engine(echo)
+            if maintain_tables:
+                self._maintainer = TableMaintainer(self.url)
+                event.listen(self.engine, "commit", self._maintainer.wrote_in)
 
     def _postgresql_engine(self, echo: bool) -> Engine:
         engine = sa.create_engine(
@@ -168,4 +174,6 @@ class Database:
     def dispose(self) -> None:
         if self._checkpointer is not None:
             self._checkpointer.stop()
+        if self._maintainer is not None:
+            self._maintainer.stop()
         self.engine.dispose()
