@@ -2,10 +2,12 @@
 
     .venv/bin/python bench/claim.py [--sizes 10000,100000,1000000] [--postgres URL] [--cycles 300]
                                     [--reviewers 8] [--threads 4] [--explain] [--statements]
+                                    [--sustained 20000 [--window 2000]]
 
 The queue, its score configs and reviewers are made through the services, items are bulk-inserted into
 queue_items, then `review.next_item` and `review.submit` are timed against a bare primary-key SELECT of
-one queue item on the same database.
+one queue item on the same database. `--sustained` then goes on at the largest size and reports the
+latency window by window, which shows whether it grows with the reviews written.
 """
 
 from __future__ import annotations
@@ -463,6 +465,27 @@ def measure(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
     return summary
 
 
+def sustained(bench: Bench, args: argparse.Namespace) -> dict[str, Any]:
+    """Many more cycles at the largest size, in windows: the latency must not grow with the reviews
+    written (dead row versions and stale plans, see store/pg_maintenance.py, show up only over time)."""
+    windows, everything = [], Cycles()
+    print(f"\n  sustained: {args.sustained:,} more cycles, in windows of {args.window:,}")
+    for start in range(0, args.sustained, args.window):
+        window = single_thread(bench, min(args.window, args.sustained - start), warmup=0)
+        everything.total.samples_ms.extend(window.total.samples_ms)
+        windows.append(percentiles(window.total))
+        print(
+            f"    reviews {start:>7,}–{start + len(window.total.samples_ms):<7,} claim + submit "
+            f"p50 {window.total.p50:6.2f} ms  p99 {window.total.percentile(0.99):6.2f} ms"
+        )
+    p99 = everything.total.percentile(0.99)
+    verdict = "meets" if p99 < TARGET_MS else "misses"
+    print(
+        f"    all {args.sustained:,} cycles: p50 {everything.total.p50:.2f} ms  p99 {p99:.2f} ms  ({verdict})"
+    )
+    return {"cycles": args.sustained, "windows": windows, "cycle_ms": percentiles(everything.total)}
+
+
 def bench_database(db: Database, args: argparse.Namespace, progress: Progress) -> list[dict[str, Any]]:
     bench = prepare(db, args)
     summaries = []
@@ -473,6 +496,8 @@ def bench_database(db: Database, args: argparse.Namespace, progress: Progress) -
         )
         refresh_statistics(db, args.analyze)
         summaries.append(measure(bench, args))
+    if args.sustained:
+        summaries[-1]["sustained"] = sustained(bench, args)
     return summaries
 
 
@@ -490,6 +515,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--reviewers-per-item", type=int, default=1, help="the queue's setting (default 1)")
     parser.add_argument("--threads", type=int, default=4, help="threads of the throughput run (default 4)")
     parser.add_argument("--seconds", type=float, default=10, help="length of the throughput run (default 10)")
+    parser.add_argument(
+        "--sustained", type=int, default=0, metavar="CYCLES", help="then this many more at the largest size"
+    )
+    parser.add_argument("--window", type=int, default=2000, help="cycles per window of --sustained")
     parser.add_argument("--explain", action="store_true", help="print the claim query's plan at each size")
     parser.add_argument("--statements", action="store_true", help="print each statement's share of a cycle")
     parser.add_argument("--analyze", action="store_true", help="run ANALYZE on SQLite before timing")
