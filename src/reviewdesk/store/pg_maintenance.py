@@ -17,7 +17,8 @@ looks once a minute and vacuums a table once a fifth of its rows are dead: 200,0
 1M-item queue. This thread looks every `interval_seconds` while this process writes. A review table
 with `dead_rows` dead row versions gets VACUUM; any of our tables changed by more than
 `analyze_rows + analyze_fraction x its live rows` since its last ANALYZE gets ANALYZE (autovacuum's
-own rule). Both run with SKIP_LOCKED, so they never queue behind a migration or autovacuum.
+own rule). Both run with SKIP_LOCKED, so they never queue behind a migration or autovacuum, and
+VACUUM at autovacuum's pace (`vacuum_cost_delay` 2 ms).
 Processes sharing a database take turns through an advisory lock: one look at a time.
 """
 
@@ -137,6 +138,9 @@ class TableMaintainer:
             self._conn = psycopg.connect(
                 self._conninfo, autocommit=True, application_name="reviewdesk maintenance"
             )
+            # Autovacuum's pace: VACUUM naps 2 ms per 200 pages' worth of work instead of taking a
+            # core at once (at 1M items it brought the cycle's p99 from 8.7-9.5 to 7.7-8.2 ms).
+            self._conn.execute("SET vacuum_cost_delay = '2ms'")
         return self._conn
 
     def _close(self) -> None:
