@@ -179,6 +179,8 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
             actor, queue_at_version, item, review, checked, comment, correction, trace_of
         )
         now = utcnow()
+        done = item["reviews_done"] + 1
+        completed = done >= queue["reviewers_per_item"]
         finished = items_store.finish_review(
             conn,
             review["id"],
@@ -190,6 +192,12 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
                 "comment": comment,
                 "feedback_ids": [str(row["id"]) for row in rows],
             },
+            item_id,
+            {
+                "reviews_done": done,
+                "status": "completed" if completed else "pending",
+                "completed_at": now if completed else None,
+            },
         )
         if not finished:
             review = items_store.review_of(conn, item_id, actor.user_id)  # see above
@@ -200,17 +208,6 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
             )
         feedback_ids = write_review_feedback(conn, rows)
         _correction_to_dataset(conn, actor, queue, item, correction)
-        done = item["reviews_done"] + 1
-        completed = done >= queue["reviewers_per_item"]
-        items_store.update(
-            conn,
-            item_id,
-            {
-                "reviews_done": done,
-                "status": "completed" if completed else "pending",
-                "completed_at": now if completed else None,
-            },
-        )
         if completed and queue.get("_webhooks_enabled", True):
             event = webhooks.item_payload(queue, item, completed_at=now, reviews_done=done)
             webhooks.enqueue(conn, queue["id"], "item.completed", event)

@@ -292,11 +292,47 @@ def update_review(conn: Connection, review_id: uuid.UUID, values: dict[str, Any]
 
 
 _FINISH_REVIEW = _UPDATE_REVIEW.where(_unfinished(reviews.c.status))
+_FINISHED_REVIEW_FIELDS = ("status", "submitted_at", "reserved_until", "answers", "comment", "feedback_ids")
+_ITEM_PROGRESS_FIELDS = ("reviews_done", "status", "completed_at")
 
 
-def finish_review(conn: Connection, review_id: uuid.UUID, values: dict[str, Any]) -> bool:
-    """Set a review's values unless it is already finished; whether it was set."""
-    return conn.execute(_FINISH_REVIEW, {**values, "_review_id": review_id}).rowcount == 1
+@functools.cache
+def _finish_review_then_item_statement() -> sa.Update:
+    """PostgreSQL: the conditional finish of a review and, only if it happened, the update of its item,
+    in one round trip (a data-modifying CTE runs once, whether or not the outer statement reads it)."""
+    finished = (
+        reviews.update()
+        .where(reviews.c.id == sa.bindparam("_review_id"), _unfinished(reviews.c.status))
+        .values({n: sa.bindparam(f"review_{n}", type_=reviews.c[n].type) for n in _FINISHED_REVIEW_FIELDS})
+        .returning(reviews.c.id)
+        .cte("finished")
+    )
+    return (
+        queue_items.update()
+        .where(queue_items.c.id == sa.bindparam("_item_id"), sa.exists(sa.select(finished.c.id)))
+        .values({n: sa.bindparam(f"item_{n}", type_=queue_items.c[n].type) for n in _ITEM_PROGRESS_FIELDS})
+    )
+
+
+def finish_review(
+    conn: Connection,
+    review_id: uuid.UUID,
+    values: dict[str, Any],
+    item_id: uuid.UUID,
+    item_values: dict[str, Any],
+) -> bool:
+    """Set a review's values (all of `_FINISHED_REVIEW_FIELDS`) unless it is already finished and, if
+    they were set, its item's (`_ITEM_PROGRESS_FIELDS`); whether they were. The caller holds the item's
+    lock, so the item is there to update."""
+    if conn.dialect.name == "postgresql":
+        params = {f"review_{n}": values[n] for n in _FINISHED_REVIEW_FIELDS}
+        params.update({f"item_{n}": item_values[n] for n in _ITEM_PROGRESS_FIELDS})
+        params.update(_review_id=review_id, _item_id=item_id)
+        return conn.execute(_finish_review_then_item_statement(), params).rowcount == 1
+    if conn.execute(_FINISH_REVIEW, {**values, "_review_id": review_id}).rowcount != 1:
+        return False
+    update(conn, item_id, item_values)
+    return True
 
 
 def reviews_of_item(conn: Connection, item_id: uuid.UUID) -> list[dict[str, Any]]:
