@@ -1,4 +1,4 @@
-"""PostgreSQL: vacuum the review tables and refresh table statistics from a background thread.
+"""PostgreSQL: vacuum the queue tables and refresh table statistics from a background thread.
 
 Two things slow the review cycle down as reviews pile up unless PostgreSQL's housekeeping keeps pace:
 
@@ -14,8 +14,8 @@ Two things slow the review cycle down as reviews pile up unless PostgreSQL's hou
 
 Autovacuum does both, but may be turned off (as on the machines we benchmark on), and by default it
 looks once a minute and vacuums a table once a fifth of its rows are dead: 200,000 dead rows under a
-1M-item queue. This thread looks every `interval_seconds` while this process writes. A review table
-with `dead_rows` dead row versions gets VACUUM; any of our tables changed by more than
+1M-item queue. This thread looks every `interval_seconds` while this process writes. A table of
+`VACUUMED_TABLES` with `dead_rows` dead row versions gets VACUUM; any of our tables changed by more than
 `analyze_rows + analyze_fraction x its live rows` since its last ANALYZE gets ANALYZE (autovacuum's
 own rule). Both run with SKIP_LOCKED, so they never queue behind a migration or autovacuum, and
 VACUUM at autovacuum's pace (`vacuum_cost_delay` 2 ms).
@@ -36,8 +36,10 @@ from reviewdesk.store.tables import metadata
 
 log = logging.getLogger(__name__)
 
-# Tables whose hot paths walk index entries of rows that changed status.
-VACUUMED_TABLES = ("queue_items", "reviews")
+# Tables whose hot paths read a status range of an index from its oldest end, where the rows that
+# left the status (completed items, finished reservations, sent deliveries) leave dead entries: the
+# claim, the held-reservation lookup, the webhook sender's due deliveries. Autovacuum handles the rest.
+VACUUMED_TABLES = ("queue_items", "reviews", "webhook_deliveries")
 LOCK_KEY = 0x5244_4D41  # "RDMA": one look at a time among the processes sharing a database
 
 _TABLE_STATS = """
