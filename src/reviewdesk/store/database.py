@@ -57,7 +57,7 @@ class Database:
             self.engine = self._postgresql_engine(echo)
             if maintain_tables:
                 self._maintainer = TableMaintainer(self.url)
-                event.listen(self.engine, "commit", self._maintainer.wrote_in)
+                event.listen(self.engine, "commit", self._maintainer.committed)
 
     def _postgresql_engine(self, echo: bool) -> Engine:
         engine = sa.create_engine(

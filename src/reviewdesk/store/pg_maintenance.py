@@ -14,7 +14,7 @@ Two things slow the review cycle down as reviews pile up unless PostgreSQL's hou
 
 Autovacuum does both, but may be turned off (as on the machines we benchmark on), and by default it
 looks once a minute and vacuums a table once a fifth of its rows are dead: 200,000 dead rows under a
-1M-item queue. This thread looks every `interval_seconds` while this process writes. A table of
+1M-item queue. This thread looks every `interval_seconds` while this process commits transactions. A table of
 `VACUUMED_TABLES` with `dead_rows` dead row versions gets VACUUM; any of our tables changed by more than
 `analyze_rows + analyze_fraction x its live rows` since its last ANALYZE gets ANALYZE (autovacuum's
 own rule). Both run with SKIP_LOCKED, so they never queue behind a migration or autovacuum, and
@@ -80,14 +80,15 @@ class TableMaintainer:
         self._analyze_fraction = analyze_fraction
         self._tables = sorted(t.name for t in metadata.sorted_tables)
         self._conn: psycopg.Connection | None = None
-        self._writes = 0
+        self._commits = 0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
 
-    def wrote_in(self, _conn: object) -> None:
-        """A transaction is committing (an engine "commit" listener); starts the thread on the first."""
-        self._writes += 1  # a racy counter is fine: any change means "there may be work"
+    def committed(self, _conn: object) -> None:
+        """A transaction is committing (an engine "commit" listener); starts the thread on the first.
+        Reads commit too: counting them costs nothing and a look is one cheap query."""
+        self._commits += 1  # a racy counter is fine: any change means "there may be work"
         if self._thread is None:
             with self._start_lock:
                 if self._thread is None and not self._stop.is_set():
@@ -118,7 +119,7 @@ class TableMaintainer:
                     done.append(command)
             return done
         finally:
-            # Given back after every look: whichever process writes next looks next.
+            # Given back after every look: whichever process is busy next looks next.
             conn.execute("SELECT pg_advisory_unlock(%s)", (LOCK_KEY,))
 
     def table_stats(self) -> list[TableStats]:
@@ -153,9 +154,9 @@ class TableMaintainer:
     def _run(self) -> None:
         seen = -1
         while not self._stop.wait(self._interval):
-            if self._writes == seen:
+            if self._commits == seen:
                 continue
-            seen = self._writes
+            seen = self._commits
             try:
                 self.run_once()
             except psycopg.Error:  # the server restarted or a command failed: try again on a later pass
