@@ -3,11 +3,13 @@ are analyzed, the thread does it by itself while the process writes, and one pro
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -15,10 +17,12 @@ from reviewdesk.domain.permissions import SYSTEM_ACTOR
 from reviewdesk.services import feedback_configs, queue_items, queues
 from reviewdesk.store import migrate
 from reviewdesk.store.database import Database
-from reviewdesk.store.pg_maintenance import LOCK_KEY, TableMaintainer, TableStats
+from reviewdesk.store.pg_maintenance import APPLICATION_NAME, LOCK_KEY, TableMaintainer, TableStats, paused
 from reviewdesk.store.tables import feedback
 from reviewdesk.store.tables import queue_items as queue_items_table
 from tests.conftest import PostgresDatabase, create_postgres_database, drop_postgres_database
+
+VACUUM_QUEUE_ITEMS = 'VACUUM (SKIP_LOCKED, INDEX_CLEANUP ON) "queue_items"'
 
 
 @pytest.fixture
@@ -63,6 +67,12 @@ def _flush_statistics(conn: sa.Connection) -> None:
     conn.execute(sa.text("SELECT pg_stat_force_next_flush()"))
 
 
+def _flip_statuses(db: Database, status: str) -> None:
+    with db.write() as conn:
+        conn.execute(sa.update(queue_items_table).values(status=status))
+        _flush_statistics(conn)
+
+
 def _complete_items(db: Database, count: int) -> None:
     """A queue whose `count` items were all reviewed: each completion leaves a dead row version."""
     feedback_configs.create_config(db, SYSTEM_ACTOR, {"key": "ok", "type": "boolean"})
@@ -89,7 +99,7 @@ def test_review_tables_are_vacuumed_once_dead_rows_pass_the_threshold(pg, mainta
             conn.execute(sa.update(queue_items_table).values(status="pending"))
             _flush_statistics(conn)
         _wait_for(lambda: _stats_of(maintainer, "queue_items").dead_rows >= 300)
-        assert maintainer.run_once() == ['VACUUM (SKIP_LOCKED) "queue_items"']
+        assert maintainer.run_once() == [VACUUM_QUEUE_ITEMS]
         assert _stats_of(maintainer, "queue_items").dead_rows == 0
     finally:
         db.dispose()
@@ -164,3 +174,111 @@ def test_a_writing_database_vacuums_its_review_tables_by_itself(pg) -> None:
         _wait_for(lambda: _maintenance_sessions(watcher) == 0, 5)  # dispose() stopped the thread
     finally:
         watcher.dispose()
+
+
+def test_dead_rows_an_open_snapshot_keeps_do_not_bring_vacuum_back_every_second(pg, maintainers) -> None:
+    db = Database(pg.url, maintain_tables=False)
+    reporting = sa.create_engine(pg.url, isolation_level="REPEATABLE READ")
+    try:
+        maintainer = maintainers(dead_rows=200, analyze_rows=10**9)
+        _complete_items(db, 150)
+        with reporting.connect() as report:  # a long report holds its snapshot from here on
+            report.execute(sa.text("SELECT count(*) FROM queue_items")).scalar_one()
+            _flip_statuses(db, "pending")
+            _flip_statuses(db, "completed")
+            _wait_for(lambda: _stats_of(maintainer, "queue_items").dead_rows >= 300)
+            assert maintainer.run_once() == [VACUUM_QUEUE_ITEMS]
+            assert _stats_of(maintainer, "queue_items").dead_rows >= 150  # still needed by the report
+            assert maintainer.run_once() == []  # nothing it could remove has been added since
+        _flip_statuses(db, "pending")
+        _wait_for(lambda: _stats_of(maintainer, "queue_items").dead_rows >= 450)
+        assert maintainer.run_once() == []  # 150 new dead rows: below the threshold still
+        _flip_statuses(db, "completed")
+        _wait_for(lambda: _stats_of(maintainer, "queue_items").dead_rows >= 600)
+        assert maintainer.run_once() == [VACUUM_QUEUE_ITEMS]  # the report is over: all of them go
+        assert _stats_of(maintainer, "queue_items").dead_rows == 0
+    finally:
+        reporting.dispose()
+        db.dispose()
+
+
+def test_tables_the_role_does_not_own_are_left_alone(pg, maintainers) -> None:
+    role = f"rd_visitor_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(pg.url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE ROLE "{role}" LOGIN'))
+    try:
+        visitor = (
+            maintainers(**{})
+            if False
+            else TableMaintainer(sa.make_url(pg.url).set(username=role).render_as_string(hide_password=False))
+        )
+        try:
+            assert visitor.table_stats() == []  # VACUUM would only log "must be owner" each second
+            assert visitor.run_once() == []
+        finally:
+            visitor.stop()
+        assert {s.name for s in maintainers().table_stats()} >= {"queue_items", "reviews", "feedback"}
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP ROLE "{role}"'))
+        admin.dispose()
+
+
+def _sleep_holding_the_lock(conninfo: str, outcome: list[BaseException]) -> threading.Thread:
+    """A maintainer of another process in the middle of a long look."""
+    ready = threading.Event()
+
+    def look() -> None:
+        with psycopg.connect(conninfo, autocommit=True, application_name=APPLICATION_NAME) as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", (LOCK_KEY,))
+            ready.set()
+            try:
+                conn.execute("SELECT pg_sleep(60)")
+            except psycopg.errors.QueryCanceled as cancelled:
+                outcome.append(cancelled)
+
+    thread = threading.Thread(target=look)
+    thread.start()
+    assert ready.wait(10)
+    return thread
+
+
+def test_a_migration_cancels_a_look_in_progress_and_holds_maintenance_off(pg, maintainers) -> None:
+    outcome: list[BaseException] = []
+    conninfo = sa.make_url(pg.url).set(drivername="postgresql").render_as_string(hide_password=False)
+    looking = _sleep_holding_the_lock(conninfo, outcome)
+    maintainer = maintainers()
+    engine = sa.create_engine(pg.url, isolation_level="AUTOCOMMIT")
+    try:
+        started = time.monotonic()
+        with engine.connect() as conn, paused(conn):
+            assert time.monotonic() - started < 10  # not the 60 s the look would have taken
+            looking.join(10)
+            assert outcome and isinstance(outcome[0], psycopg.errors.QueryCanceled)
+            assert maintainer.run_once() is None  # nobody looks while the migration runs
+        assert maintainer.run_once() == []
+    finally:
+        engine.dispose()
+        looking.join(10)
+
+
+def test_stop_cancels_a_look_in_progress(pg, monkeypatch) -> None:
+    maintainer = TableMaintainer(pg.url, interval_seconds=0.05)
+    started_sleeping = threading.Event()
+
+    def long_look() -> list[str]:  # stands for a paced VACUUM of a big table
+        conn = maintainer._connection()
+        started_sleeping.set()
+        conn.execute("SELECT pg_sleep(60)")
+        return []
+
+    monkeypatch.setattr(maintainer, "run_once", long_look)
+    maintainer.committed(None)  # as the engine's commit listener would: the thread starts
+    assert started_sleeping.wait(10)
+    time.sleep(0.2)  # the statement is on the server
+    started = time.monotonic()
+    maintainer.stop()
+    assert time.monotonic() - started < 10  # not the 60 s (nor stop()'s 30 s patience)
+    assert maintainer._thread is not None and not maintainer._thread.is_alive()
+    assert maintainer._conn is None  # the thread closed its connection on the way out

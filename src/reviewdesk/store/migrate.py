@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
 from reviewdesk.store.database import Database
+from reviewdesk.store.pg_maintenance import paused
 
 
 def alembic_config(db: Database) -> Config:
@@ -17,12 +21,24 @@ def alembic_config(db: Database) -> Config:
     return config
 
 
+@contextmanager
+def _maintenance_paused(db: Database) -> Iterator[None]:
+    """PostgreSQL: no background VACUUM/ANALYZE holds a table a migration must alter."""
+    if db.dialect != "postgresql":
+        yield
+        return
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn, paused(conn):
+        yield
+
+
 def upgrade(db: Database, revision: str = "head") -> None:
-    command.upgrade(alembic_config(db), revision)
+    with _maintenance_paused(db):
+        command.upgrade(alembic_config(db), revision)
 
 
 def downgrade(db: Database, revision: str) -> None:
-    command.downgrade(alembic_config(db), revision)
+    with _maintenance_paused(db):
+        command.downgrade(alembic_config(db), revision)
 
 
 def current_revision(db: Database) -> str | None:
