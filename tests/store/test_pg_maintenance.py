@@ -22,7 +22,7 @@ from reviewdesk.store.tables import feedback
 from reviewdesk.store.tables import queue_items as queue_items_table
 from tests.conftest import PostgresDatabase, create_postgres_database, drop_postgres_database
 
-VACUUM_QUEUE_ITEMS = 'VACUUM (SKIP_LOCKED, INDEX_CLEANUP AUTO) "queue_items"'
+VACUUM_QUEUE_ITEMS = 'VACUUM (SKIP_LOCKED) "queue_items"'
 
 
 @pytest.fixture
@@ -282,19 +282,3 @@ def test_stop_cancels_a_look_in_progress(pg, monkeypatch) -> None:
     assert time.monotonic() - started < 10  # not the 60 s (nor stop()'s 30 s patience)
     assert maintainer._thread is not None and not maintainer._thread.is_alive()
     assert maintainer._conn is None  # the thread closed its connection on the way out
-
-
-def test_every_tenth_threshold_of_dead_rows_the_indexes_are_cleaned_too(pg, maintainers) -> None:
-    """PostgreSQL skips index vacuuming under 2 % dead pages; the claim's dead entries would stay."""
-    db = Database(pg.url, maintain_tables=False)
-    try:
-        maintainer = maintainers(dead_rows=100, analyze_rows=10**9)
-        _complete_items(db, 150)
-        vacuums: list[str] = []
-        for flip in range(6):  # 300 dead rows, then 150 a flip: past 10 x 100 at the sixth
-            _flip_statuses(db, "pending" if flip % 2 == 0 else "completed")
-            _wait_for(lambda: _stats_of(maintainer, "queue_items").dead_rows >= 150)
-            vacuums += [c for c in maintainer.run_once() or [] if c.startswith("VACUUM")]
-        assert vacuums == [VACUUM_QUEUE_ITEMS] * 5 + ['VACUUM (SKIP_LOCKED, INDEX_CLEANUP ON) "queue_items"']
-    finally:
-        db.dispose()
