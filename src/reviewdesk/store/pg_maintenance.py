@@ -146,7 +146,8 @@ class TableMaintainer:
 
     def _due(self, stats: TableStats) -> list[str]:
         due = []
-        left = min(self._dead_left.get(stats.name, 0), stats.dead_rows)  # autovacuum may have been by
+        # Fewer now than after our VACUUM: autovacuum or another process removed some meanwhile.
+        left = min(self._dead_left.get(stats.name, 0), stats.dead_rows)
         self._dead_left[stats.name] = left
         new_dead = stats.dead_rows - left
         if stats.name in VACUUMED_TABLES and new_dead >= self._dead_rows:
