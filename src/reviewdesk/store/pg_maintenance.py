@@ -201,7 +201,8 @@ def paused(conn: sa.Connection) -> Iterator[None]:
     locked = sa.text("SELECT pg_try_advisory_lock(:key)")
     cancel = sa.text(
         "SELECT pg_cancel_backend(pid) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND application_name = :name AND pid <> pg_backend_pid()"
+        "WHERE datname = current_database() AND application_name = :name AND pid <> pg_backend_pid() "
+        "AND pg_has_role(usesysid, 'MEMBER')"  # others' looks cannot be cancelled: they end by themselves
     )
     while not conn.execute(locked, {"key": LOCK_KEY}).scalar():
         conn.execute(cancel, {"name": APPLICATION_NAME})
