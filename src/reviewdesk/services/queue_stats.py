@@ -13,7 +13,7 @@ from reviewdesk.domain.rubric import PAIRWISE_KEY
 from reviewdesk.services.clock import utcnow
 from reviewdesk.services.queue_access import load_visible
 from reviewdesk.services.runs import public_run
-from reviewdesk.store import queue_items as items_store
+from reviewdesk.store import queue_stats as stats_store
 from reviewdesk.store import runs as runs_store
 from reviewdesk.store.database import Database
 
@@ -24,9 +24,9 @@ def stats(db: Database, actor: Actor, queue_id: uuid.UUID) -> dict[str, Any]:
     now = utcnow()
     with db.read() as conn:
         queue = load_visible(conn, actor, queue_id)
-        counts = items_store.status_counts(conn, queue_id)
-        reviews = items_store.finished_reviews(conn, queue_id)
-        recent = items_store.added_and_completed(conn, queue_id, now - timedelta(days=SERIES_DAYS))
+        counts = stats_store.status_counts(conn, queue_id)
+        reviews = stats_store.finished_reviews(conn, queue_id)
+        recent = stats_store.added_and_completed(conn, queue_id, now - timedelta(days=SERIES_DAYS))
     series = daily_series(recent, now.date(), SERIES_DAYS)
     completed_7 = sum(day["completed"] for day in series[-7:])
     pending = counts.get("pending", 0)
@@ -49,7 +49,7 @@ def stats(db: Database, actor: Actor, queue_id: uuid.UUID) -> dict[str, Any]:
 
 def _pairwise(db: Database, queue: dict[str, Any]) -> dict[str, Any]:
     with db.read() as conn:
-        outcomes = items_store.pairwise_outcomes(conn, queue["id"])
+        outcomes = stats_store.pairwise_outcomes(conn, queue["id"])
         run_ids = {r for o in outcomes for r in (o["run_id"], o["run_b_id"])}
         runs = {r["id"]: public_run(r) for r in runs_store.fetch_by_ids(conn, list(run_ids))}
     field = queue["variant_field"]

@@ -19,7 +19,7 @@ from reviewdesk.services.queue_access import load_manageable
 from reviewdesk.services.rules import check_rule_settings
 from reviewdesk.services.runs import compile_filter
 from reviewdesk.store import feedback as feedback_store
-from reviewdesk.store import queue_items as items_store
+from reviewdesk.store import queue_stats as stats_store
 from reviewdesk.store import rules as rules_store
 from reviewdesk.store import runs as runs_store
 from reviewdesk.store import tables
@@ -42,7 +42,7 @@ def _queue_speed(conn: Any, queue_id: uuid.UUID) -> tuple[float, bool]:
     """Median items per hour of this queue's reviewers, or the planning default without history."""
     speeds = [
         r["items_per_hour"]
-        for r in per_reviewer(items_store.finished_reviews(conn, queue_id)).values()
+        for r in per_reviewer(stats_store.finished_reviews(conn, queue_id)).values()
         if r["items_per_hour"]
     ]
     return (statistics.median(speeds), True) if speeds else (DEFAULT_ITEMS_PER_HOUR, False)

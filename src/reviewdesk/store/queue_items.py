@@ -365,30 +365,6 @@ def reviewers_of_items(conn: Connection, item_ids: list[uuid.UUID]) -> dict[uuid
     return grouped
 
 
-def status_counts(conn: Connection, queue_id: uuid.UUID) -> dict[str, int]:
-    query = (
-        sa.select(queue_items.c.status, sa.func.count())
-        .where(queue_items.c.queue_id == queue_id)
-        .group_by(queue_items.c.status)
-    )
-    return {status: n for status, n in conn.execute(query)}
-
-
-def finished_reviews(conn: Connection, queue_id: uuid.UUID) -> list[dict[str, Any]]:
-    query = sa.select(
-        reviews.c.reviewer_id, reviews.c.status, reviews.c.started_at, reviews.c.submitted_at
-    ).where(reviews.c.queue_id == queue_id, reviews.c.status.in_(DONE_STATUSES))
-    return [dict(r) for r in conn.execute(query).mappings()]
-
-
-def added_and_completed(conn: Connection, queue_id: uuid.UUID, since: datetime) -> list[dict[str, Any]]:
-    query = sa.select(queue_items.c.added_at, queue_items.c.completed_at).where(
-        queue_items.c.queue_id == queue_id,
-        sa.or_(queue_items.c.added_at >= since, queue_items.c.completed_at >= since),
-    )
-    return [dict(r) for r in conn.execute(query).mappings()]
-
-
 def my_history(conn: Connection, queue_id: uuid.UUID, reviewer_id: uuid.UUID, limit: int) -> list[dict]:
     query = (
         sa.select(reviews)
@@ -417,13 +393,3 @@ def trace_reachable_from_queues(conn: Connection, queue_ids: list[uuid.UUID], tr
         ),
     )
     return bool(conn.execute(sa.select(by_run)).scalar())
-
-
-def pairwise_outcomes(conn: Connection, queue_id: uuid.UUID) -> list[dict[str, Any]]:
-    """Submitted pairwise reviews with the pair they judged."""
-    query = (
-        sa.select(reviews.c.answers, reviews.c.shown_order, queue_items.c.run_id, queue_items.c.run_b_id)
-        .join(queue_items, queue_items.c.id == reviews.c.item_id)
-        .where(reviews.c.queue_id == queue_id, reviews.c.status == "submitted")
-    )
-    return [dict(r) for r in conn.execute(query).mappings()]
