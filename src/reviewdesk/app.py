@@ -68,7 +68,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        database = db or Database(settings.resolved_database_url)
+        database = db or Database(settings.resolved_database_url, maintain_tables=settings.table_maintenance)
         first = bootstrap.prepare(database, settings)
         if first.generated_password:
             # Printed once, on the very first start, so an operator can log in.

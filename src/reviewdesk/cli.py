@@ -22,7 +22,7 @@ def _database(db_url: str | None):  # type: ignore[no-untyped-def]
     from reviewdesk.store.database import Database
 
     settings = _settings(db_url)
-    db = Database(settings.resolved_database_url)
+    db = Database(settings.resolved_database_url, maintain_tables=settings.table_maintenance)
     first = bootstrap.prepare(db, settings)
     if first.generated_password:
         click.echo(f"First start: admin {first.admin_email} password {first.generated_password}", err=True)

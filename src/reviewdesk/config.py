@@ -24,6 +24,7 @@ class Settings:
     run_migrations: bool = True
     webhooks_enabled: bool = True
     webhook_poll_seconds: float = 1.0
+    table_maintenance: bool = True  # PostgreSQL: VACUUM/ANALYZE of our tables (store/pg_maintenance.py)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -51,4 +52,5 @@ class Settings:
             init_api_key=env.get("REVIEWDESK_INIT_API_KEY") or None,
             webhooks_enabled=env.get("REVIEWDESK_WEBHOOKS", "on").lower() not in ("off", "0", "false"),
             webhook_poll_seconds=float(env.get("REVIEWDESK_WEBHOOK_POLL_SECONDS", "1.0")),
+            table_maintenance=env.get("REVIEWDESK_PG_MAINTENANCE", "on").lower() not in ("off", "0", "false"),
         )

@@ -12,7 +12,10 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 import sqlalchemy as sa
+from fastapi.testclient import TestClient
 
+from reviewdesk.app import create_app
+from reviewdesk.config import Settings
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
 from reviewdesk.services import feedback_configs, queue_items, queues
 from reviewdesk.store import migrate
@@ -20,7 +23,13 @@ from reviewdesk.store.database import Database
 from reviewdesk.store.pg_maintenance import APPLICATION_NAME, LOCK_KEY, TableMaintainer, TableStats, paused
 from reviewdesk.store.tables import feedback
 from reviewdesk.store.tables import queue_items as queue_items_table
-from tests.conftest import PostgresDatabase, create_postgres_database, drop_postgres_database
+from tests.conftest import (
+    ADMIN_KEY,
+    PostgresDatabase,
+    create_postgres_database,
+    drop_postgres_database,
+    settings_for_tests,
+)
 
 VACUUM_QUEUE_ITEMS = 'VACUUM (SKIP_LOCKED) "queue_items"'
 
@@ -282,3 +291,23 @@ def test_stop_cancels_a_look_in_progress(pg, monkeypatch) -> None:
     assert time.monotonic() - started < 10  # not the 60 s (nor stop()'s 30 s patience)
     assert maintainer._thread is not None and not maintainer._thread.is_alive()
     assert maintainer._conn is None  # the thread closed its connection on the way out
+
+
+@pytest.mark.parametrize(("setting", "sessions"), [("on", 1), ("off", 0)])
+def test_the_server_maintains_its_tables_unless_told_not_to(pg, setting, sessions) -> None:
+    settings = settings_for_tests(
+        database_url=pg.url,
+        table_maintenance=Settings.from_env({"REVIEWDESK_PG_MAINTENANCE": setting}).table_maintenance,
+    )
+    watcher = Database(pg.url, maintain_tables=False)
+    try:
+        with TestClient(create_app(settings), headers={"x-api-key": ADMIN_KEY}) as client:
+            assert client.get("/api/v1/queues").status_code == 200  # the first start committed
+            if sessions:
+                _wait_for(lambda: _maintenance_sessions(watcher) == 1, 10)
+            else:
+                time.sleep(1.5)  # more than the thread's one-second interval
+                assert _maintenance_sessions(watcher) == 0
+        _wait_for(lambda: _maintenance_sessions(watcher) == 0, 10)  # the server's shutdown ends it
+    finally:
+        watcher.dispose()
