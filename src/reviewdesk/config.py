@@ -50,7 +50,12 @@ class Settings:
             init_admin_email=env.get("REVIEWDESK_INIT_ADMIN_EMAIL") or None,
             init_admin_password=env.get("REVIEWDESK_INIT_ADMIN_PASSWORD") or None,
             init_api_key=env.get("REVIEWDESK_INIT_API_KEY") or None,
-            webhooks_enabled=env.get("REVIEWDESK_WEBHOOKS", "on").lower() not in ("off", "0", "false"),
+            webhooks_enabled=_switched_on(env, "REVIEWDESK_WEBHOOKS"),
             webhook_poll_seconds=float(env.get("REVIEWDESK_WEBHOOK_POLL_SECONDS", "1.0")),
-            table_maintenance=env.get("REVIEWDESK_PG_MAINTENANCE", "on").lower() not in ("off", "0", "false"),
+            table_maintenance=_switched_on(env, "REVIEWDESK_PG_MAINTENANCE"),
         )
+
+
+def _switched_on(env: Mapping[str, str], name: str) -> bool:
+    """An on/off variable, on unless set to off, 0 or false."""
+    return env.get(name, "on").lower() not in ("off", "0", "false")
