@@ -12,7 +12,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reviewdesk import __version__
 from reviewdesk.api import (
+    adjudications,
     audit,
+    calibrations,
     datasets,
     feedback,
     feedback_configs,
@@ -110,6 +112,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         items,
         webhooks,
         datasets,
+        calibrations,
+        adjudications,
     ):
         app.include_router(module.router, prefix="/api/v1")
     # OTLP exporters append /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT: http://HOST:PORT/otlp or the bare host.

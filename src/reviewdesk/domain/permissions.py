@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from uuid import UUID
 
@@ -28,6 +28,11 @@ class Permission(StrEnum):
     READ_AUDIT = "read_audit"
     MANAGE_QUEUES = "manage_queues"
     MANAGE_DATASETS = "manage_datasets"
+    ADJUDICATE = "adjudicate"  # settle disagreeing reviews; admins, or users granted it
+
+
+# Permissions a user can be granted beyond its role (users.permissions).
+GRANTABLE = frozenset({Permission.ADJUDICATE})
 
 
 _MEMBER = frozenset(
@@ -60,9 +65,10 @@ class Actor:
     user_id: UUID | None
     email: str
     role: Role
+    grants: frozenset[str] = field(default_factory=frozenset)  # granted beyond the role
 
     def can(self, permission: Permission) -> bool:
-        return permission in ROLE_PERMISSIONS[self.role]
+        return permission in ROLE_PERMISSIONS[self.role] or permission.value in self.grants
 
     def require(self, permission: Permission) -> None:
         if not self.can(permission):

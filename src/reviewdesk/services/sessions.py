@@ -98,7 +98,12 @@ def session_actor(db: Database, user_id: uuid.UUID, stamp: str) -> Actor:
         raise Unauthorized("the session has ended; log in again")
     if password_stamp(row["password_hash"]) != stamp:
         raise Unauthorized("the password changed; log in again")
-    return Actor(user_id=row["id"], email=row["email"], role=Role(row["role"]))
+    return Actor(
+        user_id=row["id"],
+        email=row["email"],
+        role=Role(row["role"]),
+        grants=frozenset(row.get("permissions") or ()),
+    )
 
 
 def change_own_password(db: Database, actor: Actor, current: str, new: str) -> str:

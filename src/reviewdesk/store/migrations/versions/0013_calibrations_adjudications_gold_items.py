@@ -26,9 +26,7 @@ def upgrade() -> None:
     with op.batch_alter_table("annotation_queues") as batch:
         batch.add_column(sa.Column("gold_rate", sa.Float, nullable=False, server_default="0"))
         batch.add_column(sa.Column("calibration_of", sa.Uuid, nullable=True))
-        batch.add_column(
-            sa.Column("calibration_cadence_days", sa.Float, nullable=False, server_default="42")
-        )
+        batch.add_column(sa.Column("calibration_cadence_days", sa.Float, nullable=False, server_default="42"))
     op.create_table(
         "calibrations",
         sa.Column("id", sa.Uuid, primary_key=True),
@@ -36,7 +34,9 @@ def upgrade() -> None:
         sa.Column(
             "queue_id",
             sa.Uuid,
-            sa.ForeignKey("annotation_queues.id", name="fk_calibrations_queue_id_annotation_queues", ondelete="CASCADE"),
+            sa.ForeignKey(
+                "annotation_queues.id", name="fk_calibrations_queue_id_annotation_queues", ondelete="CASCADE"
+            ),
             nullable=False,
         ),
         sa.Column("source_queue_id", sa.Uuid, nullable=True),
