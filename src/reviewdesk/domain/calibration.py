@@ -8,7 +8,6 @@ import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from reviewdesk.domain.consensus import majority
 
 MOST_DISPUTED = 5
 
@@ -41,8 +40,9 @@ def _position(level: str, scale: Sequence[Any] | None, value: Any) -> float | No
 def reviewer_distances(
     by_item: Mapping[Any, Mapping[str, Any]], level: str, scale: Sequence[Any] | None, span: float | None
 ) -> list[dict[str, Any]]:
-    """Per reviewer, the mean distance (0 = always with the others, 1 = as far as the scale goes) from
-    the consensus of the other reviewers: their majority for nominal fields, their median otherwise."""
+    """Per reviewer, the mean distance (0 = always with the others, 1 = as far as it goes) from the
+    other reviewers: for nominal fields the share of them who gave another value, otherwise the
+    distance from their median over the scale's width."""
     distances: dict[str, list[float]] = {}
     for ratings in by_item.values():
         for reviewer, value in ratings.items():
@@ -56,9 +56,8 @@ def reviewer_distances(
                 median = statistics.median(theirs)  # type: ignore[type-var]
                 distances.setdefault(reviewer, []).append(min(abs(mine - median) / (width or 1), 1.0))
                 continue
-            consensus = majority(others)
-            if consensus is not None:
-                distances.setdefault(reviewer, []).append(0.0 if value == consensus else 1.0)
+            # Nominal: the share of the other reviewers who gave another value.
+            distances.setdefault(reviewer, []).append(sum(v != value for v in others) / len(others))
     return [
         {"reviewer": reviewer, "items": len(d), "distance_from_consensus": sum(d) / len(d)}
         for reviewer, d in sorted(distances.items())

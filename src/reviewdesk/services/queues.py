@@ -43,7 +43,7 @@ _SETTABLE = set(_DEFAULTS) | {"name"}
 
 def public_queue(row: dict[str, Any], reviewers: list[uuid.UUID], warnings: list[str] | None = None) -> dict:
     body = {
-        k: row[k]
+        k: row.get(k)
         for k in (
             "id",
             "name",
