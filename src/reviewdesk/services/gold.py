@@ -83,7 +83,7 @@ def _item_of_run(conn: Connection, actor: Actor, queue: dict[str, Any], run_id: 
     existing = items_store.ids_by_target(conn, queue["id"], [str(run_id)])
     if existing:
         return items_store.get(conn, existing[str(run_id)])  # type: ignore[return-value]
-    row = {**item_row(queue["id"], actor, "manual", None, 0, run_id=run_id), "status": "gold"}
+    row = {**item_row(queue["id"], actor, "api", None, 0, run_id=run_id), "status": "gold"}
     items_store.insert_ignoring_duplicates(conn, [row])
     return row
 

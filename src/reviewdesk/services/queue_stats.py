@@ -36,7 +36,7 @@ def stats(db: Database, actor: Actor, queue_id: uuid.UUID) -> dict[str, Any]:
     body = {
         "queue_id": queue_id,
         "counts": {s: counts.get(s, 0) for s in ("pending", "completed", "flagged", "removed")},
-        "total": sum(n for s, n in counts.items() if s != "removed"),
+        "total": sum(n for s, n in counts.items() if s not in ("removed", "gold")),
         "reviewers": per_reviewer(reviews),
         "per_day": series,
         "backlog_days": days,
