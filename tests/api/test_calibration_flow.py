@@ -41,7 +41,9 @@ def source_queue(client, make_user):
 
 def _work_through(client, queue_id, reviewer, answer_for):
     done = 0
-    while (view := client.post(f"/api/v1/queues/{queue_id}/next", headers=reviewer.headers)).status_code == 200:
+    while (
+        view := client.post(f"/api/v1/queues/{queue_id}/next", headers=reviewer.headers)
+    ).status_code == 200:
         body = view.json()
         answers = answer_for(body["runs"][0]["id"])
         submitted = client.post(

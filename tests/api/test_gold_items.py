@@ -31,15 +31,21 @@ def test_gold_items_are_handed_out_disguised_and_score_reviewers(client, make_us
             f"/api/v1/queues/{queue['id']}/gold", json={"run_id": run["id"], "answers": {"correct": "yes"}}
         )
         assert added.status_code == 201, added.text
-    assert client.post(
-        f"/api/v1/queues/{queue['id']}/gold", json={"run_id": gold_runs[0]["id"], "answers": {"correct": "no"}}
-    ).status_code == 409
+    assert (
+        client.post(
+            f"/api/v1/queues/{queue['id']}/gold",
+            json={"run_id": gold_runs[0]["id"], "answers": {"correct": "no"}},
+        ).status_code
+        == 409
+    )
     assert client.get(f"/api/v1/queues/{queue['id']}/gold", headers=ana.headers).status_code == 403
 
     gold_ids = {r["id"] for r in gold_runs}
     seen: dict[str, list[str]] = {"ana": [], "ben": []}
     for name, reviewer, says_gold in (("ana", ana, "yes"), ("ben", ben, "no")):
-        while (view := client.post(f"/api/v1/queues/{queue['id']}/next", headers=reviewer.headers)).status_code == 200:
+        while (
+            view := client.post(f"/api/v1/queues/{queue['id']}/next", headers=reviewer.headers)
+        ).status_code == 200:
             body = view.json()
             assert body["item"]["status"] == "pending" and body["item"]["source"] == "api"
             run_id = body["runs"][0]["id"]
@@ -50,7 +56,9 @@ def test_gold_items_are_handed_out_disguised_and_score_reviewers(client, make_us
                 json={"answers": {"correct": answer}},
                 headers=reviewer.headers,
             )
-            assert done.status_code == 200 and done.json()["item_status"] == "pending" or run_id not in gold_ids
+            assert (
+                done.status_code == 200 and done.json()["item_status"] == "pending" or run_id not in gold_ids
+            )
     for name in seen:
         assert set(seen[name][:2]) == gold_ids  # gold first at rate 1, then the ordinary items
         assert len(seen[name]) == 5
@@ -67,7 +75,9 @@ def test_gold_items_are_handed_out_disguised_and_score_reviewers(client, make_us
     assert by_email["ben@example.com"]["gold_accuracy"] == 0.0
     assert by_email["ana@example.com"]["consensus_agreement"] == 1.0
     assert by_email["ana@example.com"]["items_reviewed"] == 5
-    assert client.get(f"/api/v1/queues/{queue['id']}/reviewer-quality", headers=ana.headers).status_code == 403
+    assert (
+        client.get(f"/api/v1/queues/{queue['id']}/reviewer-quality", headers=ana.headers).status_code == 403
+    )
 
 
 def test_an_adjudicated_item_can_be_promoted_to_gold(client, make_user):
@@ -89,7 +99,11 @@ def test_an_adjudicated_item_can_be_promoted_to_gold(client, make_user):
     client.post(f"/api/v1/queues/{queue['id']}/items", json={"run_ids": [run["id"]]})
     for reviewer, answer in ((ana, "yes"), (ben, "no")):
         item = client.post(f"/api/v1/queues/{queue['id']}/next", headers=reviewer.headers).json()["item"]
-        client.post(f"/api/v1/items/{item['id']}/submit", json={"answers": {"correct": answer}}, headers=reviewer.headers)
+        client.post(
+            f"/api/v1/items/{item['id']}/submit",
+            json={"answers": {"correct": answer}},
+            headers=reviewer.headers,
+        )
     not_yet = client.post(f"/api/v1/queues/{queue['id']}/gold", json={"item_id": item["id"]})
     assert not_yet.status_code == 400 and not_yet.json()["error"]["field"] == "item_id"
     client.post(f"/api/v1/items/{item['id']}/adjudicate", json={"answers": {"correct": "no"}})

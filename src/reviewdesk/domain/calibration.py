@@ -8,7 +8,6 @@ import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-
 MOST_DISPUTED = 5
 
 

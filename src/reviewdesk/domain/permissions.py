@@ -68,7 +68,7 @@ class Actor:
     grants: frozenset[str] = field(default_factory=frozenset)  # granted beyond the role
 
     def can(self, permission: Permission) -> bool:
-        return permission in ROLE_PERMISSIONS[self.role] or permission.value in self.grants
+        return permission in ROLE_PERMISSIONS[self.role] or str(permission) in self.grants
 
     def require(self, permission: Permission) -> None:
         if not self.can(permission):

@@ -73,7 +73,8 @@ def update_config(db: Database, actor: Actor, key: str, changes: dict[str, Any])
             raise NotFound(f"no score config {key!r}", field="key")
         current = {k: row[k] for k in _EDITABLE}
         if "type" in changes and changes["type"] != row["type"]:
-            current["ordered"] = None  # `ordered` belongs to categorical configs only
+            for name in ("options", "min", "max", "max_length", "ordered"):  # the old type's settings
+                current.pop(name)
         config = normalize_config({**current, **changes})
         _refuse_if_in_use(conn, key, row, config)
         configs_store.update(conn, key, {**config, "updated_at": utcnow()})
