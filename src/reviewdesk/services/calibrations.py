@@ -303,15 +303,17 @@ def calibration_status(db: Database, actor: Actor, queue_id: uuid.UUID) -> dict[
     """When the queue was last calibrated, whether that session alerted, and whether one is due."""
     with db.read() as conn:
         queue = load_visible(conn, actor, queue_id)
-        latest = calibrations_store.latest_for(conn, queue_id)
+        latest = calibrations_store.latest_for(conn, queue_id, completed=True)
+        running = calibrations_store.latest_for(conn, queue_id, completed=False)
     now = utcnow()
     cadence = timedelta(days=queue["calibration_cadence_days"])
-    last_at = (latest["completed_at"] or latest["created_at"]) if latest else None
+    last_at = latest["completed_at"] if latest else None
     since = last_at or queue["created_at"]
     return {
         "queue_id": queue_id,
         "is_calibration": queue["calibration_of"] is not None,
         "last_calibration": public_calibration(latest) if latest else None,
+        "in_progress": public_calibration(running) if running else None,
         "last_calibrated_at": last_at,
         "cadence_days": queue["calibration_cadence_days"],
         "due_at": since + cadence,

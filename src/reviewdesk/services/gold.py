@@ -137,16 +137,20 @@ def reviewer_quality(db: Database, actor: Actor, queue_id: uuid.UUID) -> dict[st
             for key, expected in gold[r["item_id"]]["answers"].items():
                 entry["gold_fields"] += 1
                 entry["gold_right"] += matches(configs.get(key), (r["answers"] or {}).get(key), expected)
+    # Agreement with the consensus: on items reviewed by 2 or more, the share of a reviewer's answers
+    # that equal the strict majority of all answers to the field; with no majority, no consensus
+    # was reached and the answer does not count as agreeing.
     for item_reviews in by_item.values():
+        if len(item_reviews) < 2:
+            continue
         for r in item_reviews:
-            others = [o for o in item_reviews if o["reviewer_id"] != r["reviewer_id"]]
             for key, value in (r["answers"] or {}).items():
-                consensus = majority(
-                    [o["answers"][key] for o in others if (o["answers"] or {}).get(key) is not None]
+                given = [o["answers"][key] for o in item_reviews if (o["answers"] or {}).get(key) is not None]
+                consensus = majority(given)
+                stats[r["reviewer_id"]]["compared"] += 1
+                stats[r["reviewer_id"]]["agree"] += consensus is not None and matches(
+                    configs.get(key), value, consensus
                 )
-                if consensus is not None:
-                    stats[r["reviewer_id"]]["compared"] += 1
-                    stats[r["reviewer_id"]]["agree"] += matches(configs.get(key), value, consensus)
     return {
         "queue_id": queue_id,
         "gold_items": len(gold),

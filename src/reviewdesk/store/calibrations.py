@@ -37,10 +37,12 @@ def list_for(conn: Connection, source_queue_id: uuid.UUID | None, limit: int) ->
     return [dict(r) for r in conn.execute(query.limit(limit)).mappings()]
 
 
-def latest_for(conn: Connection, source_queue_id: uuid.UUID) -> dict[str, Any] | None:
+def latest_for(conn: Connection, source_queue_id: uuid.UUID, *, completed: bool) -> dict[str, Any] | None:
+    """The newest completed session of the queue, or the newest still open."""
+    done = calibrations.c.completed_at.is_not(None) if completed else calibrations.c.completed_at.is_(None)
     query = (
         sa.select(calibrations)
-        .where(calibrations.c.source_queue_id == source_queue_id)
+        .where(calibrations.c.source_queue_id == source_queue_id, done)
         .order_by(calibrations.c.created_at.desc(), calibrations.c.id)
         .limit(1)
     )
