@@ -4,6 +4,8 @@ an admin adjudicates; a dataset built with gold=adjudicated holds the adjudicate
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.factories import run_payload
@@ -147,6 +149,15 @@ def test_calibration_alerts_on_the_planted_field_then_adjudication_feeds_the_dat
     assert example["metadata"]["feedback"]["tone"] == "neutral"
     assert example["metadata"]["feedback"]["correct"] == correct[index[case["run_id"]]]
     assert example["metadata"]["gold"] == "adjudicated" and example["metadata"]["adjudicated"] is True
+    exported = client.get(
+        "/api/v1/exports/feedback",
+        params={"format": "jsonl", "gold": "adjudicated", "queue_id": session["queue_id"]},
+    )
+    assert exported.status_code == 200, exported.text
+    rows = {r["run_id"]: r for r in map(json.loads, exported.text.splitlines())}
+    assert rows[case["run_id"]]["gold:tone"] == "neutral"
+    other = next(r for r in rows if r != case["run_id"])
+    assert rows[other]["gold:correct"] == correct[index[other]]
     bad = client.post(f"/api/v1/datasets/{dataset['id']}/examples", json={"run_ids": [], "gold": "vote"})
     assert bad.status_code == 400 and bad.json()["error"]["field"] == "gold"
 
