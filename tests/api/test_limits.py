@@ -164,3 +164,20 @@ def test_runs_built_outside_json_are_checked_too(db) -> None:
         with pytest.raises(Invalid) as refused:
             ingest_batch(db, SYSTEM_ACTOR, post=[run_payload(**change)], patch=None)
         assert refused.value.field == field
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "or(" + ",".join(f"latency_ms=={i}" for i in range(1100)) + ")",
+        "latency > " + "9" * 19_000,
+        "metadata." + ".".join(["a"] * 4000) + " == 1",
+        " or ".join(f'search("t{i}")' for i in range(200)),
+    ],
+    ids=["1100-terms", "19000-digits", "4000-segments", "200-searches"],
+)
+def test_costly_filters_are_a_400_before_any_sql(client, text: str) -> None:
+    for path in ("/api/v1/runs/search", f"{LS}/runs/query"):
+        response = client.post(path, json={"filter": text})
+        assert response.status_code == 400, response.text
+        assert response.json()["error"]["code"] == "filter_syntax"

@@ -88,3 +88,15 @@ def check_query_params(params: list[tuple[str, str]]) -> None:
     for name, value in params:
         check_text(name, f"query.{name[:100]}", max_chars=MAX_KEY_CHARS)
         check_text(value, f"query.{name[:100]}", max_chars=MAX_QUERY_PARAM_CHARS)
+
+
+# --- the filter language: a bound on the cost of one filter, checked while parsing ---------------
+# A filter that passes these compiles to SQL both databases accept (SQLite's expression tree is at
+# most 1,000 deep) and that the statement timeout, not the parser, bounds. Each is a clear 400.
+FILTER_MAX_CHARS = 20_000
+FILTER_MAX_DEPTH = 64  # nested conditions
+FILTER_MAX_TERMS = 500  # leaf conditions; each value of an `in` list and each key of has() counts
+FILTER_MAX_SEARCH_TERMS = 20  # search() terms, the costly ones
+FILTER_MAX_PATH_SEGMENTS = MAX_JSON_DEPTH  # metadata.a.b…: no stored document is deeper
+FILTER_MAX_STRING_CHARS = 10_000
+FILTER_MAX_NUMBER_CHARS = 100
