@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
                 f"ReviewDesk first start: admin {first.admin_email} password {first.generated_password}",
                 flush=True,
             )
+        database.query_timeout_s = settings.query_timeout_s  # after migrations, which may take long
         app.state.db = database
         app.state.secret_key = first.secret_key
         dispatcher = None

@@ -25,6 +25,7 @@ class Settings:
     webhooks_enabled: bool = True
     webhook_poll_seconds: float = 1.0
     table_maintenance: bool = True  # PostgreSQL: VACUUM/ANALYZE of our tables (store/pg_maintenance.py)
+    query_timeout_s: float = 10.0  # a request's transaction is stopped past this (store/database.py)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -53,6 +54,7 @@ class Settings:
             webhooks_enabled=_switched_on(env, "REVIEWDESK_WEBHOOKS"),
             webhook_poll_seconds=float(env.get("REVIEWDESK_WEBHOOK_POLL_SECONDS", "1.0")),
             table_maintenance=_switched_on(env, "REVIEWDESK_PG_MAINTENANCE"),
+            query_timeout_s=float(env.get("REVIEWDESK_QUERY_TIMEOUT_S", "10")),
         )
 
 

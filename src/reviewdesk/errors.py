@@ -57,3 +57,10 @@ class Conflict(ReviewDeskError):
 class PayloadTooLarge(ReviewDeskError):
     code = "payload_too_large"
     status = 413
+
+
+class QueryTimeout(ReviewDeskError):
+    """A query ran past REVIEWDESK_QUERY_TIMEOUT_S and was stopped by the database."""
+
+    code = "query_timeout"
+    status = 503
