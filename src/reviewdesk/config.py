@@ -26,6 +26,9 @@ class Settings:
     webhook_poll_seconds: float = 1.0
     table_maintenance: bool = True  # PostgreSQL: VACUUM/ANALYZE of our tables (store/pg_maintenance.py)
     extra: dict[str, str] = field(default_factory=dict)
+    # Outbound calls to non-public addresses: "" (none), "true" (all but cloud metadata) or a comma
+    # list of networks; read by domain/destinations.py's parse_policy for every outbound call.
+    allow_private_destinations: str = ""
 
     @property
     def resolved_database_url(self) -> str:
@@ -53,6 +56,7 @@ class Settings:
             webhooks_enabled=_switched_on(env, "REVIEWDESK_WEBHOOKS"),
             webhook_poll_seconds=float(env.get("REVIEWDESK_WEBHOOK_POLL_SECONDS", "1.0")),
             table_maintenance=_switched_on(env, "REVIEWDESK_PG_MAINTENANCE"),
+            allow_private_destinations=env.get("REVIEWDESK_ALLOW_PRIVATE_DESTINATIONS", ""),
         )
 
 
