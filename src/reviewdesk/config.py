@@ -27,6 +27,9 @@ class Settings:
     table_maintenance: bool = True  # PostgreSQL: VACUUM/ANALYZE of our tables (store/pg_maintenance.py)
     query_timeout_s: float = 10.0  # a request's transaction is stopped past this (store/database.py)
     extra: dict[str, str] = field(default_factory=dict)
+    # Outbound calls to non-public addresses: "" (none), "true" (all but cloud metadata) or a comma
+    # list of networks; read by domain/destinations.py's parse_policy for every outbound call.
+    allow_private_destinations: str = ""
 
     @property
     def resolved_database_url(self) -> str:
@@ -55,6 +58,7 @@ class Settings:
             webhook_poll_seconds=float(env.get("REVIEWDESK_WEBHOOK_POLL_SECONDS", "1.0")),
             table_maintenance=_switched_on(env, "REVIEWDESK_PG_MAINTENANCE"),
             query_timeout_s=float(env.get("REVIEWDESK_QUERY_TIMEOUT_S", "10")),
+            allow_private_destinations=env.get("REVIEWDESK_ALLOW_PRIVATE_DESTINATIONS", ""),
         )
 
 
