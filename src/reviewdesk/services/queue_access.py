@@ -116,9 +116,13 @@ def require_trace_access(conn: Connection, actor: Actor, trace_id: uuid.UUID | N
     unassigning the reviewer or archiving the queue ends the access at once."""
     if actor.can(Permission.READ_RUNS):
         return
-    if actor.role == Role.REVIEWER and actor.user_id is not None and trace_id is not None:
-        if items_store.trace_reachable_by_reviewer(conn, actor.user_id, trace_id):
-            return
+    if (
+        actor.role == Role.REVIEWER
+        and actor.user_id is not None
+        and trace_id is not None
+        and items_store.trace_reachable_by_reviewer(conn, actor.user_id, trace_id)
+    ):
+        return
     raise Forbidden("you may read only the runs of items in your queues")
 
 
