@@ -61,6 +61,8 @@ def serve(db_url: str | None, host: str | None, port: int | None, workers: int) 
     """Run migrations and serve the API."""
     import uvicorn
 
+    from reviewdesk.app import UVICORN_OPTIONS
+
     settings = _settings(db_url)
     if db_url:
         os.environ["REVIEWDESK_DB"] = db_url  # worker processes build their settings from the environment
@@ -75,6 +77,7 @@ def serve(db_url: str | None, host: str | None, port: int | None, workers: int) 
         port=port or settings.port,
         workers=workers,
         log_level="info",
+        **UVICORN_OPTIONS,
     )
 
 
