@@ -132,6 +132,12 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     return app
 
 
+# How uvicorn must serve the app: it does not rewrite the client's address from X-Forwarded-For
+# (uvicorn trusts it from 127.0.0.1 by default); the app believes forwarded headers only from
+# REVIEWDESK_TRUSTED_PROXIES (web/session.client_address).
+UVICORN_OPTIONS = {"proxy_headers": False}
+
+
 def app_from_env() -> FastAPI:
     """Factory for `uvicorn --factory` (used by `reviewdesk serve --workers N`)."""
     return create_app(Settings.from_env())
