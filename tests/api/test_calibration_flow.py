@@ -8,7 +8,9 @@ import json
 
 import pytest
 
-from tests.factories import run_payload
+from reviewdesk.domain.destinations import parse_policy
+from reviewdesk.services.destinations import DestinationGuard
+from tests.factories import TableResolver, run_payload
 
 
 @pytest.fixture
@@ -33,6 +35,8 @@ def source_queue(client, make_user):
     runs = [run_payload() for _ in range(8)]
     client.post("/api/v1/runs/batch", json={"post": runs})
     client.post(f"/api/v1/queues/{queue['id']}/items", json={"run_ids": [r["id"] for r in runs]})
+    # The hook points at loopback (no delivery is made here; the test reads the outbox).
+    client.app.state.destination_guard = DestinationGuard(parse_policy("127.0.0.1/32"), TableResolver({}))
     hook = client.post(
         f"/api/v1/queues/{queue['id']}/webhooks",
         json={"url": "http://127.0.0.1:9/hooks", "events": ["calibration.alert"]},
