@@ -20,8 +20,7 @@ import numpy as np
 Level = str  # "nominal" | "ordinal" | "interval"
 LEVELS = ("nominal", "ordinal", "interval")
 BOOTSTRAP_REPLICATES = 1000
-# Resampling costs replicates × items; past this many item-replicates we take fewer replicates
-# (never under MIN_REPLICATES): with that many items the interval is narrow anyway.
+# Replicates × distinct rating patterns per bootstrap, bounded (never under MIN_REPLICATES).
 BOOTSTRAP_BUDGET = 5_000_000
 MIN_REPLICATES = 200
 
@@ -83,14 +82,17 @@ def _interval(samples: np.ndarray) -> tuple[float, float] | None:
     return float(low), float(high)
 
 
-def _replicates(n_units: int, requested: int) -> int:
-    return max(MIN_REPLICATES, min(requested, BOOTSTRAP_BUDGET // max(n_units, 1)))
-
-
-def _resample_weights(n_units: int, replicates: int, seed: int) -> np.ndarray:
-    """How many times each item is drawn in each replicate (replicates × items)."""
+def _resample(counts: np.ndarray, patterns: np.ndarray, replicates: int, seed: int) -> np.ndarray:
+    """Bootstrap sums of item contributions. Items with the same contribution (the same ratings) are
+    interchangeable, so drawing n items with replacement is drawing how many of each distinct pattern:
+    one multinomial over the patterns (replicates × patterns) times the patterns — exact, and as fast
+    for a million items as for ten."""
     rng = np.random.default_rng(seed)
-    return rng.multinomial(n_units, np.full(n_units, 1 / n_units), size=replicates).astype(float)
+    n = int(counts.sum())
+    # Many distinct patterns (continuous scores) make each draw wide: bound replicates × patterns.
+    replicates = max(MIN_REPLICATES, min(replicates, BOOTSTRAP_BUDGET // len(counts)))
+    draws = rng.multinomial(n, counts / n, size=replicates).astype(float)
+    return draws @ patterns
 
 
 # --- Krippendorff's α ---------------------------------------------------------------------------
@@ -140,19 +142,21 @@ def krippendorff_alpha(
         return undefined(FEWER_THAN_2_ITEMS)
     scale = ranked_values([v for u in pairable for v in u], order if level == "ordinal" else None)
     position = {value: i for i, value in enumerate(scale)}
-    per_unit = np.zeros((len(pairable), len(scale), len(scale)))
-    for row, values in enumerate(pairable):
-        m = len(values)
+    v = len(scale)
+    # Items with the same multiset of ratings contribute the same coincidences: count them once.
+    groups = Counter(tuple(sorted(position[x] for x in u)) for u in pairable)
+    patterns = np.zeros((len(groups), v * v))
+    for row, ranks in enumerate(groups):
+        m = len(ranks)
         for i, j in itertools.permutations(range(m), 2):
-            per_unit[row, position[values[i]], position[values[j]]] += 1 / (m - 1)
-    value = float(_alpha_from(per_unit.sum(axis=0)[None], level, scale)[0])
+            patterns[row, ranks[i] * v + ranks[j]] += 1 / (m - 1)
+    counts = np.array(list(groups.values()), dtype=float)
+    value = float(_alpha_from((counts @ patterns).reshape(1, v, v), level, scale)[0])
     if math.isnan(value):
         return undefined(ALL_IDENTICAL)
     interval = None
     if bootstrap:
-        weights = _resample_weights(len(pairable), _replicates(len(pairable), bootstrap), seed)
-        flat = per_unit.reshape(len(pairable), -1)
-        resampled = (weights @ flat).reshape(-1, len(scale), len(scale))
+        resampled = _resample(counts, patterns, bootstrap, seed).reshape(-1, v, v)
         interval = _interval(_alpha_from(resampled, level, scale))
     return Estimate(value, None, interval)
 
@@ -199,17 +203,19 @@ def cohen_kappa(
     scale = ranked_values([v for p in pairs for v in p], order if level == "ordinal" else None)
     position = {value: i for i, value in enumerate(scale)}
     k = len(scale)
-    per_item = np.zeros((len(pairs), k * k))
-    for row, (a, b) in enumerate(pairs):
-        per_item[row, position[a] * k + position[b]] = 1
+    groups = Counter(position[a] * k + position[b] for a, b in pairs)
+    patterns = np.zeros((len(groups), k * k))
+    for row, cell in enumerate(groups):
+        patterns[row, cell] = 1
+    counts = np.array(list(groups.values()), dtype=float)
     weights = kappa_weights(level, scale)
-    value = float(_kappa_from(per_item.sum(axis=0).reshape(1, k, k), weights)[0])
+    value = float(_kappa_from((counts @ patterns).reshape(1, k, k), weights)[0])
     if math.isnan(value):
         return undefined(ALL_IDENTICAL)
     interval = None
     if bootstrap:
-        resample = _resample_weights(len(pairs), _replicates(len(pairs), bootstrap), seed)
-        interval = _interval(_kappa_from((resample @ per_item).reshape(-1, k, k), weights))
+        resampled = _resample(counts, patterns, bootstrap, seed).reshape(-1, k, k)
+        interval = _interval(_kappa_from(resampled, weights))
     return Estimate(value, None, interval)
 
 
