@@ -21,8 +21,9 @@ Level = str  # "nominal" | "ordinal" | "interval"
 LEVELS = ("nominal", "ordinal", "interval")
 BOOTSTRAP_REPLICATES = 1000
 # Replicates × distinct rating patterns per bootstrap, bounded (never under MIN_REPLICATES).
-BOOTSTRAP_BUDGET = 5_000_000
-MIN_REPLICATES = 200
+BOOTSTRAP_BUDGET = 2_000_000
+MIN_REPLICATES = 100
+MULTINOMIAL_PATTERNS = 2000
 
 FEWER_THAN_2_ITEMS = "fewer than 2 items rated by 2 or more reviewers"
 FEWER_THAN_2_PAIRS = "fewer than 2 items rated by both reviewers"
@@ -91,7 +92,12 @@ def _resample(counts: np.ndarray, patterns: np.ndarray, replicates: int, seed: i
     n = int(counts.sum())
     # Many distinct patterns (continuous scores) make each draw wide: bound replicates × patterns.
     replicates = max(MIN_REPLICATES, min(replicates, BOOTSTRAP_BUDGET // len(counts)))
-    draws = rng.multinomial(n, counts / n, size=replicates).astype(float)
+    if len(counts) > MULTINOMIAL_PATTERNS:
+        # Thousands of distinct patterns (continuous scores, large queues): the Poisson bootstrap,
+        # each item drawn Poisson(1) times, which the multinomial approaches as items grow.
+        draws = rng.poisson(counts, size=(replicates, len(counts))).astype(float)
+    else:
+        draws = rng.multinomial(n, counts / n, size=replicates).astype(float)
     return draws @ patterns
 
 
@@ -140,6 +146,8 @@ def krippendorff_alpha(
     pairable = [list(u) for u in units if len(u) >= 2]
     if len(pairable) < 2:
         return undefined(FEWER_THAN_2_ITEMS)
+    if level == "interval":
+        return _interval_alpha(pairable, bootstrap, seed)
     scale = ranked_values([v for u in pairable for v in u], order if level == "ordinal" else None)
     position = {value: i for i, value in enumerate(scale)}
     v = len(scale)
@@ -158,6 +166,32 @@ def krippendorff_alpha(
     if bootstrap:
         resampled = _resample(counts, patterns, bootstrap, seed).reshape(-1, v, v)
         interval = _interval(_alpha_from(resampled, level, scale))
+    return Estimate(value, None, interval)
+
+
+def _interval_alpha(pairable: list[list[Any]], bootstrap: int, seed: int) -> Estimate:
+    """Interval α from per-item sums, never a values × values matrix (continuous scores may take
+    thousands of distinct values): with n pairable values, S1 = Σx, S2 = Σx² and the observed
+    disagreement D = Σ_items Σ_{i≠j} (x_i − x_j)² / (m − 1), α = 1 − (n − 1)·D / (2n·S2 − 2·S1²)."""
+    groups = Counter(tuple(sorted(float(x) for x in u)) for u in pairable)
+    rows = []
+    for values in groups:
+        m, s1, s2 = len(values), sum(values), sum(x * x for x in values)
+        rows.append((m, s1, s2, (2 * m * s2 - 2 * s1 * s1) / (m - 1)))
+    stats = np.array(rows, dtype=float)
+    counts = np.array(list(groups.values()), dtype=float)
+
+    def alpha(sums: np.ndarray) -> np.ndarray:
+        n, s1, s2, d = sums.T
+        expected = 2 * n * s2 - 2 * s1 * s1
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = 1 - (n - 1) * d / expected
+        return np.where(expected > 1e-12 * np.maximum(n * s2, 1), value, np.nan)
+
+    value = float(alpha((counts @ stats)[None])[0])
+    if math.isnan(value):
+        return undefined(ALL_IDENTICAL)
+    interval = _interval(alpha(_resample(counts, stats, bootstrap, seed))) if bootstrap else None
     return Estimate(value, None, interval)
 
 
@@ -200,6 +234,8 @@ def cohen_kappa(
     """κ for two raters over the items both rated, weighted by the measurement level."""
     if len(pairs) < 2:
         return undefined(FEWER_THAN_2_PAIRS)
+    if level == "interval":
+        return _interval_kappa(pairs, bootstrap, seed)
     scale = ranked_values([v for p in pairs for v in p], order if level == "ordinal" else None)
     position = {value: i for i, value in enumerate(scale)}
     k = len(scale)
@@ -216,6 +252,27 @@ def cohen_kappa(
     if bootstrap:
         resampled = _resample(counts, patterns, bootstrap, seed).reshape(-1, k, k)
         interval = _interval(_kappa_from(resampled, weights))
+    return Estimate(value, None, interval)
+
+
+def _interval_kappa(pairs: Sequence[tuple[Any, Any]], bootstrap: int, seed: int) -> Estimate:
+    """κ weighted by squared differences of the values, from per-pair sums: observed mean (a − b)²
+    over expected mean of (a − b)² with a and b drawn independently from each rater's marginal."""
+    groups = Counter((float(a), float(b)) for a, b in pairs)
+    stats = np.array([(1, a, b, a * a, b * b, (a - b) ** 2) for a, b in groups])
+    counts = np.array(list(groups.values()), dtype=float)
+
+    def kappa(sums: np.ndarray) -> np.ndarray:
+        n, sa_, sb, saa, sbb, sd = sums.T
+        expected = (saa / n) + (sbb / n) - 2 * (sa_ / n) * (sb / n)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = 1 - (sd / n) / expected
+        return np.where(expected > 1e-12, value, np.nan)
+
+    value = float(kappa((counts @ stats)[None])[0])
+    if math.isnan(value):
+        return undefined(ALL_IDENTICAL)
+    interval = _interval(kappa(_resample(counts, stats, bootstrap, seed))) if bootstrap else None
     return Estimate(value, None, interval)
 
 
