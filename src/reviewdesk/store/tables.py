@@ -376,3 +376,9 @@ login_throttle = sa.Table(
     sa.Column("window_started_at", UtcDateTime, nullable=False),
     sa.Column("locked_until", UtcDateTime, nullable=True),
 )
+
+# The full-text index of runs for search() (migration 0009): on SQLite an FTS5 virtual table
+# `runs_search` (and the shadow tables runs_search_*), on PostgreSQL the expression index
+# `ix_runs_search`. Neither is a sa.Table or a column index, so they live outside `metadata`;
+# the schema check skips names that start with these.
+FULL_TEXT_INDEX_PREFIXES = ("runs_search", "ix_runs_search")

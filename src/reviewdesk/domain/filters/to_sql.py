@@ -35,7 +35,7 @@ from reviewdesk.domain.filters.nodes import (
     Scalar,
     Search,
 )
-from reviewdesk.domain.filters.sql_json import PostgresJson, SqliteJson
+from reviewdesk.domain.filters.sql_json import INDEXED_FOR_SEARCH, PostgresJson, SqliteJson
 from reviewdesk.errors import Invalid
 
 Expr = ColumnElement[Any]
@@ -205,6 +205,14 @@ class _Compiler:
         return self._exists(source, *(self._term(term, key, ref) for term in terms))
 
     def _search(self, fields: tuple[RunField | JsonPath, ...], needle: str) -> Compiled:
+        exact, nullable = self._search_exact(fields, needle)
+        indexed = all((f.root if isinstance(f, JsonPath) else f.name) in INDEXED_FOR_SEARCH for f in fields)
+        prefilter = self.json.search_prefilter(self.runs, needle) if indexed else None
+        if prefilter is None:
+            return exact, nullable
+        return sa.and_(prefilter, exact), nullable
+
+    def _search_exact(self, fields: tuple[RunField | JsonPath, ...], needle: str) -> Compiled:
         parts: list[Compiled] = []
         for field in fields:
             if isinstance(field, JsonPath) or field.name == "tags":
