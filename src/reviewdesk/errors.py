@@ -64,3 +64,12 @@ class QueryTimeout(ReviewDeskError):
 
     code = "query_timeout"
     status = 503
+
+
+class DestinationRefused(Invalid):
+    """An outbound URL whose host is, or resolves to, an address the destination policy refuses."""
+
+    code = "destination_refused"
+
+    def __init__(self, message: str, *, field: str | None = "url") -> None:
+        super().__init__(message, field=field)

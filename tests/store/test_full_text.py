@@ -76,7 +76,7 @@ def test_search_sql_reads_the_index(db) -> None:
 
 
 def test_the_migration_indexes_runs_stored_before_it(db) -> None:
-    migrate.downgrade(db, "0008")
+    migrate.downgrade(db, "0010")
     old = run_payload(name=f"old-{uuid.uuid4().hex[:6]}", inputs={"q": "a refund for order 7"})
     ingest_batch(db, SYSTEM_ACTOR, post=[old], patch=None)
     migrate.upgrade(db)

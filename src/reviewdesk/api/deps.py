@@ -11,6 +11,7 @@ from reviewdesk.domain.limits import check_json
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import Invalid
 from reviewdesk.services import accounts
+from reviewdesk.services.destinations import DestinationGuard
 from reviewdesk.store.database import Database
 
 
@@ -53,3 +54,8 @@ async def json_object(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise Invalid("must be a JSON object", field="body")
     return body
+
+
+def destination_guard(request: Request) -> DestinationGuard:
+    """The outbound destination policy every saved or called URL passes (built once in create_app)."""
+    return request.app.state.destination_guard

@@ -1,7 +1,7 @@
 """full-text index for search(): SQLite FTS5 (trigram) kept by triggers, PostgreSQL pg_trgm GIN
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-06 14:20:00
 
 The index holds one document per run: its name, its error and every string value in its inputs
@@ -23,7 +23,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0009"
-down_revision = "0008"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
