@@ -90,6 +90,13 @@ def check_query_params(params: list[tuple[str, str]]) -> None:
         check_text(value, f"query.{name[:100]}", max_chars=MAX_QUERY_PARAM_CHARS)
 
 
+def check_form_fields(fields: list[tuple[str, str]]) -> None:
+    """A web form's fields (url-encoded): the rules of JSON strings, the field named as sent."""
+    for name, value in fields:
+        check_text(name, name[:100], max_chars=MAX_KEY_CHARS)
+        check_text(value, name[:100])
+
+
 # --- the filter language: a bound on the cost of one filter, checked while parsing ---------------
 # A filter that passes these compiles to SQL both databases accept (SQLite's expression tree is at
 # most 1,000 deep) and that the statement timeout, not the parser, bounds. Each is a clear 400.
