@@ -11,6 +11,7 @@ from reviewdesk.domain.permissions import SYSTEM_ACTOR
 from reviewdesk.services.ingest import ingest_batch
 from reviewdesk.services.runs import compile_filter, search_runs
 from reviewdesk.store import migrate, tables
+from reviewdesk.store import runs as runs_store
 from tests.factories import run_payload
 
 
@@ -85,3 +86,20 @@ def test_the_migration_indexes_runs_stored_before_it(db) -> None:
     new = run_payload(name="new", outputs={"a": "refund issued"})
     ingest_batch(db, SYSTEM_ACTOR, post=[new], patch=None)
     assert _found(db, "refund") == {old["name"], "new"}
+
+
+def test_a_common_text_is_searched_without_the_index_on_sqlite(db, monkeypatch) -> None:
+    """SQLite would start from the index and sort every run holding a common text; past a share of
+    runs, the exact test in the page's order is used instead, with the same answer."""
+    ingest_batch(db, SYSTEM_ACTOR, post=[run_payload(name=f"refund {i}") for i in range(4)], patch=None)
+    ingest_batch(db, SYSTEM_ACTOR, post=[run_payload(name="rare kb-4999")], patch=None)
+    monkeypatch.setattr(runs_store, "COMMON_SEARCH_CANDIDATES", 3)
+    with db.read() as conn:
+        common = runs_store.common_search_texts(conn, {"refund", "kb-4999", "re"})
+    assert common == ({"refund"} if db.dialect == "sqlite" else set())
+    (where,) = compile_filter(db, 'search("refund") or search("kb-4999")')
+    sql = str(where.compile(dialect=db.engine.dialect))
+    if db.dialect == "sqlite":
+        assert sql.count("runs_search MATCH") == 1  # only the rare text goes through the index
+    assert _found(db, "refund") == {f"refund {i}" for i in range(4)}
+    assert _found(db, "kb-4999") == {"rare kb-4999"}

@@ -25,6 +25,12 @@ _MAX_TRIGRAMS = 12  # any subset of a needle's trigrams is a valid pre-filter; a
 _PG_TRIGRAM_WORD = re.compile(r"[^\W_]{3}")  # pg_trgm takes trigrams from runs of letters/digits only
 
 
+def fts_query(needle: str) -> str | None:
+    """The FTS5 query for runs holding every (or a spread of) trigram of the needle; None under 3."""
+    grams = _trigrams(needle)
+    return " ".join('"' + gram.replace('"', '""') + '"' for gram in grams) if grams else None
+
+
 def _trigrams(needle: str) -> list[str]:
     grams = list(dict.fromkeys(needle[i : i + 3] for i in range(len(needle) - 2)))
     if len(grams) <= _MAX_TRIGRAMS:
@@ -93,10 +99,9 @@ class SqliteJson:
     def search_prefilter(self, runs: FromClause, needle: str) -> Expr | None:
         """Runs whose FTS5 document holds every trigram of the needle (a superset of the matches:
         FTS5 folds case, also beyond ASCII). None when the needle is too short to use the index."""
-        grams = _trigrams(needle)
-        if not grams:
+        query = fts_query(needle)
+        if query is None:
             return None
-        query = " ".join('"' + gram.replace('"', '""') + '"' for gram in grams)
         matching = sa.text("SELECT rowid FROM runs_search WHERE runs_search MATCH :fts_query").bindparams(
             sa.bindparam("fts_query", query, unique=True)
         )
