@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
                 f"ReviewDesk first start: admin {first.admin_email} password {first.generated_password}",
                 flush=True,
             )
+        database.query_timeout_s = settings.query_timeout_s  # after migrations, which may take long
         app.state.db = database
         app.state.secret_key = first.secret_key
         dispatcher = None
@@ -133,6 +134,12 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.add_middleware(SecurityHeadersMiddleware)  # outermost: even a 413 carries the headers
     mount_web(app)
     return app
+
+
+# How uvicorn must serve the app: it does not rewrite the client's address from X-Forwarded-For
+# (uvicorn trusts it from 127.0.0.1 by default); the app believes forwarded headers only from
+# REVIEWDESK_TRUSTED_PROXIES (web/session.client_address).
+UVICORN_OPTIONS = {"proxy_headers": False}
 
 
 def app_from_env() -> FastAPI:

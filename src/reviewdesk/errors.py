@@ -59,6 +59,13 @@ class PayloadTooLarge(ReviewDeskError):
     status = 413
 
 
+class QueryTimeout(ReviewDeskError):
+    """A query ran past REVIEWDESK_QUERY_TIMEOUT_S and was stopped by the database."""
+
+    code = "query_timeout"
+    status = 503
+
+
 class DestinationRefused(Invalid):
     """An outbound URL whose host is, or resolves to, an address the destination policy refuses."""
 

@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 from fastapi import Request
 
+from reviewdesk.domain.limits import check_json
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import Invalid
 from reviewdesk.services import accounts
@@ -41,9 +42,11 @@ async def json_body(request: Request) -> Any:
     if not raw.strip():
         raise Invalid("a JSON body is required", field="body", code="malformed_json")
     try:
-        return orjson.loads(raw)
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise Invalid(f"malformed JSON: {exc}", field="body", code="malformed_json") from None
+    check_json(body)  # depth, NUL, sizes: errors name the path, e.g. post[3].inputs.a
+    return body
 
 
 async def json_object(request: Request) -> dict[str, Any]:

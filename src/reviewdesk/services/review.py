@@ -15,7 +15,13 @@ from reviewdesk.errors import Conflict, Invalid, NotFound
 from reviewdesk.services import audit, webhooks
 from reviewdesk.services import datasets as datasets_service
 from reviewdesk.services.clock import utcnow
-from reviewdesk.services.queue_access import load_visible, load_workable, require_workable, with_facts
+from reviewdesk.services.queue_access import (
+    load_visible,
+    load_workable,
+    require_live_item,
+    require_workable,
+    with_facts,
+)
 from reviewdesk.services.review_feedback import review_feedback_rows, write_review_feedback
 from reviewdesk.services.review_view import item_view, rubric_at, rubric_configs
 from reviewdesk.store import feedback as feedback_store
@@ -84,6 +90,7 @@ def _load_for_reviewer(conn: Connection, actor: Actor, item_id: uuid.UUID, *, lo
     item = items_store.get(conn, item_id, for_update=lock)
     if item is None:
         raise NotFound(f"no item {item_id}", field="item_id")
+    require_live_item(actor, item)
     queue = load_workable(conn, actor, item["queue_id"])
     review = items_store.review_of(conn, item_id, actor.user_id)
     return item, queue, review
@@ -154,7 +161,7 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
         found = items_store.item_for_reviewer(conn, item_id, actor.user_id, for_update=True)
         if found is None:
             raise NotFound(f"no item {item_id}", field="item_id")
-        item, review, trace_of = found.item, found.review, found.trace_of
+        item, review, trace_of = require_live_item(actor, found.item), found.review, found.trace_of
         queue = require_workable(conn, actor, with_facts(actor, found.queue, found.facts))
         version = (review or {}).get("rubric_version") or queue["rubric_version"]
         rubric = rubric_at(conn, queue, version)
