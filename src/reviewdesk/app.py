@@ -30,6 +30,7 @@ from reviewdesk.api import (
 from reviewdesk.api import langsmith as langsmith_api
 from reviewdesk.api.body_limit import BodyLimitMiddleware
 from reviewdesk.api.responses import FastJSONResponse, error_response
+from reviewdesk.api.security_headers import SecurityHeadersMiddleware
 from reviewdesk.config import Settings
 from reviewdesk.domain.destinations import parse_policy
 from reviewdesk.errors import Invalid, ReviewDeskError
@@ -99,7 +100,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         title="ReviewDesk",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/docs",
+        # /docs and /redoc are served from vendored assets by web/routes/api_docs.py.
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
         default_response_class=FastJSONResponse,
     )
@@ -132,6 +135,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     for prefix in langsmith_api.PLATFORM_PREFIXES:
         app.include_router(langsmith_api.platform_router, prefix=prefix)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: even a 413 carries the headers
     mount_web(app)
     return app
 
