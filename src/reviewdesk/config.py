@@ -27,11 +27,15 @@ class Settings:
     webhooks_enabled: bool = True
     webhook_poll_seconds: float = 1.0
     table_maintenance: bool = True  # PostgreSQL: VACUUM/ANALYZE of our tables (store/pg_maintenance.py)
+    query_timeout_s: float = 10.0  # a request's transaction is stopped past this (store/database.py)
     # A web session unused this long ends (it also ends 12 hours after login, whatever its use).
     session_idle_minutes: int = 60
     # Proxies whose X-Forwarded-For names the client (login throttling, the sessions list); none by default.
     trusted_proxies: tuple[IPNetwork, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
+    # Outbound calls to non-public addresses: "" (none), "true" (all but cloud metadata) or a comma
+    # list of networks; read by domain/destinations.py's parse_policy for every outbound call.
+    allow_private_destinations: str = ""
 
     @property
     def resolved_database_url(self) -> str:
@@ -59,6 +63,8 @@ class Settings:
             webhooks_enabled=_switched_on(env, "REVIEWDESK_WEBHOOKS"),
             webhook_poll_seconds=float(env.get("REVIEWDESK_WEBHOOK_POLL_SECONDS", "1.0")),
             table_maintenance=_switched_on(env, "REVIEWDESK_PG_MAINTENANCE"),
+            query_timeout_s=float(env.get("REVIEWDESK_QUERY_TIMEOUT_S", "10")),
+            allow_private_destinations=env.get("REVIEWDESK_ALLOW_PRIVATE_DESTINATIONS", ""),
             session_idle_minutes=int(env.get("REVIEWDESK_SESSION_IDLE_MINUTES", "60")),
             trusted_proxies=parse_networks(env.get("REVIEWDESK_TRUSTED_PROXIES", "")),
         )
