@@ -76,12 +76,15 @@ def list_datasets(
 
 @router.get("/datasets/{dataset_id}")
 def read_dataset(
-    dataset_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+    dataset_id: uuid.UUID,
+    limit: int | None = Query(None, description="sent by the SDK's read_dataset; one dataset is answered"),
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
 ) -> FastJSONResponse:
     return FastJSONResponse(shapes.dataset(datasets.get_dataset(db, actor, dataset_id)))
 
 
-@router.delete("/datasets/{dataset_id}")
+@router.delete("/datasets/{dataset_id}", status_code=204)
 def delete_dataset(
     dataset_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
 ) -> Response:
@@ -294,7 +297,7 @@ def _delete(db: Database, actor: Actor, example_id: uuid.UUID) -> None:
     datasets.delete_example(db, actor, current["dataset_id"], example_id)
 
 
-@router.delete("/examples/{example_id}")
+@router.delete("/examples/{example_id}", status_code=204)
 def delete_example(
     example_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
 ) -> Response:
@@ -302,7 +305,7 @@ def delete_example(
     return Response(status_code=204)
 
 
-@router.delete("/examples")
+@router.delete("/examples", status_code=204)
 def delete_examples(
     example_ids: list[uuid.UUID] = Query(...),
     actor: Actor = Depends(current_actor),
