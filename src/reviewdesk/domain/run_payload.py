@@ -156,7 +156,7 @@ def normalize_run(raw: Any, field: str) -> dict[str, Any]:
     if not isinstance(raw, dict):
         raise Invalid("must be a JSON object", field=field)
     run_type = raw.get("run_type")
-    if run_type is not None and run_type not in RUN_TYPES:
+    if run_type is not None and (not isinstance(run_type, str) or run_type not in RUN_TYPES):
         raise Invalid(
             f"unknown run_type {str(run_type)[:40]!r}; expected one of {', '.join(sorted(RUN_TYPES))}",
             field=f"{field}.run_type",

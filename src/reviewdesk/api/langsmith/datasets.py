@@ -141,9 +141,15 @@ def _split(value: Any, field: str) -> str | None:
     return value
 
 
+def _object(value: Any, field: str) -> dict[str, Any]:
+    if value is not None and not isinstance(value, dict):
+        raise Invalid("must be a JSON object", field=field)
+    return value or {}
+
+
 def _example_fields(raw: dict[str, Any], field: str) -> dict[str, Any]:
     """Our example fields from a LangSmith example (its `dataset_split` metadata is our split)."""
-    metadata = dict(raw.get("metadata") or {})
+    metadata = dict(_object(raw.get("metadata"), f"{field}.metadata"))
     split = _split(raw.get("split", metadata.pop("dataset_split", None)), f"{field}.split")
     metadata.pop("dataset_split", None)
     return {
@@ -262,7 +268,7 @@ def _update(db: Database, actor: Actor, example_id: uuid.UUID, body: dict[str, A
         if body.get(name) is not None:
             changes[name] = body[name]
     if body.get("metadata") is not None:
-        metadata = dict(body["metadata"])
+        metadata = dict(_object(body["metadata"], "metadata"))
         if "dataset_split" in metadata:
             changes["split"] = _split(metadata.pop("dataset_split"), "metadata.dataset_split")
         changes["metadata"] = metadata

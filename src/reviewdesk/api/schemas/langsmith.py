@@ -128,7 +128,7 @@ class AnnotationQueueSettings(Closed):
     num_reviewers_per_item: Annotated[int, Field(ge=1, le=100)] | None = None
     enable_reservations: Literal[True] | None = None
     reservation_minutes: Annotated[int, Field(ge=1, le=10080)] | None = None
-    reviewer_access_mode: Literal["assigned", "all"] | None = None
+    reviewer_access_mode: Literal["assigned", "any"] | None = None
     default_dataset: UUIDText | None = None
     metadata: None = Field(None, description="queue metadata is not stored")
 

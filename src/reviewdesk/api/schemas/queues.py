@@ -22,7 +22,7 @@ class QueueSettings(Closed):
     rubric: list[RubricField | str] | None = None
     reviewers_per_item: Annotated[int, Field(ge=1, le=100)] | None = None
     reservation_seconds: Annotated[int, Field(ge=10, le=604800)] | None = None
-    reviewer_access: Literal["assigned", "all"] | None = None
+    reviewer_access: Literal["assigned", "any"] | None = None
     blind: bool | None = None
     variant_field: str | None = Field(None, description="a field path such as metadata.model")
     default_dataset_id: UUIDText | None = None
