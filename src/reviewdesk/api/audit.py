@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends
 from reviewdesk.api.deps import current_actor, get_db
 from reviewdesk.api.responses import FastJSONResponse, page
 from reviewdesk.domain.permissions import Actor
+from reviewdesk.errors import Invalid
 from reviewdesk.services import audit as audit_service
 from reviewdesk.services.paging import check_limit
 from reviewdesk.store.database import Database
@@ -29,6 +30,8 @@ def list_audit(
         for k, v in (("action", action), ("object_type", object_type), ("object_id", object_id))
         if v is not None
     }
+    if cursor is not None and not 0 <= cursor < 2**63:
+        raise Invalid("is not a cursor this server issued", field="cursor")
     items, next_before = audit_service.list_events(
         db, actor, limit=check_limit(limit), before_id=cursor, filters=filters
     )

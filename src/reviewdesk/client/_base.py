@@ -28,7 +28,9 @@ class ClientCore:
         """Every item of a list endpoint, following `next_cursor` to the end."""
 
         def fetch(cursor: Any, page_limit: int) -> dict[str, Any]:
-            return self._request("GET", path, params={**(params or {}), "limit": page_limit, "cursor": cursor})
+            return self._request(
+                "GET", path, params={**(params or {}), "limit": page_limit, "cursor": cursor}
+            )
 
         return list(self._iterate(fetch, limit=None, page_size=1000))
 
