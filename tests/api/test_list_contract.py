@@ -8,16 +8,30 @@ among the seeded ones below.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 
+from reviewdesk.app import create_app
+from reviewdesk.services import accounts, web_sessions
+from tests.conftest import ADMIN_KEY, settings_for_tests
 from tests.factories import run_payload
 
 MAX_PAGES = 500
 
 
 @pytest.fixture
-def world(client, make_user):
+def client(db) -> Iterator[TestClient]:
+    """The real app; webhooks here point at 127.0.0.1 (never called: the delivery thread is off)."""
+    app = create_app(settings_for_tests(allow_private_destinations="127.0.0.1/32"), db=db)
+    with TestClient(app, headers={"x-api-key": ADMIN_KEY}) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def world(client, db, make_user):
     """At least two of everything a list shows, and the ids its paths name."""
     runs = [run_payload() for _ in range(3)]
     assert client.post("/api/v1/runs/batch", json={"post": runs}).status_code == 202
@@ -61,6 +75,11 @@ def world(client, make_user):
         client.post(f"/api/v1/datasets/{dataset_id}/examples", json={"examples": examples}).status_code == 201
     )
     user = make_user("member")
+    member = accounts.authenticate_key(db, user.key)
+    for browser in ("firefox", "chromium"):
+        web_sessions.start_session(
+            db, member, user_agent=browser, address="127.0.0.1", idle=timedelta(hours=1)
+        )
     for i in range(2):
         assert client.post(f"/api/v1/users/{user.id}/api-keys", json={"name": f"k{i}"}).status_code == 201
     for name in ("alpha", "beta", "gamma"):

@@ -22,6 +22,7 @@ ERRORS = {
     409: "Conflicts with what is stored (a duplicate id or name, an item in another state)",
     413: "The request body is larger than the server accepts",
     415: "The body's media type or encoding is not one this operation reads",
+    503: "A query ran past REVIEWDESK_QUERY_TIMEOUT_S and was stopped; narrow it and try again",
 }
 SECURITY_SCHEMES = {
     "apiKey": {"type": "apiKey", "in": "header", "name": "x-api-key"},
@@ -100,6 +101,8 @@ def _describe(operation: dict[str, Any], route: Any, key: str, method: str, mode
         codes.append(413)
     if key in _MEDIA_TYPES_READ:
         codes.append(415)
+    if not public:
+        codes.append(503)  # every authenticated operation reads the database under the query timeout
     for status in codes:
         responses[str(status)] = {
             "description": ERRORS[status],

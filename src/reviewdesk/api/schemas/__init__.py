@@ -73,6 +73,7 @@ REQUEST_BODIES: dict[str, RequestBody] = {
     "users.create_user": RequestBody(rs.UserCreate),
     "users.update_user": RequestBody(rs.UserUpdate),
     "users.create_api_key": RequestBody(rs.ApiKeyCreate, required=False),
+    "audit.verify_audit_against_checkpoint": RequestBody(rs.AuditCheckpoint),
     "queues.create_queue": RequestBody(qs.QueueCreate),
     "queues.update_queue": RequestBody(qs.QueueSettings),
     "queues.add_items": RequestBody(qs.ItemsAdd),

@@ -147,3 +147,7 @@ class UserUpdate(Closed):
 
 class ApiKeyCreate(Open):
     name: str = ""
+
+
+class AuditCheckpoint(Open):
+    checkpoint: JSONObject = Field(description="from GET /audit/checkpoint or `reviewdesk audit checkpoint`")
