@@ -31,6 +31,8 @@ def list_audit(
         for k, v in (("action", action), ("object_type", object_type), ("object_id", object_id))
         if v is not None
     }
+    if cursor is not None and not 0 <= cursor < 2**63:
+        raise Invalid("is not a cursor this server issued", field="cursor")
     items, next_before = audit_service.list_events(
         db, actor, limit=check_limit(limit), before_id=cursor, filters=filters
     )
