@@ -66,7 +66,7 @@ class _Handler(BaseHTTPRequestHandler):
         if mode == "slow":
             time.sleep(judge.slow_seconds)
         if mode == "429":
-            return self._send(429, b'{"error": {"message": "rate limited"}}', {"retry-after": "0"})
+            return self._send(429, b'{"error": {"message": "rate limited"}}', {"retry-after": "1"})
         if mode == "500":
             return self._send(500, b'{"error": {"message": "boom"}}')
         if mode == "malformed":

@@ -189,3 +189,8 @@ def dataset_source_runs(conn: Connection, dataset_id: uuid.UUID, version: int) -
         dataset_examples.c.source_run_id.is_not(None),
     )
     return [r for (r,) in conn.execute(query)]
+
+
+def due_count(conn: Connection, now: datetime) -> int:
+    query = sa.select(sa.func.count()).select_from(evaluator_jobs).where(_CLAIMABLE)
+    return int(conn.execute(query, {"now": now}).scalar_one())
