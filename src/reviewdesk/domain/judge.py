@@ -7,8 +7,6 @@ import json
 import re
 from typing import Any
 
-from reviewdesk.domain.code_checks import text_of
-
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-zA-Z_][\w.]*)\s*\}\}")
 _FENCE = re.compile(r"```(?:json)?\s*(\{.*?\})\s*```", re.S)
 REFUSAL_HINTS = ("i can't", "i cannot", "i won't", "i'm sorry", "i am sorry", "unable to help")
@@ -32,7 +30,7 @@ def render_prompt(template: str, run: dict[str, Any]) -> str:
             value = value.get(part) if isinstance(value, dict) else None
         if value is None:
             return ""
-        return text_of({"v": value}, "v") if not isinstance(value, str) else value
+        return value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
 
     return _PLACEHOLDER.sub(fill, template)
 
