@@ -27,6 +27,7 @@ class SpanContent:
     cost: float | None = None
     session_id: str | None = None
     user_id: str | None = None
+    error: str | None = None
     tags: list[str] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     indexed_prefixes: set[str] | None = None

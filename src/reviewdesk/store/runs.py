@@ -132,3 +132,12 @@ def roots_of_session(conn: Connection, session_id: str, limit: int = 200) -> lis
         .limit(limit)
     )
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def root_ids_of_traces(conn: Connection, trace_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """trace id → the id of its root run, for the traces whose root has arrived."""
+    wanted = list(set(trace_ids))
+    if not wanted:
+        return {}
+    query = sa.select(runs.c.trace_id, runs.c.id).where(runs.c.trace_id.in_(wanted), runs.c.is_root.is_(True))
+    return {row.trace_id: row.id for row in conn.execute(query)}

@@ -376,3 +376,15 @@ login_throttle = sa.Table(
     sa.Column("window_started_at", UtcDateTime, nullable=False),
     sa.Column("locked_until", UtcDateTime, nullable=True),
 )
+
+# GenAI message content sent as OTLP log events before the span it belongs to; taken when the span
+# arrives (and forgotten after a day if it never does).
+otel_pending_content = sa.Table(
+    "otel_pending_content",
+    metadata,
+    sa.Column("run_id", sa.Uuid, primary_key=True),
+    sa.Column("inputs", JSONType, nullable=True),
+    sa.Column("outputs", JSONType, nullable=True),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Index("ix_otel_pending_content_received_at", "received_at"),
+)

@@ -1,0 +1,35 @@
+"""otel pending content: GenAI message content from OTLP logs whose span has not arrived yet
+
+Revision ID: 0016
+Revises: 0008
+Create Date: 2026-12-06 14:30:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from reviewdesk.store.coltypes import JSONType, UtcDateTime
+
+revision = "0016"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "otel_pending_content",
+        sa.Column("run_id", sa.Uuid, nullable=False),
+        sa.Column("inputs", JSONType, nullable=True),
+        sa.Column("outputs", JSONType, nullable=True),
+        sa.Column("received_at", UtcDateTime, nullable=False),
+        sa.PrimaryKeyConstraint("run_id", name="pk_otel_pending_content"),
+    )
+    op.create_index("ix_otel_pending_content_received_at", "otel_pending_content", ["received_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_otel_pending_content_received_at", table_name="otel_pending_content")
+    op.drop_table("otel_pending_content")
