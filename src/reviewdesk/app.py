@@ -123,6 +123,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         app.include_router(langsmith_api.router, prefix=prefix)
     for prefix in langsmith_api.PLATFORM_PREFIXES:
         app.include_router(langsmith_api.platform_router, prefix=prefix)
+    app.include_router(langsmith_api.v2_router, prefix=langsmith_api.V2_PREFIX)
     # LANGFUSE_HOST=http://HOST:PORT: the Langfuse SDK's OTLP exporter, scores and auth check.
     app.include_router(langfuse.router)
     # A LANGFUSE_HOST with a trailing "/" makes the SDK's exporter post to //api/public/otel/…
