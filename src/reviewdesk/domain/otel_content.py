@@ -170,3 +170,13 @@ def joined_or_parts(parts: list[dict[str, Any]]) -> str | list[dict[str, Any]]:
     if all(p.get("type") == "text" for p in parts):
         return "\n".join(str(p.get("text", "")) for p in parts)
     return parts
+
+
+def call_arguments(parsed: dict[str, Any]) -> dict[str, Any]:
+    """A decorator's captured call `{"args": […], "kwargs": {…}}` (Langfuse's @observe, OpenLLMetry's
+    @task) → the keyword arguments, with the positional ones under `args` when there are any."""
+    if not parsed or not set(parsed) <= {"args", "kwargs"}:
+        return parsed
+    args = parsed.get("args") or []
+    kwargs = parsed.get("kwargs") if isinstance(parsed.get("kwargs"), dict) else {}
+    return {**({"args": args} if args else {}), **kwargs}

@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from reviewdesk.domain.otel_content import SpanContent, as_cost, as_count, as_tags, parse_json
+from reviewdesk.domain.otel_content import SpanContent, as_cost, as_count, as_tags, call_arguments, parse_json
 
 PREFIX = "langfuse."
 OBSERVATION = "langfuse.observation."
@@ -68,6 +68,9 @@ def read_langfuse(content: SpanContent, resource: Mapping[str, Any]) -> None:
         content.metadata["usage_details"] = usage
     if isinstance(costs, dict):
         content.metadata["cost_details"] = costs
+    # SDK bookkeeping, not the user's data.
+    content.take("langfuse.internal.is_app_root")
+    content.take("langfuse.internal.as_root")
     level = content.metadata.get("level")
     content.fill(
         run_type=RUN_TYPES.get(kind or "", "chain" if kind else None),
@@ -109,7 +112,7 @@ def io_object(value: Any, key: str) -> dict[str, Any] | None:
         return {"messages": [parsed]}
     if isinstance(parsed, list) and parsed and all(isinstance(m, dict) and "role" in m for m in parsed):
         return {"messages": parsed}
-    return parsed if isinstance(parsed, dict) else {key: parsed}
+    return call_arguments(parsed) if isinstance(parsed, dict) else {key: parsed}
 
 
 def _metadata(content: SpanContent, prefix: str) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reviewdesk.domain.otel_content import SpanContent, as_object, parse_json
+from reviewdesk.domain.otel_content import SpanContent, as_object, call_arguments, parse_json
 
 PREFIX = "traceloop."
 ASSOCIATION = "traceloop.association.properties."
@@ -55,11 +55,7 @@ def entity_input(value: Any) -> dict[str, Any] | None:
     if isinstance(parsed, dict):
         if isinstance(parsed.get("inputs"), dict):
             return parsed["inputs"]
-        if set(parsed) <= {"args", "kwargs"}:
-            args = parsed.get("args") or []
-            kwargs = parsed.get("kwargs") if isinstance(parsed.get("kwargs"), dict) else {}
-            return {**({"args": args} if args else {}), **kwargs}
-        return parsed
+        return call_arguments(parsed)
     return {"input": parsed}
 
 
