@@ -57,6 +57,8 @@ def run_program(program: Path, env: dict[str, str], tmp_path: Path, *, python: s
         cwd=tmp_path,
     )
     assert done.returncode == 0, f"{program.name} failed:\n{done.stdout}\n{done.stderr}"
+    # Every OTel exporter (spans, logs, metrics) logs this when ReviewDesk refuses what it sent.
+    assert "Failed to export" not in done.stderr, done.stderr
     attempts = refused.read_text() if refused.exists() else ""
     assert attempts == "", f"{program.name} tried to reach beyond 127.0.0.1: {attempts}"
     return done.stdout

@@ -112,6 +112,17 @@ def parse_json(value: Any) -> Any:
     return value
 
 
+def json_or_text(value: Any) -> Any:
+    """An attribute its SDK always JSON-encodes (strings too, `"\\"v\\""`): decoded; text that is not
+    JSON (cut short by the SDK, or sent raw) stays text."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return value
+
+
 def as_object(value: Any, key: str) -> dict[str, Any] | None:
     """Inputs and outputs are objects: a JSON object stays one, anything else goes under `key`."""
     if value is None:

@@ -7,9 +7,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
-
-from reviewdesk.domain.otel_content import SpanContent, as_cost, as_count, as_tags, call_arguments, parse_json
+from reviewdesk.domain.otel_content import (
+    SpanContent,
+    as_cost,
+    as_count,
+    as_tags,
+    call_arguments,
+    json_or_text,
+    parse_json,
+)
 
 PREFIX = "langfuse."
 OBSERVATION = "langfuse.observation."
@@ -93,14 +99,8 @@ def read_langfuse(content: SpanContent, resource: Mapping[str, Any]) -> None:
     )
 
 
-def decoded(value: Any) -> Any:
-    """v5 JSON-encodes every metadata value, strings too (`"\\"v\\""`); v3 sends strings as they are."""
-    if not isinstance(value, str):
-        return value
-    try:
-        return orjson.loads(value)
-    except orjson.JSONDecodeError:
-        return value
+# v5 JSON-encodes every metadata value, strings too; v3 sends strings as they are.
+decoded = json_or_text
 
 
 def io_object(value: Any, key: str) -> dict[str, Any] | None:

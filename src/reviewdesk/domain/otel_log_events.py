@@ -94,8 +94,11 @@ def _message(body: Any, role: str) -> dict[str, Any]:
 def _choice(body: Any) -> dict[str, Any]:
     if not isinstance(body, Mapping):
         return {"role": "assistant", "content": "" if body is None else text_of(body)}
-    inner = body.get("message")
-    message = _message(inner if isinstance(inner, Mapping) else {}, "assistant")
+    inner = dict(body["message"]) if isinstance(body.get("message"), Mapping) else {}
+    # OpenLLMetry puts a choice's tool calls beside its message, not in it.
+    if "tool_calls" not in inner and isinstance(body.get("tool_calls"), list):
+        inner["tool_calls"] = body["tool_calls"]
+    message = _message(inner, "assistant")
     if body.get("finish_reason"):
         message["finish_reason"] = body["finish_reason"]
     return message

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reviewdesk.domain.otel_content import SpanContent, as_object, call_arguments, parse_json
+from reviewdesk.domain.otel_content import SpanContent, as_object, call_arguments, json_or_text
 
 PREFIX = "traceloop."
 ASSOCIATION = "traceloop.association.properties."
@@ -51,7 +51,7 @@ def entity_input(value: Any) -> dict[str, Any] | None:
     any); LangChain's `{"inputs": …}` → its inputs; text cut short by the SDK stays text."""
     if value is None:
         return None
-    parsed = parse_json(value)
+    parsed = json_or_text(value)
     if isinstance(parsed, dict):
         if isinstance(parsed.get("inputs"), dict):
             return parsed["inputs"]
@@ -62,7 +62,7 @@ def entity_input(value: Any) -> dict[str, Any] | None:
 def entity_output(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
-    parsed = parse_json(value)
+    parsed = json_or_text(value)
     if isinstance(parsed, dict) and set(parsed) <= {"outputs", "kwargs"} and "outputs" in parsed:
         return as_object(parsed["outputs"], "output")
     return as_object(parsed, "output")

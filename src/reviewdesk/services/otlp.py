@@ -41,7 +41,7 @@ def ingest_spans(db: Any, actor: Actor, spans: Sequence[Mapping[str, Any]]) -> S
         raise Invalid(f"at most {ingest.MAX_RUNS_PER_BATCH} spans per request", field="body")
     if updates:
         with db.write() as conn:
-            otlp_logs.fill_from_pending(conn, updates)
+            otlp_logs.fill_from_log_content(conn, updates)
             ingest.write_runs(conn, updates)
             # A score on a trace that came before the trace's root waits under the trace id.
             roots = {r["trace_id"]: run_id for run_id, r in updates.items() if r.get("parent_run_id") is None}

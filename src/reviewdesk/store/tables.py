@@ -377,14 +377,14 @@ login_throttle = sa.Table(
     sa.Column("locked_until", UtcDateTime, nullable=True),
 )
 
-# GenAI message content sent as OTLP log events before the span it belongs to; taken when the span
-# arrives (and forgotten after a day if it never does).
-otel_pending_content = sa.Table(
-    "otel_pending_content",
+# GenAI message content sent as OTLP log events (one event per message, often one request each),
+# gathered per span so it reaches the span's run whichever arrives first; forgotten after a day.
+otel_log_content = sa.Table(
+    "otel_log_content",
     metadata,
     sa.Column("run_id", sa.Uuid, primary_key=True),
     sa.Column("inputs", JSONType, nullable=True),
     sa.Column("outputs", JSONType, nullable=True),
     sa.Column("received_at", UtcDateTime, nullable=False),
-    sa.Index("ix_otel_pending_content_received_at", "received_at"),
+    sa.Index("ix_otel_log_content_received_at", "received_at"),
 )

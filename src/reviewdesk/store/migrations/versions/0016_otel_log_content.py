@@ -1,4 +1,4 @@
-"""otel pending content: GenAI message content from OTLP logs whose span has not arrived yet
+"""otel log content: GenAI message content sent as OTLP log events, per span
 
 Revision ID: 0016
 Revises: 0008
@@ -20,16 +20,16 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
-        "otel_pending_content",
+        "otel_log_content",
         sa.Column("run_id", sa.Uuid, nullable=False),
         sa.Column("inputs", JSONType, nullable=True),
         sa.Column("outputs", JSONType, nullable=True),
         sa.Column("received_at", UtcDateTime, nullable=False),
-        sa.PrimaryKeyConstraint("run_id", name="pk_otel_pending_content"),
+        sa.PrimaryKeyConstraint("run_id", name="pk_otel_log_content"),
     )
-    op.create_index("ix_otel_pending_content_received_at", "otel_pending_content", ["received_at"])
+    op.create_index("ix_otel_log_content_received_at", "otel_log_content", ["received_at"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_otel_pending_content_received_at", table_name="otel_pending_content")
-    op.drop_table("otel_pending_content")
+    op.drop_index("ix_otel_log_content_received_at", table_name="otel_log_content")
+    op.drop_table("otel_log_content")
