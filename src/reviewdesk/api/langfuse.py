@@ -47,7 +47,10 @@ def langfuse_caller(request: Request) -> LangfuseCaller:
         raise Unauthorized(f"malformed Basic credentials: {_HOW}", field="authorization") from None
     if not sep or not public_key.startswith(langfuse_service.PUBLIC_KEY_PREFIX):
         raise Unauthorized(f"the public key must start with 'pk-': {_HOW}", field="authorization")
-    actor = accounts.authenticate_key(get_db(request), secret.strip())
+    try:
+        actor = accounts.authenticate_key(get_db(request), secret.strip())
+    except Unauthorized as exc:
+        raise Unauthorized(f"{exc.message}: {_HOW}", field="authorization") from None
     request.state.actor = actor
     return LangfuseCaller(actor, public_key)
 
