@@ -18,7 +18,7 @@ from typing import Any
 
 from reviewdesk.domain.otel_content import SpanContent, parse_json, text_of, tool_call
 from reviewdesk.domain.otel_genai import read_genai
-from reviewdesk.domain.otel_mapping import span_run_id
+from reviewdesk.domain.otel_mapping import span_run_id, trace_run_id
 
 DETAILS_EVENT = "gen_ai.client.inference.operation.details"
 _MESSAGE_EVENTS = {
@@ -35,6 +35,7 @@ class SpanMessages:
     """What the log events of one span said: inputs and outputs as the span attributes would give them."""
 
     run_id: uuid.UUID
+    trace_id: uuid.UUID
     inputs: list[dict[str, Any]] = field(default_factory=list)
     outputs: list[dict[str, Any]] = field(default_factory=list)
     whole_inputs: dict[str, Any] | None = None
@@ -62,7 +63,7 @@ def messages_by_span(records: Iterable[Mapping[str, Any]]) -> dict[uuid.UUID, Sp
         if len(trace_id) != 16 or len(span_id) != 8 or not any(trace_id) or not any(span_id):
             continue  # an event outside any span has nowhere to go
         run_id = span_run_id(bytes(trace_id), bytes(span_id))
-        span = found.setdefault(run_id, SpanMessages(run_id))
+        span = found.setdefault(run_id, SpanMessages(run_id, trace_run_id(bytes(trace_id))))
         if name == DETAILS_EVENT:
             content = SpanContent(record.get("attributes") or {})
             read_genai(content)

@@ -45,6 +45,7 @@ def ingest_log_records(db: Any, actor: Actor, records: Sequence[Mapping[str, Any
     now = utcnow()
     ids = list(found)
     with db.write() as conn:
+        log_content_store.lock_traces(conn, sorted({m.trace_id for m in found.values()}))
         before = log_content_store.of_runs(conn, ids)
         gathered = {run_id: _gathered(before.get(run_id), found[run_id]) for run_id in ids}
         stored = runs_store.fetch_for_update(conn, ids)

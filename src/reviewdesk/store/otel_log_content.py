@@ -33,3 +33,23 @@ def of_runs(conn: Connection, run_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, d
 
 def forget_older_than(conn: Connection, cutoff: datetime) -> None:
     conn.execute(log_content.delete().where(log_content.c.received_at < cutoff))
+
+
+# The key space of these advisory locks (the first half of each 64-bit key), apart from others' keys.
+_LOCK_SPACE = 0x6F74
+
+
+def lock_traces(conn: Connection, trace_ids: Sequence[uuid.UUID]) -> None:
+    """Make a span write and a log-content write of the same trace take turns (PostgreSQL).
+
+    Without it, a span and its log events committed at the same moment each miss the other's
+    uncommitted row, and the content never reaches the run. SQLite has one writer: nothing to do.
+    Keys are taken in sorted order, so two writers never wait on each other in a cycle.
+    """
+    if conn.dialect.name != "postgresql" or not trace_ids:
+        return
+    keys = sorted({(_LOCK_SPACE << 48) | (trace.int & 0xFFFF_FFFF_FFFF) for trace in trace_ids})
+    conn.execute(
+        sa.text("SELECT pg_advisory_xact_lock(k) FROM unnest(CAST(:keys AS bigint[])) AS k ORDER BY k"),
+        {"keys": keys},
+    )
