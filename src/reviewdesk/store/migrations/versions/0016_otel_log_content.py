@@ -1,7 +1,7 @@
 """otel log content: GenAI message content sent as OTLP log events, per span
 
 Revision ID: 0016
-Revises: 0010
+Revises: 0013
 Create Date: 2026-12-06 14:30:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from reviewdesk.store.coltypes import JSONType, UtcDateTime
 
 revision = "0016"
-down_revision = "0010"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
