@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import ImmutableMultiDict
 from starlette.responses import RedirectResponse, Response
 
+from reviewdesk.domain.limits import check_form_fields
 from reviewdesk.errors import Forbidden, Invalid, ReviewDeskError
 from reviewdesk.web.render import render
 from reviewdesk.web.session import CSRF_FIELD, CSRF_HEADER, LoginRequired, csrf_ok
@@ -52,9 +53,11 @@ async def _parse_form(request: Request) -> ImmutableMultiDict[str, str]:
     if body and content_type not in ("application/x-www-form-urlencoded", ""):
         raise Invalid("forms are sent url-encoded", field="body")
     try:
-        return ImmutableMultiDict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
     except UnicodeDecodeError:
         raise Invalid("the form is not UTF-8", field="body") from None
+    check_form_fields(fields)  # NUL and sizes, as for every JSON body (domain/limits.py)
+    return ImmutableMultiDict(fields)
 
 
 class WebRoute(APIRoute):
