@@ -138,9 +138,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         app.include_router(langsmith_api.router, prefix=prefix)
     for prefix in langsmith_api.PLATFORM_PREFIXES:
         app.include_router(langsmith_api.platform_router, prefix=prefix)
+    # Inside the body limit, whose NUL and size checks of the query string come first.
+    app.add_middleware(contract.QueryContractMiddleware, index=operation_index)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     mount_web(app)
-    app.add_middleware(contract.QueryContractMiddleware, index=operation_index)
     openapi.install(app)
     return app
 
