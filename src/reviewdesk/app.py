@@ -12,7 +12,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reviewdesk import __version__
 from reviewdesk.api import (
+    adjudications,
     audit,
+    calibrations,
     contract,
     datasets,
     feedback,
@@ -30,6 +32,7 @@ from reviewdesk.api import (
 from reviewdesk.api import langsmith as langsmith_api
 from reviewdesk.api.body_limit import BodyLimitMiddleware
 from reviewdesk.api.responses import FastJSONResponse, error_response
+from reviewdesk.api.security_headers import SecurityHeadersMiddleware
 from reviewdesk.config import Settings
 from reviewdesk.domain.destinations import parse_policy
 from reviewdesk.errors import Invalid, ReviewDeskError
@@ -107,7 +110,9 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         title="ReviewDesk",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/docs",
+        # /docs and /redoc are served from vendored assets by web/routes/api_docs.py.
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
         default_response_class=FastJSONResponse,
     )
@@ -128,6 +133,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         items,
         webhooks,
         datasets,
+        calibrations,
+        adjudications,
     ):
         app.include_router(module.router, prefix="/api/v1")
     # OTLP exporters append /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT: http://HOST:PORT/otlp or the bare host.
@@ -138,10 +145,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         app.include_router(langsmith_api.router, prefix=prefix)
     for prefix in langsmith_api.PLATFORM_PREFIXES:
         app.include_router(langsmith_api.platform_router, prefix=prefix)
-    # Inside the body limit, whose NUL and size checks of the query string come first.
+    mount_web(app)
     app.add_middleware(contract.QueryContractMiddleware, index=operation_index)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    mount_web(app)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: even a 413 or a 400 carries the headers
     openapi.install(app)
     return app
 

@@ -166,10 +166,12 @@ def export_feedback(
     since: str | None = None,
     until: str | None = None,
     pivot: bool = False,
+    gold: str | None = None,
     actor: Actor = Depends(current_actor),
     db: Database = Depends(get_db),
 ) -> StreamingResponse:
-    """One row per feedback, or `pivot=true` for one column per reviewer per key; filters as in search."""
+    """One row per feedback, or `pivot=true` for one column per reviewer per key (with
+    `gold=latest|majority|adjudicated`, also a `gold:<key>` column each); filters as in search."""
     fmt = exports.check_format(format, allow_chat=False)
     params = {
         "filter": filter,
@@ -180,6 +182,9 @@ def export_feedback(
         "created_by": created_by,
         "since": since,
         "until": until,
+        "gold": gold,
     }
+    if gold is not None:
+        pivot = True  # one chosen value per run and key is the pivot's shape
     stream = (exports.feedback_pivot if pivot else exports.feedback_rows)(db, actor, params)
     return streamed(stream, fmt)

@@ -24,7 +24,7 @@ from reviewdesk.services.queue_access import load_manageable
 from reviewdesk.store import webhooks as webhooks_store
 from reviewdesk.store.database import Database
 
-EVENTS = ("item.completed", "item.flagged", "queue.backlog_alert")
+EVENTS = ("item.completed", "item.flagged", "queue.backlog_alert", "calibration.alert")
 TEST_EVENT = "webhook.test"
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
 _FIELDS = ("url", "secret", "events", "enabled")
