@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
@@ -122,27 +123,82 @@ def test_only_admins_read_checkpoints(client, make_user):
     )
 
 
-def test_the_migration_re_keys_an_intact_old_chain_and_keeps_a_broken_one_broken(db, client):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_at_0008(request: pytest.FixtureRequest, tmp_path):  # type: ignore[no-untyped-def]
+    """A database migrated to 0008, the last revision with the unkeyed chain."""
+    from reviewdesk.store import migrate, settings_kv
+    from reviewdesk.store.database import Database
+    from tests.conftest import _PG_SKIP_REASON, create_postgres_database, drop_postgres_database
+
+    pg = None
+    if request.param == "sqlite":
+        db = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    else:
+        if _PG_SKIP_REASON:
+            pytest.skip(_PG_SKIP_REASON)
+        pg = create_postgres_database("rd_rekey")
+        db = Database(pg.url)
+    migrate.upgrade(db, "0008")
+    with db.write() as conn:  # the secret a server stored at its first start, as in a deployment
+        settings_kv.put_if_absent(conn, "secret_key", "test-secret")
+    yield db
+    db.dispose()
+    if pg is not None:
+        drop_postgres_database(pg)
+
+
+def _old_chain(db, n: int, tamper_at: int | None = None) -> list[int]:
+    """Events chained as before 0010 (plain SHA-256), optionally one edited afterwards; their ids."""
+    from datetime import UTC, datetime, timedelta
+
+    prev, ids = GENESIS_HASH, []
+    with db.write() as conn:
+        for i in range(n):
+            event = {
+                "at": datetime(2026, 11, 1, tzinfo=UTC) + timedelta(minutes=i),
+                "actor": "admin@example.com",
+                "action": "feedback_config.create",
+                "object_type": "feedback_config",
+                "object_id": f"k{i}",
+                "details": {"type": "boolean"},
+            }
+            new_hash = unkeyed_chain_hash(prev, canonical_event(event))
+            event_id = conn.execute(
+                audit_events.insert().returning(audit_events.c.id),
+                {**event, "prev_hash": prev, "hash": new_hash},
+            ).scalar_one()
+            ids.append(event_id)
+            prev = new_hash
+        conn.execute(audit_chain_head.update().values(event_id=ids[-1], hash=prev))
+        if tamper_at is not None:
+            conn.execute(audit_events.update().where(audit_events.c.id == ids[tamper_at]).values(actor="x"))
+    return ids
+
+
+def test_the_migration_re_keys_an_intact_old_chain(database_at_0008):
     from reviewdesk.domain.permissions import SYSTEM_ACTOR
     from reviewdesk.services import audit
     from reviewdesk.store import migrate
 
-    _events(client, 3)
-    migrate.downgrade(db, "0008", secret_key="test-secret")
-    rows = _rows(db)
-    prev = GENESIS_HASH
-    for row in rows:  # the old, unkeyed chain: what a database from before 0010 holds
-        assert row["prev_hash"] == prev and row["hash"] == unkeyed_chain_hash(prev, canonical_event(row))
-        prev = row["hash"]
-    migrate.upgrade(db, secret_key="test-secret")
+    db = database_at_0008
+    _old_chain(db, 4)
+    migrate.upgrade(db)  # no secret given: the migration uses the one stored in the database
+    assert audit.verify(db, SYSTEM_ACTOR) == {"ok": True, "events": 4, "first_bad": None}
+    with db.write() as conn:  # and appends go on chaining with the key
+        audit.record(conn, SYSTEM_ACTOR, "after.upgrade", "test", 1, None)
     assert audit.verify(db, SYSTEM_ACTOR)["ok"] is True
 
-    migrate.downgrade(db, "0008", secret_key="test-secret")
-    with db.write() as conn:  # tampered with before the upgrade: the upgrade must not launder it
-        conn.execute(audit_events.update().where(audit_events.c.id == rows[1]["id"]).values(actor="x"))
+
+def test_the_migration_does_not_launder_a_chain_broken_before_it(database_at_0008):
+    from reviewdesk.domain.permissions import SYSTEM_ACTOR
+    from reviewdesk.services import audit
+    from reviewdesk.store import migrate
+
+    db = database_at_0008
+    ids = _old_chain(db, 4, tamper_at=1)
     migrate.upgrade(db, secret_key="test-secret")
     verdict = audit.verify(db, SYSTEM_ACTOR)
-    assert verdict["ok"] is False and verdict["first_bad"] == rows[1]["id"]
+    assert verdict["ok"] is False and verdict["first_bad"] == ids[1]
 
 
 def test_the_cli_signs_a_checkpoint_and_verifies_against_it(tmp_path):

@@ -51,6 +51,14 @@ def test_a_langsmith_example_with_list_metadata_is_refused(client):
     assert _error_field(client.post("/langsmith/examples", json=body)) == "[0].metadata"
 
 
+def test_a_langsmith_example_with_an_empty_split_has_none(client):
+    dataset = client.post("/langsmith/datasets", json={"name": "set"}).json()
+    body = {"dataset_id": str(dataset["id"]), "inputs": {"q": 1}, "split": ""}
+    created = client.post("/langsmith/examples", json=body)
+    assert created.status_code == 200, created.text
+    assert "dataset_split" not in created.json()["metadata"]
+
+
 def test_an_audit_cursor_past_any_id_is_refused(client):
     assert _error_field(client.get("/api/v1/audit", params={"cursor": 2**70})) == "cursor"
     assert client.get("/api/v1/audit", params={"cursor": str(uuid.uuid4().int % 1000)}).status_code == 200

@@ -524,3 +524,17 @@ def test_a_name_that_resolves_elsewhere_at_delivery_is_blocked(client, db, queue
     assert dispatch_due(db, guard=allowed) == 1
     (request,) = receiver.requests
     assert request["headers"]["host"] == f"hooks.example.com:{port}"
+
+
+def test_the_setting_is_read_from_the_environment_and_a_bad_one_stops_the_start(db):
+    from reviewdesk.config import Settings
+
+    env = {"REVIEWDESK_ALLOW_PRIVATE_DESTINATIONS": "10.0.0.0/8, 127.0.0.1/32"}
+    settings = Settings.from_env(env)
+    app = create_app(settings, db=db)
+    assert [str(n) for n in app.state.destination_guard.policy.allowed_networks] == [
+        "10.0.0.0/8",
+        "127.0.0.1/32",
+    ]
+    with pytest.raises(ValueError, match="REVIEWDESK_ALLOW_PRIVATE_DESTINATIONS: '10.0.0.0/33'"):
+        create_app(settings_for_tests(allow_private_destinations="10.0.0.0/33"), db=db)

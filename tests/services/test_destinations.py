@@ -8,6 +8,9 @@ transport that records what reaches it.
 from __future__ import annotations
 
 import asyncio
+import shutil
+import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -194,3 +197,68 @@ def test_the_async_client_applies_the_same_policy(redirector):
     arrived, refusal = asyncio.run(calls())
     assert arrived == "arrived"
     assert refusal.startswith("blocked by policy: refused destination: 127.0.0.1 is a loopback address")
+
+
+@pytest.fixture
+def tls_receiver(tmp_path) -> Iterator[tuple[int, ssl.SSLContext]]:
+    """An HTTPS server on 127.0.0.1 whose certificate names hooks.example.com only (made by openssl)."""
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=hooks.example.com",
+            "-addext",
+            "subjectAltName=DNS:hooks.example.com",
+        ],
+        check=True,
+        capture_output=True,
+    )
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the http.server hook name
+            body = self.headers["host"].encode()
+            self.send_response(200)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server_side = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_side.load_cert_chain(cert, key)
+    server.socket = server_side.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    trusting = ssl.create_default_context(cafile=str(cert))
+    yield server.server_address[1], trusting
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_pinned_https_call_verifies_the_certificate_against_the_name(tls_receiver):
+    port, trusting = tls_receiver
+    pinned = DestinationGuard(
+        parse_policy("127.0.0.1/32"), TableResolver({"hooks.example.com": ["127.0.0.1"]})
+    )
+    with pinned.client(verify=trusting, timeout=5) as http:
+        answer = http.get(f"https://hooks.example.com:{port}/")
+        assert answer.status_code == 200 and answer.text == f"hooks.example.com:{port}"
+        # The same server by address: the certificate does not name 127.0.0.1, so TLS refuses it.
+        with pytest.raises(httpx.ConnectError, match="certificate"):
+            http.get(f"https://127.0.0.1:{port}/")

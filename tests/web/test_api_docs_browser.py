@@ -1,5 +1,7 @@
 """/docs and /redoc render the API's operations from vendored assets with the network cut off."""
 
+# The machine these run on may be busy: the docs pages load ~2 MB of vendored script, so waits are long.
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -27,14 +29,14 @@ def _offline(page) -> list[str]:  # type: ignore[no-untyped-def]
 
 def test_swagger_ui_lists_operations_offline(page):
     blocked = _offline(page)
-    page.goto("/docs")
-    page.locator(".opblock").first.wait_for(timeout=20_000)
+    page.goto("/docs", timeout=30_000)
+    page.locator(".opblock").first.wait_for(timeout=30_000)
     assert "/api/v1/runs/batch" in _paths(page.locator(".opblock-summary-path"))
     # Swagger UI draws only the operations in view (a virtual list); its deep link scrolls to a tag.
     page.goto("about:blank")
-    page.goto("/docs#/webhooks")
+    page.goto("/docs#/webhooks", timeout=30_000)
     webhooks = page.locator("[id^='operations-webhooks-'] .opblock-summary-path")
-    webhooks.first.wait_for(timeout=20_000)
+    webhooks.first.wait_for(timeout=30_000)
     assert "/api/v1/queues/{queue_id}/webhooks" in _paths(webhooks)
     page.locator("#operations-tag-webhooks").scroll_into_view_if_needed()
     screenshot(page, "api-docs-swagger")
@@ -53,9 +55,9 @@ REDOC_LOGO_REFUSED = "Loading the image 'https://cdn.redoc.ly/redoc/logo-mini"
 
 def test_redoc_lists_operations_offline(page):
     blocked = _offline(page)
-    page.goto("/redoc")
+    page.goto("/redoc", timeout=30_000)
     operations = page.locator("[data-testid='items-navigation-list'] a")
-    operations.filter(has_text="/api/v1/queues/{queue_id}/webhooks").first.wait_for(timeout=20_000)
+    operations.filter(has_text="/api/v1/queues/{queue_id}/webhooks").first.wait_for(timeout=30_000)
     assert operations.filter(has_text="/api/v1/runs/batch").count() >= 1
     assert operations.count() > 20  # the first five of each tag; "+ Show" unfolds the rest
     screenshot(page, "api-docs-redoc")
@@ -65,7 +67,7 @@ def test_redoc_lists_operations_offline(page):
 
 @pytest.mark.parametrize("path", ["/docs", "/redoc"])
 def test_docs_pages_cannot_be_framed_and_load_scripts_only_from_here(page, path):
-    response = page.goto(path)
+    response = page.goto(path, timeout=30_000)
     headers = response.headers
     csp = headers["content-security-policy"]
     assert "frame-ancestors 'none'" in csp and "script-src 'self';" in csp

@@ -50,7 +50,7 @@ class SignalMixin(ClientCore):
     def list_calibrations(self, queue_id: Id | None = None) -> list[dict[str, Any]]:
         """Sessions oldest first with per-field figures (the drift of each field over time)."""
         params = drop_none(**{"queue_id": str(queue_id) if queue_id else None})
-        return self._request("GET", "/calibrations", params=params)["items"]
+        return self._all("/calibrations", params)
 
     def calibration_report(self, calibration_id: Id) -> dict[str, Any]:
         """Per field: percent agreement, disagreement, α with interval, most disputed items, each

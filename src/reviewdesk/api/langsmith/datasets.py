@@ -138,7 +138,7 @@ def _split(value: Any, field: str) -> str | None:
         value = value[0] if value else None
     if value is not None and not isinstance(value, str):
         raise Invalid("must be a split name", field=field)
-    return value
+    return value or None  # "" names no split
 
 
 def _object(value: Any, field: str) -> dict[str, Any]:
