@@ -146,6 +146,17 @@ def test_judge_routes_reviewers_label_alignment_matches_sklearn(client, judge, d
     assert v2["cohen_kappa"] == pytest.approx(1.0) and v2["percent_agreement"] == 1.0
     assert report.json()["best_version"] == 2
 
+    second_look = client.post(
+        "/api/v1/queues", json={"name": "second look", "rubric": [{"key": "quality"}]}
+    ).json()
+    sent = client.post(
+        f"/api/v1/evaluators/{judge_eval['id']}/alignment/disagreements",
+        json={"queue_id": second_look["id"], "source_queue_id": queue["id"], "version": 1},
+    )
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["added"] == 5
+    assert set(sent.json()["run_ids"]) == {d["run_id"] for d in v1["largest_disagreements"]}
+
     evaluators = client.get("/api/v1/evaluators").json()["items"]
     assert {e["name"]: e["jobs"] for e in evaluators}["no personal data"] == {"done": len(runs)}
     assert code["version"] == 1

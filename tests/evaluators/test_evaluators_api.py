@@ -30,6 +30,7 @@ def test_member_manages_reviewer_is_refused_everywhere(client, make_user):
         ("post", f"/api/v1/evaluators/{eid}/runs", {"filter": ""}),
         ("get", f"/api/v1/evaluators/{eid}/jobs", None),
         ("get", f"/api/v1/evaluators/{eid}/alignment?dataset_id={eid}", None),
+        ("post", f"/api/v1/evaluators/{eid}/alignment/disagreements", {"queue_id": eid, "dataset_id": eid}),
     ]
     for method, url, body in calls:
         response = client.request(method, url, json=body, headers=reviewer.headers)

@@ -116,3 +116,15 @@ def get_alignment(
         db, actor, evaluator_id, queue_id=queue_id, dataset_id=dataset_id, version=version
     )
     return FastJSONResponse(report)
+
+
+@router.post("/evaluators/{evaluator_id}/alignment/disagreements")
+def send_disagreements(
+    evaluator_id: uuid.UUID,
+    body: dict[str, Any] = Depends(json_object),
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    """Send the runs where a version disagrees with the humans (`source_queue_id` or `dataset_id`)
+    to the queue `queue_id` for a second look; the newest version unless `version` is given."""
+    return FastJSONResponse(alignment.send_disagreements(db, actor, evaluator_id, body))

@@ -20,9 +20,11 @@ from reviewdesk.domain.agreement import (
     spearman,
 )
 from reviewdesk.domain.permissions import Actor, Permission
+from reviewdesk.domain.run_payload import parse_uuid
 from reviewdesk.errors import Invalid, NotFound
 from reviewdesk.services.agreement import measurement_level, put, rating_of
 from reviewdesk.services.queue_access import load_visible
+from reviewdesk.services.queue_items import MAX_IDS_PER_CALL, add_items
 from reviewdesk.store import datasets as datasets_store
 from reviewdesk.store import evaluators as store
 from reviewdesk.store import feedback_configs as configs_store
@@ -69,6 +71,7 @@ def compare(
     order: list[Any] | None,
     seed: int,
     options: list[Any] | None = None,
+    max_disagreements: int = MAX_DISAGREEMENTS,
 ) -> dict:
     """The figures for (run, human, model) triples; the confusion matrix lists `options` first."""
     report: dict[str, Any] = {"pairs": len(pairs)}
@@ -111,7 +114,7 @@ def compare(
         (p for p in pairs if p[1] != p[2]), key=lambda p: (-_distance(p[1], p[2], level, position), str(p[0]))
     )
     report["largest_disagreements"] = [
-        {"run_id": str(r), "human": h, "model": m} for r, h, m in worst[:MAX_DISAGREEMENTS]
+        {"run_id": str(r), "human": h, "model": m} for r, h, m in worst[:max_disagreements]
     ]
     return report
 
@@ -124,6 +127,7 @@ def evaluator_alignment(
     queue_id: uuid.UUID | None,
     dataset_id: uuid.UUID | None,
     version: int | None,
+    max_disagreements: int = MAX_DISAGREEMENTS,
 ) -> dict[str, Any]:
     actor.require(Permission.MANAGE_CONFIGS)
     if (queue_id is None) == (dataset_id is None):
@@ -161,7 +165,9 @@ def evaluator_alignment(
     for number in shown:
         scores = by_version.get(number, {})
         pairs = sorted(((r, labels[r], scores[r]) for r in scores if r in labels), key=lambda p: str(p[0]))
-        figures = compare(pairs, level, order, seed=7919 + number, options=options)
+        figures = compare(
+            pairs, level, order, seed=7919 + number, options=options, max_disagreements=max_disagreements
+        )
         versions.append({"version": number, **figures})
     return {
         "evaluator_id": str(evaluator_id),
@@ -180,3 +186,31 @@ def evaluator_alignment(
 def _best(versions: list[dict[str, Any]]) -> int | None:
     rated = [v for v in versions if v.get("cohen_kappa") is not None]
     return max(rated, key=lambda v: (v["cohen_kappa"], v["version"]))["version"] if rated else None
+
+
+def send_disagreements(db: Database, actor: Actor, evaluator_id: uuid.UUID, payload: Any) -> dict[str, Any]:
+    """One action: the runs where the evaluator (a version) and the humans disagree go to a queue."""
+    if not isinstance(payload, dict):
+        raise Invalid("must be a JSON object", field="body")
+    target = parse_uuid(payload.get("queue_id"), "queue_id", required=True)
+    version = payload.get("version")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise Invalid("must be an integer", field="version")
+    report = evaluator_alignment(
+        db,
+        actor,
+        evaluator_id,
+        queue_id=parse_uuid(payload.get("source_queue_id"), "source_queue_id"),
+        dataset_id=parse_uuid(payload.get("dataset_id"), "dataset_id"),
+        version=version,
+        max_disagreements=MAX_IDS_PER_CALL,
+    )
+    chosen = report["versions"][-1]
+    run_ids = [d["run_id"] for d in chosen["largest_disagreements"]]
+    reason = f"evaluator {report['key']!r} v{chosen['version']} disagrees with the human label"
+    result = (
+        add_items(db, actor, target, {"run_ids": run_ids, "reason": reason})
+        if run_ids
+        else {"added": 0, "already_present": 0}
+    )
+    return {"version": chosen["version"], "run_ids": run_ids, **result}
