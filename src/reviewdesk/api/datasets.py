@@ -13,7 +13,7 @@ from reviewdesk.api.responses import FastJSONResponse, page
 from reviewdesk.domain import export_formats
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.services import dataset_versions, datasets, exports
-from reviewdesk.services.paging import check_limit
+from reviewdesk.services.paging import by_creation, check_limit, page_of_list
 from reviewdesk.store.database import Database
 
 router = APIRouter(tags=["datasets"])
@@ -38,11 +38,18 @@ def create_dataset(
 
 @router.get("/datasets")
 def list_datasets(
-    name: str | None = None, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+    name: str | None = None,
+    limit: int = 100,
+    cursor: str | None = None,
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
 ) -> FastJSONResponse:
-    if name is not None:
-        return page([datasets.get_dataset_by_name(db, actor, name)], None)
-    return page(datasets.list_datasets(db, actor), None)
+    rows = (
+        [datasets.get_dataset_by_name(db, actor, name)]
+        if name is not None
+        else datasets.list_datasets(db, actor)
+    )
+    return page(*page_of_list(rows, limit=limit, cursor=cursor, key=by_creation))
 
 
 @router.get("/datasets/{dataset_id}")

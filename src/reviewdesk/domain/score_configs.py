@@ -97,7 +97,7 @@ def check_feedback(config: dict[str, Any], score: Any, value: Any) -> tuple[floa
             if not by_score:
                 raise Invalid(f"score {score!r} matches no option of {config['key']!r}", field="score")
             value = by_score[0]["value"]
-        if value not in options:
+        if isinstance(value, dict | list) or value not in options:
             allowed = ", ".join(repr(v) for v in options)
             raise Invalid(f"must be one of {allowed} for {config['key']!r}", field="value")
         return options[value].get("score"), value

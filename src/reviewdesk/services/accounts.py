@@ -45,7 +45,7 @@ def public_key(row: dict[str, Any]) -> dict[str, Any]:
 def _check_user_fields(email: Any, role: Any, password: Any, name: Any) -> None:
     if not isinstance(email, str) or not _EMAIL.match(email) or len(email) > 320:
         raise Invalid("must be an email address", field="email")
-    if role not in {r.value for r in Role}:
+    if not isinstance(role, str) or role not in {r.value for r in Role}:
         raise Invalid(f"must be one of {', '.join(r.value for r in Role)}", field="role")
     if password is not None and (not isinstance(password, str) or len(password) < 8):
         raise Invalid("must be at least 8 characters", field="password")
@@ -101,6 +101,8 @@ def update_user(db: Database, actor: Actor, user_id: uuid.UUID, changes: dict[st
         _check_user_fields(
             row["email"], changes.get("role", row["role"]), changes.get("password"), changes.get("name")
         )
+        if "name" in changes and changes["name"] is None:
+            raise Invalid("must be a string (empty to clear)", field="name")
         values: dict[str, Any] = {k: v for k, v in changes.items() if k in ("name", "role")}
         if "disabled" in changes:
             if not isinstance(changes["disabled"], bool):

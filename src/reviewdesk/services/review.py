@@ -103,24 +103,29 @@ def _load_for_reviewer(conn: Connection, actor: Actor, item_id: uuid.UUID, *, lo
 
 
 def get_item(db: Database, actor: Actor, item_id: uuid.UUID) -> dict[str, Any]:
-    """An item the caller reviewed or holds (for going back through its history).
-
-    Those who manage queues (admins, members) read any item of a queue they see, with `review`
-    null when they have none on it: an overseer's read, which reserves nothing.
-    """
+    """An item the caller reviewed or holds (for going back through its history)."""
     with db.read() as conn:
-        if actor.can(Permission.MANAGE_QUEUES):
-            item = items_store.get(conn, item_id)
-            if item is None:
-                raise NotFound(f"no item {item_id}", field="item_id")
-            queue = load_visible(conn, actor, item["queue_id"])
-            review = items_store.review_of(conn, item_id, actor.user_id) if actor.user_id else None
-            if review is None:
-                return {**item_view(conn, actor, queue, item, {}), "review": None}
-            return item_view(conn, actor, queue, item, review)
         item, queue, review = _load_for_reviewer(conn, actor, item_id)
         if review is None:
             raise Conflict("you have no reservation or review on this item; use next", field="item_id")
+        return item_view(conn, actor, queue, item, review)
+
+
+def read_item(db: Database, actor: Actor, item_id: uuid.UUID) -> dict[str, Any]:
+    """`GET /items/{id}`: as `get_item` for a reviewer; those who manage queues (admins, members)
+    read any item of a queue they see, with `review` null when they have none on it — an
+    overseer's read, which reserves nothing and hides no feedback (they read all feedback anyway).
+    """
+    if not actor.can(Permission.MANAGE_QUEUES):
+        return get_item(db, actor, item_id)
+    with db.read() as conn:
+        item = items_store.get(conn, item_id)
+        if item is None:
+            raise NotFound(f"no item {item_id}", field="item_id")
+        queue = load_visible(conn, actor, item["queue_id"])
+        review = items_store.review_of(conn, item_id, actor.user_id) if actor.user_id else None
+        if review is None:
+            return {**item_view(conn, actor, queue, item, {}), "review": None}
         return item_view(conn, actor, queue, item, review)
 
 

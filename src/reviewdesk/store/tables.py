@@ -453,3 +453,8 @@ gold_items = sa.Table(
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Index("ix_gold_items_queue", "queue_id", "created_at"),
 )
+# The full-text index of runs for search() (migration 0009): on SQLite an FTS5 virtual table
+# `runs_search` (and the shadow tables runs_search_*), on PostgreSQL the expression index
+# `ix_runs_search`. Neither is a sa.Table or a column index, so they live outside `metadata`;
+# the schema check skips names that start with these.
+FULL_TEXT_INDEX_PREFIXES = ("runs_search", "ix_runs_search")

@@ -1,7 +1,7 @@
 """calibrations, adjudications, gold items; ordered categorical configs; per-user grants
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0009
 Create Date: 2026-12-06 14:20:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from reviewdesk.store.coltypes import JSONType, UtcDateTime
 
 revision = "0013"
-down_revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
