@@ -17,6 +17,7 @@ from reviewdesk.api.schemas import datasets as ds
 from reviewdesk.api.schemas import langsmith as ls
 from reviewdesk.api.schemas import queues as qs
 from reviewdesk.api.schemas import runs as rs
+from reviewdesk.api.schemas import signal as sg
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,9 @@ REQUEST_BODIES: dict[str, RequestBody] = {
     "webhooks.send_test": NO_BODY,
     "datasets.create_dataset": RequestBody(ds.DatasetCreate),
     "datasets.add_examples": RequestBody(ds.ExamplesAdd),
+    "calibrations.create_calibration": RequestBody(sg.CalibrationCreate),
+    "adjudications.adjudicate": RequestBody(sg.Adjudication),
+    "adjudications.add_gold": RequestBody(sg.GoldAdd),
     "datasets.update_example": RequestBody(ds.ExampleUpdate),
     "datasets.tag_version": RequestBody(ds.VersionTag),
     "datasets.assign_splits": RequestBody(ds.Splits),

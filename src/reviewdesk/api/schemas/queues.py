@@ -29,6 +29,10 @@ class QueueSettings(Closed):
     backlog_alert_days: Annotated[float, Field(gt=0)] | None = None
     archived: bool | None = None
     reviewers: list[UUIDText] | None = Field(None, description="user ids")
+    gold_rate: Annotated[float, Field(ge=0, le=1)] | None = Field(
+        None, description="share of next-item requests that hand out an unseen gold item"
+    )
+    calibration_cadence_days: Annotated[float, Field(ge=1, le=366)] | None = None
 
 
 class QueueCreate(QueueSettings):
