@@ -85,7 +85,27 @@ def world(client, db, make_user):
     for name in ("alpha", "beta", "gamma"):
         client.post("/api/v1/projects", json={"name": name})
     item_id = client.get(f"/api/v1/queues/{queue_id}/items").json()["items"][0]["id"]
+    other = make_user("reviewer")
+    calibrations = [
+        client.post(
+            "/api/v1/calibrations",
+            json={
+                "name": f"cal-{i}",
+                "queue_id": queue_id,
+                "item_count": 2,
+                "reviewers": [str(user.id), str(other.id)],
+            },
+        )
+        for i in range(2)
+    ]
+    assert all(c.status_code == 201 for c in calibrations), calibrations[0].text
+    for run in runs[1:]:
+        gold = client.post(
+            f"/api/v1/queues/{queue_id}/gold", json={"run_id": run["id"], "answers": {"quality": True}}
+        )
+        assert gold.status_code == 201, gold.text
     return {
+        "calibration_id": calibrations[0].json()["id"],
         "project_id": client.get("/api/v1/projects").json()["items"][0]["id"],
         "feedback_id": feedback[0].json()["id"],
         "key": "quality",

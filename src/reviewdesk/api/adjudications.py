@@ -11,6 +11,7 @@ from reviewdesk.api.deps import current_actor, get_db, json_object
 from reviewdesk.api.responses import FastJSONResponse, page
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.services import adjudication, gold
+from reviewdesk.services.paging import page_of_list
 from reviewdesk.store.database import Database
 
 router = APIRouter(tags=["adjudication"])
@@ -61,10 +62,18 @@ def add_gold(
 
 @router.get("/queues/{queue_id}/gold")
 def list_gold(
-    queue_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+    queue_id: uuid.UUID,
+    limit: int = 100,
+    cursor: str | None = None,
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
 ) -> FastJSONResponse:
-    """The queue's gold items and their answers (queue managers only: reviewers must not see them)."""
-    return page(gold.list_gold(db, actor, queue_id), None)
+    """The queue's gold items and their answers (queue managers only: reviewers must not see them);
+    keyset pages."""
+    rows = gold.list_gold(db, actor, queue_id)
+    return page(
+        *page_of_list(rows, limit=limit, cursor=cursor, key=lambda r: (r["created_at"], r["item_id"]))
+    )
 
 
 @router.get("/queues/{queue_id}/reviewer-quality")

@@ -11,6 +11,7 @@ from reviewdesk.api.deps import current_actor, get_db, json_object
 from reviewdesk.api.responses import FastJSONResponse, page
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.services import calibrations
+from reviewdesk.services.paging import by_creation, page_of_list
 from reviewdesk.store.database import Database
 
 router = APIRouter(tags=["calibrations"])
@@ -30,11 +31,14 @@ def create_calibration(
 @router.get("/calibrations")
 def list_calibrations(
     queue_id: uuid.UUID | None = None,
+    limit: int = 100,
+    cursor: str | None = None,
     actor: Actor = Depends(current_actor),
     db: Database = Depends(get_db),
 ) -> FastJSONResponse:
-    """Sessions oldest first with per-field figures (readers of feedback)."""
-    return page(calibrations.list_calibrations(db, actor, queue_id), None)
+    """Sessions oldest first with per-field figures (readers of feedback); keyset pages."""
+    rows = calibrations.list_calibrations(db, actor, queue_id)
+    return page(*page_of_list(rows, limit=limit, cursor=cursor, key=by_creation))
 
 
 @router.get("/calibrations/{calibration_id}/report")
