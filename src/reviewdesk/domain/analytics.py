@@ -74,10 +74,12 @@ def build_series(
 
 
 def depth_by_day(
-    days: Sequence[str], added: Mapping[str, int], completed: Mapping[str, int], open_before: int
+    days: Sequence[str], added: Mapping[str, int], completed: Mapping[str, int], open_now: int
 ) -> list[dict[str, Any]]:
-    """Items added, completed and still open at the end of each day."""
-    depth = open_before
+    """Items added, completed and still open at the end of each day. `added` and `completed` count
+    every day from the first of `days` to now (later days too), so the depth before the first day is
+    what is open now minus what was added since plus what was completed since."""
+    depth = open_now - sum(added.values()) + sum(completed.values())
     out = []
     for day in days:
         depth += added.get(day, 0) - completed.get(day, 0)

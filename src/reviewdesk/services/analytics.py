@@ -20,6 +20,7 @@ from reviewdesk.domain.run_payload import parse_time
 from reviewdesk.domain.score_configs import validate_key
 from reviewdesk.errors import Forbidden, Invalid
 from reviewdesk.services.clock import utcnow
+from reviewdesk.services.queue_access import load_visible
 from reviewdesk.services.runs import compile_filter
 from reviewdesk.store import analytics as analytics_store
 from reviewdesk.store import feedback_configs as configs_store
@@ -77,6 +78,19 @@ def visible_queue_ids(conn: Connection, actor: Actor) -> list[uuid.UUID] | None:
     return queues_store.queue_ids_of_reviewer(conn, actor.user_id)
 
 
+def scoped_queue_ids(conn: Connection, actor: Actor, queue_id: Any) -> list[uuid.UUID] | None:
+    """The queues whose feedback the caller reads: `queue_id` alone when given (and visible to it),
+    else every queue it may see (None: all feedback, in queues or not)."""
+    if queue_id in (None, ""):
+        return visible_queue_ids(conn, actor)
+    try:
+        wanted = queue_id if isinstance(queue_id, uuid.UUID) else uuid.UUID(str(queue_id))
+    except ValueError:
+        raise Invalid("is not a queue id", field="queue_id") from None
+    load_visible(conn, actor, wanted)
+    return [wanted]
+
+
 def _choice(params: dict[str, Any], name: str, allowed: tuple[str, ...], default: str) -> str:
     value = params.get(name) or default
     if value not in allowed:
@@ -123,8 +137,8 @@ def score_series(db: Database, actor: Actor, params: dict[str, Any]) -> dict[str
     sources = _sources(params)
     text = params.get("filter")
     with db.read() as conn:
-        queue_ids = visible_queue_ids(conn, actor)
-        restricted = queue_ids is not None
+        restricted = visible_queue_ids(conn, actor) is not None
+        queue_ids = scoped_queue_ids(conn, actor, params.get("queue_id"))
         if restricted and text:
             raise Forbidden(
                 "reviewers may not filter runs; their view is their queues' feedback", field="filter"

@@ -15,7 +15,7 @@ from reviewdesk.domain.permissions import Actor
 from reviewdesk.domain.rubric import PAIRWISE_KEY
 from reviewdesk.services import queues
 from reviewdesk.services.agreement import _field_report, _rating
-from reviewdesk.services.analytics import Window, parse_window, visible_queue_ids
+from reviewdesk.services.analytics import Window, parse_window, scoped_queue_ids, visible_queue_ids
 from reviewdesk.services.runs import compile_filter
 from reviewdesk.store import analytics as analytics_store
 from reviewdesk.store import feedback_configs as configs_store
@@ -33,18 +33,25 @@ SPEED_REVIEWS = 10_000
 SCORED_TYPES = ("categorical", "boolean", "continuous")
 
 
-def _queues(db: Database, actor: Actor) -> list[dict[str, Any]]:
-    return [q for q in queues.list_queues(db, actor) if not q["archived"]]
+def _queues(db: Database, actor: Actor, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """The live queues the caller sees, or only `queue_id` (a per-queue dashboard)."""
+    visible = [q for q in queues.list_queues(db, actor) if not q["archived"]]
+    wanted = params.get("queue_id")
+    if wanted in (None, ""):
+        return visible
+    with db.read() as conn:
+        (only,) = scoped_queue_ids(conn, actor, wanted) or [None]
+    return [q for q in visible if q["id"] == only]
 
 
 def queue_activity(db: Database, actor: Actor, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Per visible queue and day: items added, completed, open at the end of the day; backlog in days."""
     window = parse_window(params)
-    visible = _queues(db, actor)
+    visible = _queues(db, actor, params)
     if not visible:
         return []
     with db.read() as conn:
-        found = analytics_store.queue_days(conn, [q["id"] for q in visible], window.since, window.until)
+        found = analytics_store.queue_days(conn, [q["id"] for q in visible], window.since)
     days = bucket_labels(window.since, window.until, "day")
     by_queue: dict[str, dict[uuid.UUID, dict[str, int]]] = {
         "added": defaultdict(dict),
@@ -53,14 +60,14 @@ def queue_activity(db: Database, actor: Actor, params: dict[str, Any]) -> list[d
     for name in ("added", "completed"):
         for row in found[name]:
             by_queue[name][row["queue_id"]][row["day"]] = row["n"]
-    open_before = {r["queue_id"]: r["n"] for r in found["open_before"]}
+    open_now = {r["queue_id"]: r["n"] for r in found["open_now"]}
     out = []
     for queue in visible:
         series = depth_by_day(
             days,
             by_queue["added"][queue["id"]],
             by_queue["completed"][queue["id"]],
-            open_before.get(queue["id"], 0),
+            open_now.get(queue["id"], 0),
         )
         out.append(
             {
@@ -79,7 +86,7 @@ def agreement_panel(db: Database, actor: Actor, params: dict[str, Any]) -> list[
     agreement and Krippendorff's α on the queue's newest ratings in the window."""
     window = parse_window(params)
     out = []
-    for queue in _queues(db, actor):
+    for queue in _queues(db, actor, params):
         if queue["kind"] != "single" or queue["reviewers_per_item"] < 2:
             continue
         keys = [f["key"] for f in queue["rubric"]]
@@ -127,9 +134,10 @@ def human_vs_model_panel(db: Database, actor: Actor, params: dict[str, Any]) -> 
     key = params["key"]
     text = params.get("filter")
     with db.read() as conn:
-        queue_ids = visible_queue_ids(conn, actor)
+        restricted = visible_queue_ids(conn, actor) is not None
+        queue_ids = scoped_queue_ids(conn, actor, params.get("queue_id"))
         config = configs_store.get(conn, key)
-        run_where = compile_filter(db, text) if queue_ids is None else []
+        run_where = [] if restricted else compile_filter(db, text)
         kind = (config or {}).get("type")
         humans = analytics_store.newest_human(
             conn,
@@ -187,7 +195,7 @@ def pairwise_panel(db: Database, actor: Actor, params: dict[str, Any]) -> list[d
     """Per visible pairwise queue: win rate of each variant and how often the side shown first won."""
     window = parse_window(params)
     out = []
-    for queue in _queues(db, actor):
+    for queue in _queues(db, actor, params):
         if queue["kind"] != "pairwise":
             continue
         with db.read() as conn:
@@ -214,7 +222,7 @@ def reviewer_panel(db: Database, actor: Actor, params: dict[str, Any]) -> list[d
     active minutes per item and items per active hour over the newest reviews. A reviewer sees its
     own row only."""
     window = parse_window(params)
-    visible = _queues(db, actor)
+    visible = _queues(db, actor, params)
     if not visible:
         return []
     ids = [q["id"] for q in visible]
@@ -248,17 +256,23 @@ def reviewer_panel(db: Database, actor: Actor, params: dict[str, Any]) -> list[d
     return sorted(people.values(), key=lambda p: (-p["submitted"], p["email"] or ""))
 
 
+def dashboard_human_vs_model(db: Database, actor: Actor, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Human vs model for every scored key that has both in the window."""
+    window = parse_window(params)
+    bounded = {**params, "since": window.since, "until": window.until}
+    return [human_vs_model_panel(db, actor, {**bounded, "key": c["key"]}) for c in _scored_keys(db, window)]
+
+
 def dashboard(db: Database, actor: Actor, params: dict[str, Any]) -> dict[str, Any]:
     """Every panel for one window (the page's one call)."""
     window = parse_window(params)
     bounded = {**params, "since": window.since, "until": window.until}
-    keys = _scored_keys(db, window)
     return {
         "since": window.since,
         "until": window.until,
         "queues": queue_activity(db, actor, bounded),
         "agreement": agreement_panel(db, actor, bounded),
-        "human_vs_model": [human_vs_model_panel(db, actor, {**bounded, "key": c["key"]}) for c in keys],
+        "human_vs_model": dashboard_human_vs_model(db, actor, bounded),
         "pairwise": pairwise_panel(db, actor, bounded),
         "reviewers": reviewer_panel(db, actor, bounded),
     }

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import contextlib
+import random
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from reviewdesk.domain.demo_data import generate_demo
 from reviewdesk.domain.permissions import SYSTEM_ACTOR, Actor
 from reviewdesk.domain.run_payload import parse_time
 from reviewdesk.errors import Conflict
-from reviewdesk.services import demo_setup, feedback_configs, ingest
+from reviewdesk.services import demo_month, demo_setup, feedback_configs
 from reviewdesk.services import feedback as feedback_service
+from reviewdesk.services.clock import set_to
 from reviewdesk.store import settings_kv
 from reviewdesk.store.database import Database
 
@@ -36,7 +38,9 @@ DEMO_CONFIGS: list[dict[str, Any]] = [
         "description": "An LLM judge's estimate that the answer is correct (0 = wrong, 1 = right).",
     },
 ]
-BATCH_TRACES = 200
+DEMO_PERIOD = timedelta(days=30)
+EXPERIMENT_ROUNDS = 4
+PAIRS_PER_ROUND = 10
 
 
 def is_loaded(db: Database) -> bool:
@@ -60,36 +64,47 @@ def _write_feedback(db: Database, items: list[dict[str, Any]]) -> None:
             feedback_service.insert(conn, DEMO_ACTOR, row)
 
 
+def _experiment_rounds(
+    db: Database, queue: dict[str, Any], traces: list[Any], start: datetime
+) -> dict[datetime, Callable[[], None]]:
+    """Four weekly rounds of the gpt-4o vs gpt-4o-mini comparison, ten questions each, put in the
+    pairwise queue at the round's time (on questions asked before it)."""
+    roots = sorted(
+        (t.runs[0] for t in traces if t.runs[0]["project"] == "support-rag" and t.runs[0]["error"] is None),
+        key=lambda r: r["end_time"],
+    )
+    rounds: dict[datetime, Callable[[], None]] = {}
+    for week in range(EXPERIMENT_ROUNDS):
+        at = (start + timedelta(days=2 + 7 * week)).replace(hour=9, minute=0, second=0, microsecond=0)
+        asked = [r for r in roots if datetime.fromisoformat(r["end_time"]) < at][-PAIRS_PER_ROUND:]
+        rounds[at] = lambda asked=asked, at=at, week=week: demo_setup.add_model_comparison(
+            db, queue, asked, at, f"mini-rollout-week-{week + 1}"
+        )
+    return rounds
+
+
 def load_demo(
     db: Database, *, seed: int, n_traces: int, now: datetime, on_progress: Callable[[int], None] | None = None
 ) -> dict[str, int]:
-    _ensure_configs(db)
-    setup = demo_setup.create_queues(db)
-    totals = {"traces": 0, "runs": 0, "feedback": 0}
-    runs: list[dict[str, Any]] = []
-    feedback: list[dict[str, Any]] = []
-
-    def flush() -> None:
-        if runs:
-            ingest.ingest_batch(db, DEMO_ACTOR, post=runs, patch=None)
-        if feedback:
-            _write_feedback(db, feedback)
-        totals["runs"] += len(runs)
-        totals["feedback"] += len(feedback)
-        runs.clear()
-        feedback.clear()
-        if on_progress:
-            on_progress(totals["traces"])
-
-    for trace in generate_demo(seed, n_traces, now):
-        runs.extend(trace.runs)
-        feedback.extend(trace.feedback)
-        totals["traces"] += 1
-        if totals["traces"] % BATCH_TRACES == 0:
-            flush()
-    flush()
-    totals["pairs"] = demo_setup.add_model_comparison(db, setup["pairwise"], now)
-    totals["reviews"] = demo_setup.review_some(db, setup, seed=seed)
+    """A month of use ending at `now`: see services/demo_month.py."""
+    start = now - DEMO_PERIOD
+    with set_to(start - timedelta(hours=2)):
+        _ensure_configs(db)
+        setup = demo_setup.create_queues(db)
+    rng = random.Random(seed)
+    traces = list(generate_demo(seed, n_traces, now))
+    month = demo_month.arrange(traces, start, now, rng)
+    rounds = _experiment_rounds(db, setup["pairwise"], traces, start)
+    people = demo_month.Reviewers(
+        actors=setup["reviewers"], queues=[setup["rag"], setup["sample"], setup["pairwise"]], rng=rng
+    )
+    reviews = demo_month.replay(db, month, people, _write_feedback, DEMO_ACTOR, rounds, on_progress)
     with db.write() as conn:
         settings_kv.put_if_absent(conn, DEMO_MARKER, now.isoformat())
-    return totals
+    return {
+        "traces": len(traces),
+        "runs": sum(len(r) for r in month.runs.values()),
+        "feedback": sum(len(f) for f in month.feedback.values()),
+        "pairs": EXPERIMENT_ROUNDS * PAIRS_PER_ROUND,
+        "reviews": reviews,
+    }

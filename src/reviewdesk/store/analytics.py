@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from reviewdesk.store.tables import feedback, queue_items, reviews, runs, users
+from reviewdesk.store.tables import feedback, feedback_hourly, queue_items, reviews, runs, users
 
 BUCKET_FORMATS = {"hour": ("%Y-%m-%dT%H", 13), "day": ("%Y-%m-%d", 10)}
 SPLIT_COLUMNS = {"queue": feedback.c.queue_id, "reviewer": feedback.c.created_by, "source": feedback.c.source}
@@ -92,30 +92,26 @@ def emails(conn: Connection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
 
 
 def queue_days(
-    conn: Connection, queue_ids: Sequence[uuid.UUID], since: datetime, until: datetime
+    conn: Connection, queue_ids: Sequence[uuid.UUID], since: datetime
 ) -> dict[str, list[dict[str, Any]]]:
-    """Items added and completed per queue and day in the window, and each queue's depth before it."""
+    """Per queue: items added and completed per day since `since` (to now), and items open now.
+    Nothing before `since` is read: the depth at `since` is open now - added since + completed since."""
     out: dict[str, list[dict[str, Any]]] = {}
     live = queue_items.c.status != "removed"
     for column, name in ((queue_items.c.added_at, "added"), (queue_items.c.completed_at, "completed")):
         day = bucket_of(conn, column, "day").label("day")
         query = (
             sa.select(queue_items.c.queue_id, day, sa.func.count().label("n"))
-            .where(queue_items.c.queue_id.in_(queue_ids), live, *_window(column, since, until))
+            .where(queue_items.c.queue_id.in_(queue_ids), live, column >= since)
             .group_by(queue_items.c.queue_id, day)
         )
         out[name] = [dict(r) for r in conn.execute(query).mappings()]
-    before = (
+    open_now = (
         sa.select(queue_items.c.queue_id, sa.func.count().label("n"))
-        .where(
-            queue_items.c.queue_id.in_(queue_ids),
-            live,
-            queue_items.c.added_at < since,
-            sa.or_(queue_items.c.completed_at.is_(None), queue_items.c.completed_at >= since),
-        )
+        .where(queue_items.c.queue_id.in_(queue_ids), queue_items.c.status.in_(["pending", "flagged"]))
         .group_by(queue_items.c.queue_id)
     )
-    out["open_before"] = [dict(r) for r in conn.execute(before).mappings()]
+    out["open_now"] = [dict(r) for r in conn.execute(open_now).mappings()]
     return out
 
 
@@ -268,20 +264,20 @@ def reviewer_speed(
 
 
 def keys_with_sources(conn: Connection, keys: Sequence[str], since: datetime, until: datetime) -> set[str]:
-    """The keys that have both human and model feedback in the window (one index probe each)."""
-    found = set()
-    for key in keys:
-        has = [
-            sa.select(feedback.c.id)
-            .where(
-                feedback.c.key == key,
-                feedback.c.source == source,
-                *_window(feedback.c.created_at, since, until),
-            )
-            .limit(1)
-            .exists()
-            for source in ("human", "model")
-        ]
-        if conn.execute(sa.select(sa.and_(*has))).scalar():
-            found.add(key)
-    return found
+    """The keys that have both human and model feedback in the window (from the hourly counts)."""
+    t = feedback_hourly
+    query = (
+        sa.select(t.c.key, t.c.source)
+        .where(
+            t.c.key.in_(keys),
+            t.c.source.in_(["human", "model"]),
+            t.c.hour >= since,
+            t.c.hour < until,
+            t.c.n > 0,
+        )
+        .distinct()
+    )
+    sources: dict[str, set[str]] = {}
+    for key, source in conn.execute(query):
+        sources.setdefault(key, set()).add(source)
+    return {key for key, found in sources.items() if found == {"human", "model"}}

@@ -7,6 +7,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,6 +44,23 @@ def _group(row: Mapping[str, Any]) -> GroupKey:
     )
 
 
+_NAMES = ("hour", "key", "source", "queue_id", "created_by", "label")
+
+
+@cache
+def _upsert(dialect: str) -> Any:
+    """Add to a group's counts, creating it if new (built once: this runs on every feedback write)."""
+    stmt = insert_for(dialect, feedback_hourly)
+    return stmt.on_conflict_do_update(
+        index_elements=list(_NAMES),
+        set_={
+            "n": feedback_hourly.c.n + stmt.excluded.n,
+            "score_sum": feedback_hourly.c.score_sum + stmt.excluded.score_sum,
+            "scored": feedback_hourly.c.scored + stmt.excluded.scored,
+        },
+    )
+
+
 def add(conn: Connection, rows: Iterable[Mapping[str, Any]], sign: int = 1) -> None:
     """Count `rows` in (sign 1) or out (sign -1) of their hours, in the caller's transaction."""
     totals: dict[GroupKey, list[float]] = defaultdict(lambda: [0, 0.0, 0])
@@ -54,20 +72,11 @@ def add(conn: Connection, rows: Iterable[Mapping[str, Any]], sign: int = 1) -> N
             total[2] += sign
     if not totals:
         return
-    names = ("hour", "key", "source", "queue_id", "created_by", "label")
     values = [
-        {**dict(zip(names, group, strict=True)), "n": n, "score_sum": score_sum, "scored": scored}
+        {**dict(zip(_NAMES, group, strict=True)), "n": n, "score_sum": score_sum, "scored": scored}
         for group, (n, score_sum, scored) in sorted(totals.items(), key=lambda kv: tuple(map(str, kv[0])))
     ]
-    stmt = insert_for(conn.dialect.name, feedback_hourly)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(names),
-        set_={
-            "n": feedback_hourly.c.n + stmt.excluded.n,
-            "score_sum": feedback_hourly.c.score_sum + stmt.excluded.score_sum,
-            "scored": feedback_hourly.c.scored + stmt.excluded.scored,
-        },
-    )
+    stmt = _upsert(conn.dialect.name)
     conn.execute(stmt, values)
 
 
