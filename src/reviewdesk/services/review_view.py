@@ -71,7 +71,8 @@ def _feedback_view(
     """
     run_ids = [r for r in (item["run_id"], item["run_b_id"]) if r]
     rows = feedback_store.newest_of_runs(conn, run_ids, limit=500)
-    hide_humans = queue["blind"] and review.get("status") != "submitted"
+    # An empty `review` is an overseer's read (review.get_item), not a reviewer's: nothing is hidden.
+    hide_humans = queue["blind"] and bool(review) and review.get("status") != "submitted"
     visible = [
         feedback_service.public_feedback(r)
         for r in rows
