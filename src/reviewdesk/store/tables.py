@@ -391,6 +391,8 @@ web_sessions = sa.Table(
     sa.Column("user_agent", sa.String(300), nullable=False, server_default=""),
     sa.Column("address", sa.String(100), nullable=False, server_default=""),
     sa.Index("ix_web_sessions_user", "user_id"),
+)
+
 # The dashboards' reads (migration 0014): a key's feedback over a window, covering what its series
 # aggregates; a queue's newest ratings; queue activity and reviews by day.
 sa.Index(
