@@ -65,7 +65,7 @@ def _write_feedback(db: Database, items: list[dict[str, Any]]) -> None:
 
 
 def _experiment_rounds(
-    db: Database, queue: dict[str, Any], traces: list[Any], start: datetime
+    db: Database, queue: dict[str, Any], traces: list[Any], start: datetime, added: list[int]
 ) -> dict[datetime, Callable[[], None]]:
     """Four weekly rounds of the gpt-4o vs gpt-4o-mini comparison, ten questions each, put in the
     pairwise queue at the round's time (on questions asked before it)."""
@@ -77,8 +77,8 @@ def _experiment_rounds(
     for week in range(EXPERIMENT_ROUNDS):
         at = (start + timedelta(days=2 + 7 * week)).replace(hour=9, minute=0, second=0, microsecond=0)
         asked = [r for r in roots if datetime.fromisoformat(r["end_time"]) < at][-PAIRS_PER_ROUND:]
-        rounds[at] = lambda asked=asked, at=at, week=week: demo_setup.add_model_comparison(
-            db, queue, asked, at, f"mini-rollout-week-{week + 1}"
+        rounds[at] = lambda asked=asked, at=at, week=week: added.append(
+            demo_setup.add_model_comparison(db, queue, asked, at, f"mini-rollout-week-{week + 1}")
         )
     return rounds
 
@@ -94,7 +94,8 @@ def load_demo(
     rng = random.Random(seed)
     traces = list(generate_demo(seed, n_traces, now))
     month = demo_month.arrange(traces, start, now, rng)
-    rounds = _experiment_rounds(db, setup["pairwise"], traces, start)
+    pairs: list[int] = []
+    rounds = _experiment_rounds(db, setup["pairwise"], traces, start, pairs)
     people = demo_month.Reviewers(
         actors=setup["reviewers"], queues=[setup["rag"], setup["sample"], setup["pairwise"]], rng=rng
     )
@@ -105,6 +106,6 @@ def load_demo(
         "traces": len(traces),
         "runs": sum(len(r) for r in month.runs.values()),
         "feedback": sum(len(f) for f in month.feedback.values()),
-        "pairs": EXPERIMENT_ROUNDS * PAIRS_PER_ROUND,
+        "pairs": sum(pairs),
         "reviews": reviews,
     }
