@@ -214,3 +214,23 @@ def test_members_see_everything_and_anonymous_callers_nothing(client, history, m
         "/api/v1/analytics/scores", params={"key": "overall_quality"}, headers={"x-api-key": ""}
     )
     assert anonymous.status_code == 401
+
+
+@pytest.mark.parametrize("split", ["source", "reviewer", "queue"])
+def test_hourly_counts_follow_amendments_and_deletes(client, history, split):
+    """The unfiltered series reads the hourly counts; a filter matching every run reads the raw rows.
+    After feedback is amended and deleted the two still agree."""
+    rows = client.get("/api/v1/feedback", params={"key": "overall_quality", "limit": 100}).json()["items"]
+    model = [r for r in rows if r["source"] == "model"]
+    client.patch(f"/api/v1/feedback/{model[0]['id']}", json={"value": "good"})
+    client.patch(f"/api/v1/feedback/{model[1]['id']}", json={"value": "bad", "score": 0})
+    assert client.delete(f"/api/v1/feedback/{model[2]['id']}").status_code == 204
+    params = {"key": "overall_quality", "split": split, **WINDOW}
+    counted = client.get("/api/v1/analytics/scores", params=params).json()["series"]
+    raw = client.get("/api/v1/analytics/scores", params={**params, "filter": 'run_type == "chain"'}).json()[
+        "series"
+    ]
+    assert counted == raw
+    if split == "source":
+        model_day = _point(next(s for s in counted if s["label"] == "model"), "2026-11-03")
+        assert model_day["n"] == 5 and model_day["counts"] == {"acceptable": 3, "good": 1, "bad": 1}
