@@ -328,7 +328,7 @@ def hbars(
             f'<text class="row-label" x="{label_width - 8}" y="{y + 18}" text-anchor="end">{escape(label)}</text>'
             f'<rect x="{label_width}" y="{y + 5}" width="{x(value) - label_width:.1f}" height="{row_height - 10}" '
             f'fill="{color(i)}"><title>{escape(note)}</title></rect>'
-            f'<text class="tick" x="{x(value) + 6:.1f}" y="{y + 18}">{escape(_fmt(value) + unit)}</text>'
+            f'<text class="tick" x="{x(value) + 6:.1f}" y="{y + 18}">{escape(f"{value:.0f}" if unit == "%" else _fmt(value))}{escape(unit)}</text>'
         )
     if mark is not None:
         body.append(
