@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 import uuid
 from collections import defaultdict
+from datetime import datetime, timedelta
 from typing import Any
 
 from reviewdesk.domain.agreement import pearson, spearman
@@ -16,6 +17,7 @@ from reviewdesk.domain.rubric import PAIRWISE_KEY
 from reviewdesk.services import queues
 from reviewdesk.services.agreement import _field_report, _rating
 from reviewdesk.services.analytics import Window, parse_window, scoped_queue_ids, visible_queue_ids
+from reviewdesk.services.clock import utcnow
 from reviewdesk.services.runs import compile_filter
 from reviewdesk.store import analytics as analytics_store
 from reviewdesk.store import feedback_configs as configs_store
@@ -27,9 +29,9 @@ AGREEMENT_RATINGS = 3_000
 # Human vs model reads the newest human ratings in the window: a table of thousands is as clear as one
 # of millions, and the work stays bounded.
 SCATTER_POINTS = 1_500
-CONFUSION_RATINGS = 5_000
+CONFUSION_RATINGS = 2_000
 # Speed (minutes per item, items per hour) is read off the newest reviews in the window.
-SPEED_REVIEWS = 10_000
+SPEED_REVIEWS = 500  # per reviewer and queue
 SCORED_TYPES = ("categorical", "boolean", "continuous")
 
 
@@ -51,7 +53,7 @@ def queue_activity(db: Database, actor: Actor, params: dict[str, Any]) -> list[d
     if not visible:
         return []
     with db.read() as conn:
-        found = analytics_store.queue_days(conn, [q["id"] for q in visible], window.since)
+        found = analytics_store.queue_days(conn, [q["id"] for q in visible], _days(window.since, utcnow()))
     days = bucket_labels(window.since, window.until, "day")
     by_queue: dict[str, dict[uuid.UUID, dict[str, int]]] = {
         "added": defaultdict(dict),
@@ -78,6 +80,16 @@ def queue_activity(db: Database, actor: Actor, params: dict[str, Any]) -> list[d
                 "backlog_alert_days": queue["backlog_alert_days"],
             }
         )
+    return out
+
+
+def _days(since: datetime, until: datetime) -> list[tuple[str, datetime, datetime]]:
+    """(label, start, end) of each UTC day from the one holding `since` to the one holding `until`."""
+    day = since.replace(hour=0, minute=0, second=0, microsecond=0)
+    out = []
+    while day <= until:
+        out.append((day.date().isoformat(), day, day + timedelta(days=1)))
+        day += timedelta(days=1)
     return out
 
 
@@ -228,12 +240,16 @@ def reviewer_panel(db: Database, actor: Actor, params: dict[str, Any]) -> list[d
     ids = [q["id"] for q in visible]
     with db.read() as conn:
         counts = analytics_store.reviewer_counts(conn, ids, window.since, window.until)
-        speed = {
-            r["reviewer_id"]: r
-            for r in analytics_store.reviewer_speed(conn, ids, window.since, window.until, SPEED_REVIEWS)
-        }
         if visible_queue_ids(conn, actor) is not None:
             counts = [r for r in counts if r["reviewer_id"] == actor.user_id]
+        speed: dict[uuid.UUID, dict[str, float]] = defaultdict(lambda: {"n": 0, "seconds": 0.0})
+        for queue_id in ids:
+            people_here = sorted({r["reviewer_id"] for r in counts}, key=str)
+            for row in analytics_store.reviewer_speed(
+                conn, queue_id, people_here, window.since, window.until, SPEED_REVIEWS
+            ):
+                speed[row["reviewer_id"]]["n"] += row["n"]
+                speed[row["reviewer_id"]]["seconds"] += float(row["seconds"] or 0)
         emails = analytics_store.emails(conn, sorted({r["reviewer_id"] for r in counts}, key=str))
     people: dict[uuid.UUID, dict[str, Any]] = {}
     for row in counts:
@@ -247,7 +263,7 @@ def reviewer_panel(db: Database, actor: Actor, params: dict[str, Any]) -> list[d
                 "flagged": 0,
             },
         )
-        person[row["status"]] = row["n"]
+        person[row["status"]] += row["n"]
     for reviewer_id, person in people.items():
         timed = speed.get(reviewer_id)
         seconds = float(timed["seconds"] or 0) if timed else 0.0
@@ -259,6 +275,8 @@ def reviewer_panel(db: Database, actor: Actor, params: dict[str, Any]) -> list[d
 def dashboard_human_vs_model(db: Database, actor: Actor, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Human vs model for every scored key that has both in the window."""
     window = parse_window(params)
+    with db.read() as conn:
+        scoped_queue_ids(conn, actor, params.get("queue_id"))  # the caller may see the queue asked for
     bounded = {**params, "since": window.since, "until": window.until}
     return [human_vs_model_panel(db, actor, {**bounded, "key": c["key"]}) for c in _scored_keys(db, window)]
 

@@ -92,20 +92,21 @@ def emails(conn: Connection, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
 
 
 def queue_days(
-    conn: Connection, queue_ids: Sequence[uuid.UUID], since: datetime
+    conn: Connection, queue_ids: Sequence[uuid.UUID], days: Sequence[tuple[str, datetime, datetime]]
 ) -> dict[str, list[dict[str, Any]]]:
-    """Per queue: items added and completed per day since `since` (to now), and items open now.
-    Nothing before `since` is read: the depth at `since` is open now - added since + completed since."""
+    """Per queue: items added and completed on each (label, start, end) day, and items open now.
+    One index range count per day (a UNION ALL): grouping every item by a computed day label would
+    sort them all."""
     out: dict[str, list[dict[str, Any]]] = {}
     live = queue_items.c.status != "removed"
     for column, name in ((queue_items.c.added_at, "added"), (queue_items.c.completed_at, "completed")):
-        day = bucket_of(conn, column, "day").label("day")
-        query = (
-            sa.select(queue_items.c.queue_id, day, sa.func.count().label("n"))
-            .where(queue_items.c.queue_id.in_(queue_ids), live, column >= since)
-            .group_by(queue_items.c.queue_id, day)
-        )
-        out[name] = [dict(r) for r in conn.execute(query).mappings()]
+        parts = [
+            sa.select(queue_items.c.queue_id, sa.literal(label).label("day"), sa.func.count().label("n"))
+            .where(queue_items.c.queue_id.in_(queue_ids), live, column >= start, column < end)
+            .group_by(queue_items.c.queue_id)
+            for label, start, end in days
+        ]
+        out[name] = [dict(r) for r in conn.execute(sa.union_all(*parts)).mappings()] if parts else []
     open_now = (
         sa.select(queue_items.c.queue_id, sa.func.count().label("n"))
         .where(queue_items.c.queue_id.in_(queue_ids), queue_items.c.status.in_(["pending", "flagged"]))
@@ -225,42 +226,55 @@ def _seconds(conn: Connection) -> Any:
     return sa.case((spent > MAX_SECONDS_PER_ITEM, MAX_SECONDS_PER_ITEM), else_=spent)
 
 
-def _finished_in(queue_ids: Sequence[uuid.UUID], since: datetime, until: datetime) -> list[Any]:
-    return [
-        reviews.c.queue_id.in_(queue_ids),
-        reviews.c.status.in_(["submitted", "skipped", "flagged"]),
-        *_window(reviews.c.submitted_at, since, until),
-    ]
-
-
 def reviewer_counts(
     conn: Connection, queue_ids: Sequence[uuid.UUID], since: datetime, until: datetime
 ) -> list[dict[str, Any]]:
-    """Per reviewer and status: reviews finished in the window."""
-    query = (
-        sa.select(reviews.c.reviewer_id, reviews.c.status, sa.func.count().label("n"))
-        .where(*_finished_in(queue_ids, since, until))
-        .group_by(reviews.c.reviewer_id, reviews.c.status)
-    )
-    return [dict(r) for r in conn.execute(query).mappings()]
+    """Per queue, reviewer and status: reviews finished in the window. Queue by queue, so the rows
+    come grouped in index order (queue, reviewer, status, submitted_at) and nothing is sorted."""
+    out = []
+    for queue_id in queue_ids:
+        query = (
+            sa.select(reviews.c.reviewer_id, reviews.c.status, sa.func.count().label("n"))
+            .where(
+                reviews.c.queue_id == queue_id,
+                reviews.c.status.in_(["submitted", "skipped", "flagged"]),
+                *_window(reviews.c.submitted_at, since, until),
+            )
+            .group_by(reviews.c.reviewer_id, reviews.c.status)
+        )
+        out += [dict(r) for r in conn.execute(query).mappings()]
+    return out
 
 
 def reviewer_speed(
-    conn: Connection, queue_ids: Sequence[uuid.UUID], since: datetime, until: datetime, newest: int
+    conn: Connection,
+    queue_id: uuid.UUID,
+    reviewer_ids: Sequence[uuid.UUID],
+    since: datetime,
+    until: datetime,
+    newest: int,
 ) -> list[dict[str, Any]]:
-    """Per reviewer, over the newest `newest` submitted reviews in the window: how many and their
-    active seconds (reservation to submit, capped per item)."""
-    recent = (
-        sa.select(reviews.c.reviewer_id, _seconds(conn).label("seconds"))
-        .where(*_finished_in(queue_ids, since, until), reviews.c.status == "submitted")
-        .order_by(reviews.c.submitted_at.desc())
-        .limit(newest)
-        .subquery("recent")
-    )
-    query = sa.select(
-        recent.c.reviewer_id, sa.func.count().label("n"), sa.func.sum(recent.c.seconds).label("seconds")
-    ).group_by(recent.c.reviewer_id)
-    return [dict(r) for r in conn.execute(query).mappings()]
+    """Per reviewer of a queue, over its newest `newest` submitted reviews in the window: how many and
+    their active seconds (reservation to submit, capped per item)."""
+    out = []
+    for reviewer_id in reviewer_ids:
+        recent = (
+            sa.select(_seconds(conn).label("seconds"))
+            .where(
+                reviews.c.queue_id == queue_id,
+                reviews.c.reviewer_id == reviewer_id,
+                reviews.c.status == "submitted",
+                *_window(reviews.c.submitted_at, since, until),
+            )
+            .order_by(reviews.c.submitted_at.desc())
+            .limit(newest)
+            .subquery("recent")
+        )
+        query = sa.select(sa.func.count().label("n"), sa.func.sum(recent.c.seconds).label("seconds"))
+        row = conn.execute(query).mappings().one()
+        if row["n"]:
+            out.append({"reviewer_id": reviewer_id, "n": row["n"], "seconds": row["seconds"]})
+    return out
 
 
 def keys_with_sources(conn: Connection, keys: Sequence[str], since: datetime, until: datetime) -> set[str]:

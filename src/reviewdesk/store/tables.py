@@ -410,11 +410,11 @@ sa.Index(
     "ix_queue_items_queue_completed", queue_items.c.queue_id, queue_items.c.completed_at, queue_items.c.status
 )
 sa.Index(
-    "ix_reviews_queue_submitted",
+    "ix_reviews_queue_reviewer_submitted",
     reviews.c.queue_id,
-    reviews.c.submitted_at,
-    reviews.c.status,
     reviews.c.reviewer_id,
+    reviews.c.status,
+    reviews.c.submitted_at,
     reviews.c.started_at,
 )
 

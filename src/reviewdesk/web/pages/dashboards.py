@@ -77,11 +77,7 @@ class DashboardPage:
 def build_page(db: Any, actor: Actor, controls: Controls) -> DashboardPage:
     keys = [c for c in feedback_configs.list_configs(db, actor) if c["type"] in SCORED]
     visible = [q for q in queues.list_queues(db, actor) if not q["archived"]]
-    queue = None
-    if controls.queue:
-        queue = next((q for q in visible if str(q["id"]) == controls.queue), None)
-        if queue is None:
-            raise NotFound(f"no queue {controls.queue}", field="queue")
+    queue = queues.get_queue(db, actor, uuid.UUID(controls.queue)) if controls.queue else None
     if not controls.key and keys:
         # What reviewers score comes first: the first rubric field of the queue(s) shown.
         rubric = [f["key"] for q in ([queue] if queue else visible) for f in q["rubric"]]

@@ -26,8 +26,8 @@ INDEXES = [
     ("queue_items", "ix_queue_items_queue_completed", ["queue_id", "completed_at", "status"]),
     (
         "reviews",
-        "ix_reviews_queue_submitted",
-        ["queue_id", "submitted_at", "status", "reviewer_id", "started_at"],
+        "ix_reviews_queue_reviewer_submitted",
+        ["queue_id", "reviewer_id", "status", "submitted_at", "started_at"],
     ),
 ]
 
