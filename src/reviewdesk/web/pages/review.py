@@ -359,6 +359,6 @@ def submit_form(
             raise Invalid("the corrected output is not valid JSON", field="correction") from None
         if correction is not None:
             payload["correction"] = correction
-    was_submitted = view["review"].get("status") == "submitted"
+    was_submitted = (view["review"] or {}).get("status") == "submitted"  # None: an overseer's read
     review.submit(db, actor, item_id, payload)
     return SubmitResult(queue_id=view["queue"]["id"], amended=was_submitted)
