@@ -28,7 +28,7 @@ from reviewdesk.store.database import Database
 AGREEMENT_RATINGS = 3_000
 # Human vs model reads the newest human ratings in the window: a table of thousands is as clear as one
 # of millions, and the work stays bounded.
-SCATTER_POINTS = 1_500
+SCATTER_POINTS = 800
 CONFUSION_RATINGS = 2_000
 # Speed (minutes per item, items per hour) is read off the newest reviews in the window.
 SPEED_REVIEWS = 500  # per reviewer and queue

@@ -74,15 +74,19 @@ class DashboardPage:
     can_filter: bool = True
 
 
+def default_key(keys: list[dict[str, Any]], shown: list[dict[str, Any]]) -> str:
+    """What reviewers score comes first: the first rubric field of the queue(s) shown."""
+    scored = {k["key"] for k in keys}
+    rubric = [f["key"] for q in shown for f in q["rubric"]]
+    return next((key for key in rubric if key in scored), keys[0]["key"] if keys else "")
+
+
 def build_page(db: Any, actor: Actor, controls: Controls) -> DashboardPage:
     keys = [c for c in feedback_configs.list_configs(db, actor) if c["type"] in SCORED]
     visible = [q for q in queues.list_queues(db, actor) if not q["archived"]]
     queue = queues.get_queue(db, actor, uuid.UUID(controls.queue)) if controls.queue else None
-    if not controls.key and keys:
-        # What reviewers score comes first: the first rubric field of the queue(s) shown.
-        rubric = [f["key"] for q in ([queue] if queue else visible) for f in q["rubric"]]
-        scored = {k["key"] for k in keys}
-        controls.key = next((key for key in rubric if key in scored), keys[0]["key"])
+    if not controls.key:
+        controls.key = default_key(keys, [queue] if queue else visible)
     return DashboardPage(
         controls=controls, keys=keys, queues=visible, queue=queue, can_filter=actor.can(Permission.READ_RUNS)
     )
@@ -107,6 +111,10 @@ def _scope(controls: Controls) -> dict[str, Any]:
 
 
 def scores_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
+    if not controls.key:
+        keys = [c for c in feedback_configs.list_configs(db, actor) if c["type"] in SCORED]
+        shown = [q for q in queues.list_queues(db, actor) if not q["archived"]]
+        controls.key = default_key(keys, [q for q in shown if str(q["id"]) == controls.queue] or shown)
     panel = Panel(title=f"Scores over time: {controls.key or '—'}")
     if not controls.key:
         panel.empty = "No score configs yet: scores need a key to chart."
