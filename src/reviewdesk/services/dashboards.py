@@ -15,7 +15,7 @@ from reviewdesk.domain.pairwise import summarize, variant_of
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.domain.rubric import PAIRWISE_KEY
 from reviewdesk.services import queues
-from reviewdesk.services.agreement import _field_report, _rating
+from reviewdesk.services.agreement import field_agreement, measurement_level, rating_of
 from reviewdesk.services.analytics import Window, parse_window, scoped_queue_ids, visible_queue_ids
 from reviewdesk.services.clock import utcnow
 from reviewdesk.services.runs import compile_filter
@@ -26,6 +26,7 @@ from reviewdesk.store.database import Database
 # Agreement is computed on each queue's newest ratings in the window: enough items for a tight
 # figure, bounded work however long the queue's history is.
 AGREEMENT_RATINGS = 3_000
+AGREEMENT_BOOTSTRAP = 200  # replicates for the 95% interval drawn on the chart
 # Human vs model reads the newest human ratings in the window: a table of thousands is as clear as one
 # of millions, and the work stays bounded.
 SCATTER_POINTS = 800
@@ -116,8 +117,12 @@ def _fields(keys: list[str], configs: dict[str, Any], rows: list[dict[str, Any]]
         lambda: defaultdict(dict)
     )
     for row in rows:
-        rating = _rating(row, configs.get(row["key"]))
-        grouped[(row["key"], row["rubric_version"])][row["run_id"]][str(row["created_by"])] = rating
+        if (row.get("extra") or {}).get("adjudicated"):
+            continue  # a final value, not a rating
+        level, _order = measurement_level(configs.get(row["key"]))
+        rating = rating_of(row, level)
+        if rating is not None:
+            grouped[(row["key"], row["rubric_version"])][row["run_id"]][str(row["created_by"])] = rating
     fields = []
     for (key, version), by_item in sorted(
         grouped.items(), key=lambda kv: (keys.index(kv[0][0]), kv[0][1] or 0)
@@ -125,7 +130,7 @@ def _fields(keys: list[str], configs: dict[str, Any], rows: list[dict[str, Any]]
         config = configs.get(key)
         if (config or {}).get("type") not in SCORED_TYPES:
             continue
-        report = _field_report(key, config, by_item)
+        report = field_agreement(key, config, by_item, bootstrap=AGREEMENT_BOOTSTRAP)
         fields.append({**report, "rubric_version": version})
     return fields
 

@@ -128,6 +128,7 @@ def newest_human_ratings(
             feedback.c.created_by,
             feedback.c.score,
             feedback.c.value,
+            feedback.c.extra,
         )
         .where(
             feedback.c.queue_id == queue_id,
