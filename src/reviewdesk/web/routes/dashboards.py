@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from reviewdesk.domain.permissions import Actor
+from reviewdesk.web.pages import dashboard_panels
 from reviewdesk.web.pages import dashboards as pages
 from reviewdesk.web.render import render
 from reviewdesk.web.routing import web_router
@@ -25,7 +26,9 @@ def dashboard_page(request: Request, actor: Actor = Depends(web_actor)) -> Respo
 @router.get("/dashboards/panels/{name}")
 def dashboard_panel(name: str, request: Request, actor: Actor = Depends(web_actor)) -> Response:
     controls = pages.read_controls(dict(request.query_params))
-    return render(request, "_dash_panel.html", page=pages.build_panel(get_db(request), actor, name, controls))
+    return render(
+        request, "_dash_panel.html", page=dashboard_panels.build_panel(get_db(request), actor, name, controls)
+    )
 
 
 @router.get("/queues/{queue_id}/dashboard")
