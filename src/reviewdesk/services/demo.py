@@ -8,11 +8,12 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from reviewdesk.domain.demo import reviewing
 from reviewdesk.domain.demo_data import generate_demo
 from reviewdesk.domain.permissions import SYSTEM_ACTOR, Actor
 from reviewdesk.domain.run_payload import parse_time
 from reviewdesk.errors import Conflict
-from reviewdesk.services import demo_month, demo_setup, feedback_configs
+from reviewdesk.services import calibrations, demo_month, demo_setup, feedback_configs, gold, queue_items
 from reviewdesk.services import feedback as feedback_service
 from reviewdesk.services.clock import set_to
 from reviewdesk.store import settings_kv
@@ -41,6 +42,8 @@ DEMO_CONFIGS: list[dict[str, Any]] = [
 DEMO_PERIOD = timedelta(days=30)
 EXPERIMENT_ROUNDS = 4
 PAIRS_PER_ROUND = 10
+GOLD_ITEMS = 4
+CALIBRATION_ITEMS = 12
 
 
 def is_loaded(db: Database) -> bool:
@@ -83,6 +86,48 @@ def _experiment_rounds(
     return rounds
 
 
+def _signal_checks(
+    db: Database, setup: dict[str, Any], people: demo_month.Reviewers, start: datetime, traces: list[Any]
+) -> dict[datetime, Callable[[], None]]:
+    """Gold items in the review queue in week 2; a calibration session in week 4 that every reviewer
+    works through first (it alerts on groundedness, the field they read differently)."""
+    rag = setup["rag"]
+    eval_scores = {
+        str(t.runs[0]["id"]): (t.runs[0]["metadata"] or {}).get("eval_score") or 0.5 for t in traces
+    }
+
+    def add_gold() -> None:
+        items = queue_items.list_items(db, SYSTEM_ACTOR, rag["id"], status="completed", limit=GOLD_ITEMS)
+        for item in items:
+            quality = reviewing.quality_of(
+                eval_scores.get(str(item["run_id"]), 0.5), random.Random(0), noise=0
+            )
+            answers = {
+                "overall_quality": quality,
+                "groundedness": "hallucinated" if quality == "bad" else "grounded",
+            }
+            gold.add_gold(db, SYSTEM_ACTOR, rag["id"], {"run_id": str(item["run_id"]), "answers": answers})
+
+    def calibrate() -> None:
+        session = calibrations.create_calibration(
+            db,
+            SYSTEM_ACTOR,
+            {
+                "name": "groundedness check",
+                "queue_id": str(rag["id"]),
+                "item_count": CALIBRATION_ITEMS,
+                "reviewers": [str(a.user_id) for a in setup["reviewers"]],
+            },
+        )
+        people.queues.insert(0, {"id": session["queue_id"]})
+        people.never_skip.add(session["queue_id"])
+
+    def at(day: int) -> datetime:
+        return (start + timedelta(days=day)).replace(hour=10, minute=0, second=0, microsecond=0)
+
+    return {at(8): add_gold, at(17): calibrate}
+
+
 def load_demo(
     db: Database, *, seed: int, n_traces: int, now: datetime, on_progress: Callable[[int], None] | None = None
 ) -> dict[str, int]:
@@ -99,7 +144,8 @@ def load_demo(
     people = demo_month.Reviewers(
         actors=setup["reviewers"], queues=[setup["rag"], setup["sample"], setup["pairwise"]], rng=rng
     )
-    reviews = demo_month.replay(db, month, people, _write_feedback, DEMO_ACTOR, rounds, on_progress)
+    checks = _signal_checks(db, setup, people, start, traces)
+    reviews = demo_month.replay(db, month, people, _write_feedback, DEMO_ACTOR, rounds | checks, on_progress)
     with db.write() as conn:
         settings_kv.put_if_absent(conn, DEMO_MARKER, now.isoformat())
     return {

@@ -69,6 +69,7 @@ class Reviewers:
     queues: list[dict[str, Any]]  # worked in this order within a session
     rng: random.Random
     done: int = 0
+    never_skip: set[Any] = field(default_factory=set)  # calibration queues: every reviewer scores all
 
 
 def _work(db: Database, people: Reviewers, session: reviewing.Session) -> None:
@@ -84,14 +85,16 @@ def _work(db: Database, people: Reviewers, session: reviewing.Session) -> None:
                 break
             at += timedelta(minutes=reviewing.minutes_per_item(rng))
             with set_to(at):
-                _finish(db, actor, session.reviewer, view, rng)
+                _finish(db, actor, session.reviewer, view, rng, may_skip=queue["id"] not in people.never_skip)
             people.done += 1
             at += timedelta(minutes=reviewing.break_minutes(rng))
 
 
-def _finish(db: Database, actor: Actor, reviewer: int, view: dict[str, Any], rng: random.Random) -> None:
+def _finish(
+    db: Database, actor: Actor, reviewer: int, view: dict[str, Any], rng: random.Random, *, may_skip: bool
+) -> None:
     item_id = view["item"]["id"]
-    if rng.random() < SKIP_RATE:
+    if may_skip and rng.random() < SKIP_RATE:
         review.skip(db, actor, item_id, "not sure; leaving it for someone else")
         return
     if view["queue"]["kind"] == "pairwise":

@@ -57,7 +57,7 @@ def break_minutes(rng: random.Random) -> float:
     return rng.uniform(0.1, 1.5)
 
 
-def quality_of(eval_score: float, rng: random.Random, noise: float = 0.1) -> str:
+def quality_of(eval_score: float, rng: random.Random, noise: float = 0.06) -> str:
     if rng.random() < noise:
         return rng.choice(QUALITY)
     return "good" if eval_score > 0.72 else ("acceptable" if eval_score > 0.45 else "bad")
