@@ -22,8 +22,10 @@ from reviewdesk.api import (
     feedback_configs,
     health,
     items,
+    langfuse,
     openapi,
     otlp,
+    otlp_signals,
     projects,
     queues,
     runs,
@@ -142,11 +144,19 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     # OTLP exporters append /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT: http://HOST:PORT/otlp or the bare host.
     for prefix in ("/otlp", ""):
         app.include_router(otlp.router, prefix=prefix)
+        app.include_router(otlp_signals.router, prefix=prefix)
     # LANGSMITH_ENDPOINT=http://HOST:PORT/langsmith (or …/langsmith/api/v1): the LangSmith SDK unmodified.
     for prefix in langsmith_api.V1_PREFIXES:
         app.include_router(langsmith_api.router, prefix=prefix)
     for prefix in langsmith_api.PLATFORM_PREFIXES:
         app.include_router(langsmith_api.platform_router, prefix=prefix)
+    app.include_router(langsmith_api.v2_router, prefix=langsmith_api.V2_PREFIX)
+    # LANGFUSE_HOST=http://HOST:PORT: the Langfuse SDK's OTLP exporter, scores and auth check.
+    app.include_router(langfuse.router)
+    # A LANGFUSE_HOST with a trailing "/" makes the SDK's exporter post to //api/public/otel/…
+    app.add_api_route(
+        "//api/public/otel/v1/traces", langfuse.export_traces, methods=["POST"], include_in_schema=False
+    )
     mount_web(app)
     app.add_middleware(contract.QueryContractMiddleware, index=operation_index)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

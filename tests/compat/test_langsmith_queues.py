@@ -95,7 +95,8 @@ def test_a_queue_from_the_sdk_is_worked_by_a_reviewdesk_reviewer(setup: Setup) -
     ]
     helpfulness = feedback_configs.get_config(db, SYSTEM_ACTOR, "helpfulness")
     assert (helpfulness["type"], helpfulness["min"], helpfulness["max"]) == ("continuous", 1.0, 5.0)
-    assert feedback_configs.get_config(db, SYSTEM_ACTOR, "note")["type"] == "continuous"
+    # A bare key says nothing of a score: the tutorial's reviewer note is free text.
+    assert feedback_configs.get_config(db, SYSTEM_ACTOR, "note")["type"] == "freeform"
 
     read = client.read_annotation_queue(made.id)
     assert read.rubric_instructions == "Check the order system before scoring."
@@ -132,7 +133,10 @@ def test_a_queue_from_the_sdk_is_worked_by_a_reviewdesk_reviewer(setup: Setup) -
     item = claimed.json()["item"]
     submitted = httpx.post(
         f"{api}/items/{item['id']}/submit",
-        json={"answers": {"correctness": "right", "helpfulness": 4}, "comment": "fine"},
+        json={
+            "answers": {"correctness": "right", "helpfulness": 4, "note": "Quoted the wrong date."},
+            "comment": "fine",
+        },
         headers=reviewer,
     )
     assert submitted.status_code == 200, submitted.text
@@ -144,6 +148,7 @@ def test_a_queue_from_the_sdk_is_worked_by_a_reviewdesk_reviewer(setup: Setup) -
     assert (scores["correctness"].value, scores["correctness"].score) == ("right", 1.0)
     assert scores["helpfulness"].score == 4.0 and scores["helpfulness"].feedback_source.type == "human"
     assert scores["correctness"].extra["queue_id"] == str(made.id)
+    assert scores["note"].value == "Quoted the wrong date."
 
     left = next(r for r in runs if r != uuid.UUID(item["run_id"]))
     client.delete_run_from_annotation_queue(made.id, run_id=left)

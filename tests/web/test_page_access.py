@@ -41,8 +41,7 @@ ROUTES = [
     ("GET", "/traces/count", None, NOT_MANAGERS),
     ("GET", "/traces/{run}", None, NOT_MANAGERS),
     ("GET", "/runs/{run}", None, NOT_MANAGERS),
-    # Admins and members oversee any item of a queue they see (GET /items/{id} is an overseer's read).
-    ("GET", "/items/{item}/trace", None, {"outsider"}),
+    ("GET", "/items/{item}/trace", None, NOT_WORKERS),
     ("GET", "/datasets", None, NOT_MANAGERS),
     ("GET", "/datasets/{ds}", None, NOT_MANAGERS),
     ("GET", "/datasets/{ds}?at=tag:first&split=train", None, NOT_MANAGERS),

@@ -78,14 +78,14 @@ def export_traces(
     db: Database = Depends(get_db),
 ) -> Response:
     """An OTLP `ExportTraceServiceRequest`; answered after the commit, in the request's content type."""
-    protobuf = _is_protobuf(body.media_type)
+    protobuf = is_protobuf(body.media_type)
     payload = decompress(body.raw, body.encoding, request.app.state.settings.max_body_bytes)
     decoded = decode_protobuf(payload) if protobuf else decode_json(payload)
     outcome = otlp_service.ingest_spans(db, actor, decoded.spans)
     return export_response(protobuf, [*decoded.rejected, *outcome.rejected])
 
 
-def _is_protobuf(media_type: str) -> bool:
+def is_protobuf(media_type: str) -> bool:
     if media_type in _PROTOBUF_TYPES:
         return True
     if media_type == JSON:
@@ -153,7 +153,7 @@ def decode_protobuf(payload: bytes) -> DecodedSpans:
         raise Invalid(f"malformed OTLP protobuf: {exc}", field="body", code="malformed_protobuf") from None
     decoded = DecodedSpans()
     for resource_spans in request.resource_spans:
-        resource = _pb_attributes(resource_spans.resource.attributes)
+        resource = pb_attributes(resource_spans.resource.attributes)
         for scope_spans in resource_spans.scope_spans:
             scope = {"name": scope_spans.scope.name, "version": scope_spans.scope.version}
             for span in scope_spans.spans:
@@ -167,12 +167,12 @@ def decode_protobuf(payload: bytes) -> DecodedSpans:
                         "kind": span.kind,
                         "start_time_unix_nano": span.start_time_unix_nano,
                         "end_time_unix_nano": span.end_time_unix_nano,
-                        "attributes": _pb_attributes(span.attributes),
+                        "attributes": pb_attributes(span.attributes),
                         "events": [
                             {
                                 "name": e.name,
                                 "time_unix_nano": e.time_unix_nano,
-                                "attributes": _pb_attributes(e.attributes),
+                                "attributes": pb_attributes(e.attributes),
                             }
                             for e in span.events
                         ],
@@ -185,18 +185,18 @@ def decode_protobuf(payload: bytes) -> DecodedSpans:
     return decoded
 
 
-def _pb_attributes(pairs: Iterable[Any]) -> dict[str, Any]:
-    return {kv.key: _pb_value(kv.value) for kv in pairs}
+def pb_attributes(pairs: Iterable[Any]) -> dict[str, Any]:
+    return {kv.key: pb_value(kv.value) for kv in pairs}
 
 
-def _pb_value(value: Any) -> Any:
+def pb_value(value: Any) -> Any:
     kind = value.WhichOneof("value")
     if kind is None:
         return None
     if kind == "array_value":
-        return [_pb_value(v) for v in value.array_value.values]
+        return [pb_value(v) for v in value.array_value.values]
     if kind == "kvlist_value":
-        return _pb_attributes(value.kvlist_value.values)
+        return pb_attributes(value.kvlist_value.values)
     if kind == "bytes_value":
         return base64.b64encode(value.bytes_value).decode()
     return getattr(value, kind)
@@ -214,14 +214,14 @@ def decode_json(payload: bytes) -> DecodedSpans:
         raise Invalid("must be a JSON object (an ExportTraceServiceRequest)", field="body")
     check_json(request, values=False)  # the depth of any JSON body; strings are checked per span
     decoded = DecodedSpans()
-    for r_index, resource_spans in enumerate(_json_list(request, "resourceSpans", "body")):
+    for r_index, resource_spans in enumerate(json_list(request, "resourceSpans", "body")):
         where = f"resourceSpans[{r_index}]"
-        resource = _json_attributes(_json_object(resource_spans, "resource", where), f"{where}.resource")
-        for s_index, scope_spans in enumerate(_json_list(resource_spans, "scopeSpans", where)):
+        resource = json_attributes(json_object(resource_spans, "resource", where), f"{where}.resource")
+        for s_index, scope_spans in enumerate(json_list(resource_spans, "scopeSpans", where)):
             scope_where = f"{where}.scopeSpans[{s_index}]"
-            raw_scope = _json_object(scope_spans, "scope", scope_where)
+            raw_scope = json_object(scope_spans, "scope", scope_where)
             scope = {"name": str(raw_scope.get("name") or ""), "version": str(raw_scope.get("version") or "")}
-            for index, span in enumerate(_json_list(scope_spans, "spans", scope_where)):
+            for index, span in enumerate(json_list(scope_spans, "spans", scope_where)):
                 span_where = f"{scope_where}.spans[{index}]"
                 try:
                     decoded.spans.append(
@@ -239,22 +239,22 @@ def _json_span(span: Any, where: str) -> dict[str, Any]:
     if not isinstance(status, dict):
         raise Invalid("must be a JSON object", field=f"{where}.status")
     return {
-        "trace_id": _json_id(span.get("traceId"), 16, f"{where}.traceId"),
-        "span_id": _json_id(span.get("spanId"), 8, f"{where}.spanId"),
-        "parent_span_id": _json_id(span.get("parentSpanId"), 8, f"{where}.parentSpanId", optional=True),
-        "flags": _json_int(span.get("flags"), f"{where}.flags"),
+        "trace_id": json_id(span.get("traceId"), 16, f"{where}.traceId"),
+        "span_id": json_id(span.get("spanId"), 8, f"{where}.spanId"),
+        "parent_span_id": json_id(span.get("parentSpanId"), 8, f"{where}.parentSpanId", optional=True),
+        "flags": json_int(span.get("flags"), f"{where}.flags"),
         "name": str(span.get("name") or ""),
         "kind": _json_enum(span.get("kind"), _SPAN_KINDS, f"{where}.kind"),
-        "start_time_unix_nano": _json_int(span.get("startTimeUnixNano"), f"{where}.startTimeUnixNano"),
-        "end_time_unix_nano": _json_int(span.get("endTimeUnixNano"), f"{where}.endTimeUnixNano"),
-        "attributes": _json_attributes(span, where),
+        "start_time_unix_nano": json_int(span.get("startTimeUnixNano"), f"{where}.startTimeUnixNano"),
+        "end_time_unix_nano": json_int(span.get("endTimeUnixNano"), f"{where}.endTimeUnixNano"),
+        "attributes": json_attributes(span, where),
         "events": [
             {
                 "name": str(event.get("name") or ""),
-                "time_unix_nano": _json_int(event.get("timeUnixNano"), f"{where}.events[{i}].timeUnixNano"),
-                "attributes": _json_attributes(event, f"{where}.events[{i}]"),
+                "time_unix_nano": json_int(event.get("timeUnixNano"), f"{where}.events[{i}].timeUnixNano"),
+                "attributes": json_attributes(event, f"{where}.events[{i}]"),
             }
-            for i, event in enumerate(_json_list(span, "events", where))
+            for i, event in enumerate(json_list(span, "events", where))
             if isinstance(event, dict)
         ],
         "status_code": _json_enum(status.get("code"), _STATUS_CODES, f"{where}.status.code"),
@@ -262,7 +262,7 @@ def _json_span(span: Any, where: str) -> dict[str, Any]:
     }
 
 
-def _json_list(parent: dict[str, Any], key: str, where: str) -> list[Any]:
+def json_list(parent: dict[str, Any], key: str, where: str) -> list[Any]:
     value = parent.get(key)
     if value is None:
         return []
@@ -271,7 +271,7 @@ def _json_list(parent: dict[str, Any], key: str, where: str) -> list[Any]:
     return value
 
 
-def _json_object(parent: Any, key: str, where: str) -> dict[str, Any]:
+def json_object(parent: Any, key: str, where: str) -> dict[str, Any]:
     value = parent.get(key) if isinstance(parent, dict) else None
     if value is None:
         if not isinstance(parent, dict):
@@ -282,39 +282,39 @@ def _json_object(parent: Any, key: str, where: str) -> dict[str, Any]:
     return value
 
 
-def _json_attributes(parent: dict[str, Any], where: str) -> dict[str, Any]:
+def json_attributes(parent: dict[str, Any], where: str) -> dict[str, Any]:
     attributes = {}
-    for index, pair in enumerate(_json_list(parent, "attributes", where)):
+    for index, pair in enumerate(json_list(parent, "attributes", where)):
         if not isinstance(pair, dict) or not isinstance(pair.get("key"), str):
             raise Invalid("must be {key, value}", field=f"{where}.attributes[{index}]")
-        attributes[pair["key"]] = _json_value(pair.get("value"), f"{where}.attributes[{index}].value")
+        attributes[pair["key"]] = json_value(pair.get("value"), f"{where}.attributes[{index}].value")
     return attributes
 
 
-def _json_value(value: Any, where: str) -> Any:
+def json_value(value: Any, where: str) -> Any:
     if not isinstance(value, dict) or not value:
         return None
     kind, inner = next(iter(value.items()))
     if kind in ("stringValue", "boolValue"):
         return inner
     if kind == "intValue":
-        return _json_int(inner, where)
+        return json_int(inner, where)
     if kind == "doubleValue":
         try:
             return float(inner)  # "NaN", "Infinity" and numbers in strings are valid here
         except (TypeError, ValueError):
             raise Invalid("must be a number", field=where) from None
     if kind in ("arrayValue", "kvlistValue"):
-        values = _json_list(inner if isinstance(inner, dict) else {}, "values", where)
+        values = json_list(inner if isinstance(inner, dict) else {}, "values", where)
         if kind == "arrayValue":
-            return [_json_value(v, where) for v in values]
-        return _json_attributes({"attributes": values}, where)
+            return [json_value(v, where) for v in values]
+        return json_attributes({"attributes": values}, where)
     if kind == "bytesValue":
         return inner
     return None
 
 
-def _json_int(value: Any, where: str) -> int:
+def json_int(value: Any, where: str) -> int:
     if value is None or value == "":
         return 0
     if isinstance(value, bool):
@@ -331,10 +331,10 @@ def _json_int(value: Any, where: str) -> int:
 def _json_enum(value: Any, names: dict[str, int], where: str) -> int:
     if isinstance(value, str) and value in names:
         return names[value]
-    return _json_int(value, where)
+    return json_int(value, where)
 
 
-def _json_id(value: Any, size: int, where: str, *, optional: bool = False) -> bytes:
+def json_id(value: Any, size: int, where: str, *, optional: bool = False) -> bytes:
     """Hex per the OTLP JSON mapping; base64 (what generic protobuf JSON printers emit) also read."""
     if value is None or value == "":
         if optional:

@@ -27,6 +27,7 @@ class SpanContent:
     cost: float | None = None
     session_id: str | None = None
     user_id: str | None = None
+    error: str | None = None
     tags: list[str] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     indexed_prefixes: set[str] | None = None
@@ -111,6 +112,17 @@ def parse_json(value: Any) -> Any:
     return value
 
 
+def json_or_text(value: Any) -> Any:
+    """An attribute its SDK always JSON-encodes (strings too, `"\\"v\\""`): decoded; text that is not
+    JSON (cut short by the SDK, or sent raw) stays text."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return value
+
+
 def as_object(value: Any, key: str) -> dict[str, Any] | None:
     """Inputs and outputs are objects: a JSON object stays one, anything else goes under `key`."""
     if value is None:
@@ -169,3 +181,13 @@ def joined_or_parts(parts: list[dict[str, Any]]) -> str | list[dict[str, Any]]:
     if all(p.get("type") == "text" for p in parts):
         return "\n".join(str(p.get("text", "")) for p in parts)
     return parts
+
+
+def call_arguments(parsed: dict[str, Any]) -> dict[str, Any]:
+    """A decorator's captured call `{"args": […], "kwargs": {…}}` (Langfuse's @observe, OpenLLMetry's
+    @task) → the keyword arguments, with the positional ones under `args` when there are any."""
+    if not parsed or not set(parsed) <= {"args", "kwargs"}:
+        return parsed
+    args = parsed.get("args") or []
+    kwargs = parsed.get("kwargs") if isinstance(parsed.get("kwargs"), dict) else {}
+    return {**({"args": args} if args else {}), **kwargs}

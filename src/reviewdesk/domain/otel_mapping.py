@@ -19,7 +19,9 @@ from typing import Any
 
 from reviewdesk.domain.otel_content import SpanContent
 from reviewdesk.domain.otel_genai import read_genai
+from reviewdesk.domain.otel_langfuse import is_langfuse, read_langfuse
 from reviewdesk.domain.otel_openinference import read_openinference
+from reviewdesk.domain.otel_traceloop import is_traceloop, read_traceloop
 from reviewdesk.errors import Invalid
 
 # Fixed forever: changing it would give every re-sent span a new run id.
@@ -29,6 +31,7 @@ STATUS_ERROR = 2
 # SPAN_FLAGS_CONTEXT_HAS_IS_REMOTE | SPAN_FLAGS_CONTEXT_IS_REMOTE: the parent lives in another process.
 REMOTE_PARENT_FLAGS = 0x300
 PROJECT_ATTRIBUTE = "reviewdesk.project"
+LANGFUSE_AS_ROOT = "langfuse.internal.as_root"
 # What a convention reader looks at; a span with none of it skips that reader.
 GENAI_PREFIXES = ("gen_ai.", "llm.request.type", "llm.usage.")
 OPENINFERENCE_PREFIXES = ("openinference.", "input.", "output.", "llm.", "retrieval.", "embedding.")
@@ -62,22 +65,32 @@ def span_to_run(span: Mapping[str, Any]) -> dict[str, Any]:
     if parent_span_id and len(parent_span_id) != 8:
         raise Invalid("must be empty or 8 bytes (16 hex digits)", field="parentSpanId")
     has_parent = bool(parent_span_id) and parent_span_id != _NO_SPAN
+    attributes = span.get("attributes") or {}
     # A parent in another process (a gateway, a frontend) often reports elsewhere or not at all:
     # the first span in this process is then a root here, so it can be searched and routed as one.
-    remote_parent = has_parent and (span.get("flags") or 0) & REMOTE_PARENT_FLAGS == REMOTE_PARENT_FLAGS
-    attributes = span.get("attributes") or {}
+    # Langfuse's `as_root` names a parent span that is never exported: a root too.
+    remote_parent = has_parent and (
+        (span.get("flags") or 0) & REMOTE_PARENT_FLAGS == REMOTE_PARENT_FLAGS
+        or attributes.get(LANGFUSE_AS_ROOT) is True
+    )
     resource = span.get("resource") or {}
-    content = read_conventions(attributes)
-    error = span_error(span)
+    content = read_conventions(attributes, resource)
+    error = span_error(span) or content.error
     metadata = _metadata(span, content, resource, trace_id, span_id)
     if remote_parent:
         metadata["otel.parent_span_id"] = parent_span_id.hex()
+    is_root = not has_parent or remote_parent
+    name = str(span.get("name") or "")
+    if is_root and content.metadata.get("trace_name"):
+        # Langfuse names the trace apart from its root observation; the trace's name is what people search.
+        metadata["observation_name"] = name
+        name = str(content.metadata["trace_name"])
     return {
         "id": span_run_id(trace_id, span_id),
         "trace_id": trace_run_id(trace_id),
-        "parent_run_id": span_run_id(trace_id, parent_span_id) if has_parent and not remote_parent else None,
+        "parent_run_id": None if is_root else span_run_id(trace_id, parent_span_id),
         "project": project_of(attributes, resource),
-        "name": str(span.get("name") or "")[:MAX_NAME_CHARS],
+        "name": name[:MAX_NAME_CHARS],
         "run_type": content.run_type or "chain",
         "inputs": content.inputs,
         "outputs": content.outputs,
@@ -97,9 +110,14 @@ def span_to_run(span: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def read_conventions(attributes: Mapping[str, Any]) -> SpanContent:
-    """GenAI conventions first, then OpenInference: the first to name a field wins it."""
+def read_conventions(attributes: Mapping[str, Any], resource: Mapping[str, Any] | None = None) -> SpanContent:
+    """Langfuse, then OpenLLMetry, then the GenAI conventions, then OpenInference: the first to name a
+    field wins it (the SDK-specific attributes say more than the generic ones beside them)."""
     content = SpanContent(attributes)
+    if is_langfuse(attributes):
+        read_langfuse(content, resource or {})
+    if is_traceloop(attributes):
+        read_traceloop(content)
     genai = openinference = False
     for key in attributes:
         if key.startswith(GENAI_PREFIXES):

@@ -31,8 +31,9 @@ def config_for_rubric_item(key: str, item: dict[str, Any]) -> dict[str, Any]:
     """A score config for a rubric key that has none yet.
 
     Two or more `value_descriptions` make a categorical config (labels are the values; numeric labels
-    are also the scores, otherwise the scores count 0, 1, 2… in the given order). Otherwise the key
-    is continuous: between the lowest and highest numeric `score_descriptions` keys, else 0–1.
+    are also the scores, otherwise the scores count 0, 1, 2… in the given order). `score_descriptions`
+    make it continuous: between the lowest and highest numeric keys, else 0–1. A bare key (the
+    tutorial's `{"feedback_key": "reviewer_note"}`) says nothing of a score: it is free text.
     """
     values = item.get("value_descriptions") or {}
     scores = item.get("score_descriptions") or {}
@@ -49,6 +50,8 @@ def config_for_rubric_item(key: str, item: dict[str, Any]) -> dict[str, Any]:
             for i, (label, text) in enumerate(values.items())
         ]
         return {"key": key, "type": "categorical", "options": options}
+    if not values and not scores:
+        return {"key": key, "type": "freeform", "description": item.get("description")}
     bounds = sorted(n for n in (_number(k) for k in scores) if n is not None)
     low, high = (bounds[0], bounds[-1]) if len(bounds) >= 2 and bounds[0] < bounds[-1] else (0.0, 1.0)
     described = "; ".join(f"{k}: {v}" for k, v in scores.items()) or None

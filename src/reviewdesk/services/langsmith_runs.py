@@ -39,6 +39,7 @@ class RunQuery:
     reference_example_ids: Sequence[uuid.UUID] | None = None
     ids: Sequence[uuid.UUID] | None = None
     start_time: datetime | None = None
+    end_start_time: datetime | None = None  # exclusive upper bound on start_time (v2's max_start_time)
     error: bool | None = None
     limit: int = 100
     cursor: str | None = None
@@ -88,6 +89,8 @@ def _conditions(db: Database, query: RunQuery) -> list[sa.ColumnElement[bool]]:
         where.append(runs.c.reference_example_id.in_(list(query.reference_example_ids)))
     if query.start_time is not None:
         where.append(runs.c.start_time >= query.start_time)
+    if query.end_start_time is not None:
+        where.append(runs.c.start_time < query.end_start_time)
     if query.error is not None:
         where.append(runs.c.error.is_not(None) if query.error else runs.c.error.is_(None))
     return where

@@ -11,7 +11,9 @@ from reviewdesk.domain.otel_mapping import span_to_run
 from reviewdesk.domain.permissions import Actor, Permission
 from reviewdesk.domain.run_payload import normalize_run, overlay
 from reviewdesk.errors import Invalid
-from reviewdesk.services import ingest
+from reviewdesk.services import ingest, otlp_logs
+from reviewdesk.store import feedback as feedback_store
+from reviewdesk.store import otel_log_content as log_content_store
 
 
 @dataclass
@@ -40,7 +42,12 @@ def ingest_spans(db: Any, actor: Actor, spans: Sequence[Mapping[str, Any]]) -> S
         raise Invalid(f"at most {ingest.MAX_RUNS_PER_BATCH} spans per request", field="body")
     if updates:
         with db.write() as conn:
+            log_content_store.lock_traces(conn, [r["trace_id"] for r in updates.values()])
+            otlp_logs.fill_from_log_content(conn, updates)
             ingest.write_runs(conn, updates)
+            # A score on a trace that came before the trace's root waits under the trace id.
+            roots = {r["trace_id"]: run_id for run_id, r in updates.items() if r.get("parent_run_id") is None}
+            feedback_store.move_trace_feedback_to_roots(conn, roots)
     outcome.accepted = len(spans) - len(outcome.rejected)
     return outcome
 

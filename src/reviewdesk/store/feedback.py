@@ -110,3 +110,12 @@ def for_runs(conn: Connection, run_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, 
         for row in conn.execute(query).mappings():
             grouped.setdefault(row["run_id"], []).append(dict(row))
     return grouped
+
+
+def move_trace_feedback_to_roots(conn: Connection, roots: dict[uuid.UUID, uuid.UUID]) -> None:
+    """Feedback held under its trace's id (a score on a trace whose root had not arrived) moves to the
+    trace's root run (trace id → root run id)."""
+    for trace_id, root_id in roots.items():
+        conn.execute(
+            feedback.update().where(feedback.c.run_id == trace_id).values(run_id=root_id, trace_id=trace_id)
+        )

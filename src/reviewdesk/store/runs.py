@@ -158,3 +158,12 @@ def common_search_texts(conn: Connection, texts: Iterable[str]) -> frozenset[str
         if held >= COMMON_SEARCH_CANDIDATES:
             common.add(text)
     return frozenset(common)
+
+
+def root_ids_of_traces(conn: Connection, trace_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, uuid.UUID]:
+    """trace id → the id of its root run, for the traces whose root has arrived."""
+    wanted = list(set(trace_ids))
+    if not wanted:
+        return {}
+    query = sa.select(runs.c.trace_id, runs.c.id).where(runs.c.trace_id.in_(wanted), runs.c.is_root.is_(True))
+    return {row.trace_id: row.id for row in conn.execute(query)}

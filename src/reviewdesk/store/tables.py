@@ -459,6 +459,17 @@ gold_items = sa.Table(
 # the schema check skips names that start with these.
 FULL_TEXT_INDEX_PREFIXES = ("runs_search", "ix_runs_search")
 
+# GenAI message content sent as OTLP log events (one event per message, often one request each),
+# gathered per span so it reaches the span's run whichever arrives first; forgotten after a day.
+otel_log_content = sa.Table(
+    "otel_log_content",
+    metadata,
+    sa.Column("run_id", sa.Uuid, primary_key=True),
+    sa.Column("inputs", JSONType, nullable=True),
+    sa.Column("outputs", JSONType, nullable=True),
+    sa.Column("received_at", UtcDateTime, nullable=False),
+    sa.Index("ix_otel_log_content_received_at", "received_at"),
+
 # The dashboards' reads (migration 0014): a key's feedback over a window, covering what its series
 # aggregates; a queue's newest ratings; queue activity and reviews by day.
 sa.Index(

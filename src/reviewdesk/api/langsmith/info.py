@@ -8,9 +8,10 @@ from reviewdesk.api.responses import FastJSONResponse
 
 router = APIRouter(tags=["langsmith"])
 
-# ≥ 0.8.10 makes the SDK send feedback inside /runs/multipart (we parse feedback.<id> parts);
-# below 0.16 it warns before using the generated v2 resources, of which we serve only a few.
-SERVER_VERSION = "0.12.0"
+# ≥ 0.8.10 makes the SDK send feedback inside /runs/multipart (we parse feedback.<id> parts).
+# 0.16.0 is the SDK's minimum for `client.runs` (POST /api/v2/runs/query, served); its other v2
+# resources answer 404 naming what is served. No `sdb_query_enabled` flag: list_runs stays on v1.
+SERVER_VERSION = "0.16.0"
 
 
 def info_body(max_body_bytes: int) -> dict:

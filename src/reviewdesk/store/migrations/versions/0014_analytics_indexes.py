@@ -1,7 +1,7 @@
 """dashboards: feedback counted per hour (backfilled), indexes for the panels' reads
 
 Revision ID: 0014
-Revises: 0013
+Revises: 0016
 Create Date: 2026-12-06 14:10:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0013"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 
