@@ -469,6 +469,7 @@ otel_log_content = sa.Table(
     sa.Column("outputs", JSONType, nullable=True),
     sa.Column("received_at", UtcDateTime, nullable=False),
     sa.Index("ix_otel_log_content_received_at", "received_at"),
+)
 
 # The dashboards' reads (migration 0014): a key's feedback over a window, covering what its series
 # aggregates; a queue's newest ratings; queue activity and reviews by day.
