@@ -23,6 +23,8 @@ EVERYONE_BUT_ADMINS = {"member", "reviewer", "outsider"}
 NOT_MANAGERS = {"reviewer", "outsider"}
 NOT_WORKERS = {"member", "outsider"}  # the queue is assigned to the reviewer and the admin only
 
+DASHBOARD_PANELS = ("scores", "queues", "agreement", "human-vs-model", "pairwise", "reviewers")
+
 # (method, path template, form, roles answered 403)
 ROUTES = [
     ("GET", "/", None, set()),
@@ -47,6 +49,12 @@ ROUTES = [
     ("GET", "/exports", None, NOT_MANAGERS),
     ("GET", "/exports/feedback?format=csv&pivot=1", None, NOT_MANAGERS),
     ("GET", "/admin/score-configs", None, set()),
+    ("GET", "/dashboards", None, set()),
+    ("GET", "/dashboards?queue={q}", None, {"outsider"}),
+    ("GET", "/queues/{q}/dashboard", None, set()),  # a redirect; the page it leads to decides
+    *[("GET", f"/dashboards/panels/{name}", None, set()) for name in DASHBOARD_PANELS],
+    *[("GET", f"/dashboards/panels/{name}?queue={{q}}", None, {"outsider"}) for name in DASHBOARD_PANELS],
+    ("GET", '/dashboards/panels/scores?filter=name+%3D%3D+"x"', None, NOT_MANAGERS),
     ("GET", "/admin/users", None, EVERYONE_BUT_ADMINS),
     ("GET", "/admin/audit", None, EVERYONE_BUT_ADMINS),
     ("POST", "/queues/new", {"name": "made-by-{role}"}, NOT_MANAGERS),
