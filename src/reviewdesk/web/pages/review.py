@@ -11,7 +11,7 @@ from starlette.datastructures import ImmutableMultiDict
 
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import Invalid, NotFound
-from reviewdesk.services import queue_stats, queues, review
+from reviewdesk.services import item_traces, queue_stats, queues, review
 from reviewdesk.services.clock import utcnow
 from reviewdesk.web.pages.datasets import datasets_or_none
 from reviewdesk.web.pages.payloads import (
@@ -22,6 +22,7 @@ from reviewdesk.web.pages.payloads import (
     metadata_rows,
     output_blocks,
 )
+from reviewdesk.web.pages.trace_view import Sources, sources_of
 
 PAIRWISE_KEY = "preference"
 PREFERENCE_OPTIONS = (
@@ -68,6 +69,7 @@ class RunPanel:
     outputs: list[Block]
     metadata: list[tuple[str, str]]
     scores: list[dict[str, Any]]
+    sources: list[Sources] = field(default_factory=list)
 
 
 @dataclass
@@ -184,7 +186,7 @@ def preference_view(answers: dict[str, Any]) -> FieldView:
     )
 
 
-def _run_panels(view: dict[str, Any]) -> list[RunPanel]:
+def _run_panels(view: dict[str, Any], trees: dict[uuid.UUID, list[dict[str, Any]]]) -> list[RunPanel]:
     runs = view["runs"]
     pairwise = view["queue"]["kind"] == "pairwise"
     panels = []
@@ -200,6 +202,7 @@ def _run_panels(view: dict[str, Any]) -> list[RunPanel]:
                 outputs=output_blocks(run.get("outputs")),
                 metadata=metadata_rows(run.get("metadata")),
                 scores=scores,
+                sources=sources_of(trees.get(run["id"]) or []),
             )
         )
     return panels
@@ -284,7 +287,7 @@ def build_review_page(
         progress=progress,
         item_id=view["item"]["id"],
         status=my_review.get("status"),
-        runs=_run_panels(view),
+        runs=_run_panels(view, item_traces.traces_of_shown_runs(db, view)),
         fields=fields,
         comment=comment,
         correction=correction,

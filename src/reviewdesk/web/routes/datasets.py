@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import Conflict, Invalid
 from reviewdesk.services import exports
-from reviewdesk.web.downloads import streamed
+from reviewdesk.web.downloads import chat_streamed, streamed
 from reviewdesk.web.pages import datasets as pages
 from reviewdesk.web.pages.auth import safe_next
 from reviewdesk.web.render import render
@@ -97,6 +97,8 @@ def export_dataset(
     """The API's export, for the browser's session: streamed as it is read, in constant memory."""
     fmt = exports.check_format(format, allow_chat=True)
     params = {"version": version, "tag": tag, "split": split or None}
+    if fmt == "openai-chat":
+        return chat_streamed(exports.dataset_chat_export(get_db(request), actor, dataset_id, params))
     return streamed(exports.dataset_rows(get_db(request), actor, dataset_id, params), fmt)
 
 

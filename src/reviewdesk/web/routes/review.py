@@ -9,8 +9,9 @@ from starlette.responses import RedirectResponse, Response
 
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import Conflict, Invalid
-from reviewdesk.services import item_traces, review
+from reviewdesk.services import review
 from reviewdesk.web.pages import review as pages
+from reviewdesk.web.pages import trace_view
 from reviewdesk.web.render import render
 from reviewdesk.web.routing import form_of, web_router
 from reviewdesk.web.session import get_db, web_actor
@@ -96,5 +97,5 @@ def heartbeat(item_id: uuid.UUID, request: Request, actor: Actor = Depends(web_a
 def item_trace(
     item_id: uuid.UUID, request: Request, run: uuid.UUID | None = None, actor: Actor = Depends(web_actor)
 ) -> Response:
-    trace = item_traces.item_trace(get_db(request), actor, item_id, run)
-    return render(request, "_trace_panel.html", page=trace)
+    panel = trace_view.build_trace_panel(get_db(request), actor, item_id, run)
+    return render(request, "_trace_panel.html", page=panel)
