@@ -219,6 +219,10 @@ def _progress(db: Any, actor: Actor, queue_id: uuid.UUID) -> Progress:
     )
 
 
+def progress_of(db: Any, actor: Actor, queue_id: uuid.UUID) -> Progress:
+    return _progress(db, actor, queue_id)
+
+
 def heartbeat_seconds(until: datetime | None) -> int:
     """Beat about three times per reservation, at most once a minute, at least every 10 s."""
     remaining = (until - utcnow()).total_seconds() if until else 0
@@ -247,10 +251,14 @@ def build_review_page(
     notice: str | None = None,
     error: str | None = None,
     typed: ImmutableMultiDict[str, str] | None = None,
+    prefetch_after: uuid.UUID | None = None,
 ) -> ReviewPage:
     """The item I asked for (from my history), else the one I hold or the next one; None at the end.
-    `typed`: a submit that failed, shown again as the reviewer left it."""
-    if item_id is not None:
+    `typed`: a submit that failed, shown again as the reviewer left it. `prefetch_after`: the item to
+    come after that one, reserved ahead."""
+    if prefetch_after is not None:
+        view = review.reserve_following(db, actor, queue_id, prefetch_after)
+    elif item_id is not None:
         view = review.get_item(db, actor, item_id)
         if view["queue"]["id"] != queue_id:
             raise NotFound(f"no item {item_id} in this queue", field="item_id")

@@ -40,6 +40,25 @@ def review_view(
     return render(request, "review.html", page=page)
 
 
+@router.get("/queues/{queue_id}/review/prefetch")
+def prefetch(
+    queue_id: uuid.UUID, after: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)
+) -> Response:
+    """The item after `after`, reserved and rendered while the reviewer still reads `after`."""
+    page = pages.build_review_page(get_db(request), actor, queue_id, prefetch_after=after)
+    return render(request, "_review_item.html", page=page)
+
+
+@router.get("/queues/{queue_id}/review/progress")
+def progress(queue_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)) -> Response:
+    return render(request, "_progress.html", page=pages.progress_of(get_db(request), actor, queue_id))
+
+
+def _swapping(request: Request) -> bool:
+    """review.js posts with this header and swaps the prefetched item in itself: no redirect needed."""
+    return request.headers.get("x-review-swap") == "1"
+
+
 @router.post("/items/{item_id}/submit")
 def submit(item_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)) -> Response:
     db = get_db(request)
@@ -51,6 +70,8 @@ def submit(item_id: uuid.UUID, request: Request, actor: Actor = Depends(web_acto
         message = f"{exc.field}: {exc.message}" if exc.field else exc.message
         page = pages.build_review_page(db, actor, queue_id, item_id, error=message, typed=form)
         return render(request, "review.html", page=page, status=400)
+    if _swapping(request) and not result.amended:
+        return Response(status_code=204)
     if result.amended:
         target = f"/queues/{result.queue_id}/review?item={item_id}&notice=amended"
     else:
@@ -70,6 +91,8 @@ def skip(item_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)
     form = form_of(request)
     queue_id = _queue_id(form)
     review.skip(get_db(request), actor, item_id, (form.get("reason") or "").strip() or None)
+    if _swapping(request):
+        return Response(status_code=204)
     return RedirectResponse(f"/queues/{queue_id}/review?notice=skipped", status_code=303)
 
 
@@ -78,6 +101,8 @@ def flag(item_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)
     form = form_of(request)
     queue_id = _queue_id(form)
     review.flag(get_db(request), actor, item_id, (form.get("reason") or "").strip())
+    if _swapping(request):
+        return Response(status_code=204)
     return RedirectResponse(f"/queues/{queue_id}/review?notice=flagged", status_code=303)
 
 

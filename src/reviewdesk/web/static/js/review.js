@@ -1,8 +1,13 @@
-// The review view's keyboard (DESIGN.md reviewer keys), reservation countdown and trace panel.
-// Keys never fire while typing in a text field; Esc leaves the field so they work again.
+// The review view's keyboard (DESIGN.md reviewer keys), reservation countdown and trace panel, and
+// the loop without waiting: the next item is reserved and rendered ahead (prefetch), and submit,
+// skip and flag post in the background and swap it in place. Keys never fire while typing in a text
+// field; Esc leaves the field so they work again.
 
-const form = document.getElementById("review-form");
+const container = document.getElementById("review-item");
+const queueId = container?.dataset.queueId;
 let lastField = null;
+let prefetched = null; // {after: item id, fragment: Promise<DocumentFragment | null>}
+const formEl = () => document.getElementById("review-form");
 
 // Rubric fields, the comment, and the correction editor (a <details> that opens when reached).
 const fields = () => [...document.querySelectorAll("#review-form .field")];
@@ -67,6 +72,17 @@ function follow(id) {
   if (link instanceof HTMLAnchorElement) window.location.assign(link.href);
 }
 
+async function openTraceAt(spanId) {
+  const panel = document.querySelector(".trace-panel");
+  if (!panel) return;
+  panel.hidden = false;
+  if (!panel.dataset.loaded) {
+    panel.dataset.loaded = "1";
+    await window.htmx.ajax("GET", panel.dataset.traceUrl, { target: panel, swap: "innerHTML" });
+  }
+  window.reviewdesk?.openSpan(spanId, panel); // from trace.js
+}
+
 function toggleTrace() {
   const panels = [...document.querySelectorAll(".trace-panel")];
   const show = panels.some((p) => p.hidden);
@@ -92,7 +108,16 @@ document.addEventListener("focusin", (event) => {
   if (fieldset) lastField = fieldset;
 });
 
-document.getElementById("trace-button")?.addEventListener("click", toggleTrace);
+document.addEventListener("click", (event) => {
+  const target = event.target instanceof Element ? event.target : null;
+  if (target?.closest("#trace-button")) toggleTrace();
+  const spanLink = target?.closest("[data-trace-span]");
+  if (spanLink) {
+    // A Sources link: open the trace panel and that retriever span in it.
+    event.preventDefault();
+    openTraceAt(spanLink.dataset.traceSpan);
+  }
+});
 
 document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
@@ -105,7 +130,7 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   const key = event.key;
-  if (/^[1-9]$/.test(key) && form) {
+  if (/^[1-9]$/.test(key) && formEl()) {
     event.preventDefault();
     pickNumber(Number(key));
     return;
@@ -115,7 +140,7 @@ document.addEventListener("keydown", (event) => {
     ArrowUp: () => moveField(-1),
     ArrowLeft: () => follow("nav-prev"),
     ArrowRight: () => follow("nav-next"),
-    s: () => form?.requestSubmit(document.getElementById("submit-button") ?? undefined),
+    s: () => formEl()?.requestSubmit(document.getElementById("submit-button") ?? undefined),
     k: () => document.getElementById("skip-form")?.requestSubmit(),
     f: () => openDialog("flag-dialog", "#flag-reason"),
     e: toggleTrace,
@@ -143,8 +168,115 @@ function tick() {
   element.classList.toggle("soon", left > 0 && left < 60);
 }
 
+function currentItemId() {
+  return container?.querySelector(".review-bar")?.dataset.itemId || "";
+}
+
+function inHistory() {
+  return Boolean(container?.querySelector(".review-bar")?.dataset.inHistory);
+}
+
+function prefetch() {
+  const after = currentItemId();
+  if (!queueId || !after || inHistory() || prefetched?.after === after) return;
+  const url = `/queues/${queueId}/review/prefetch?after=${encodeURIComponent(after)}`;
+  const fragment = fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+    .then((response) => (response.ok ? response.text() : null))
+    .then((html) => {
+      if (html === null) return null;
+      const template = document.createElement("template");
+      template.innerHTML = html;
+      return template.content;
+    })
+    .catch(() => null);
+  prefetched = { after, fragment };
+}
+
+function showItem(fragment, note) {
+  container.replaceChildren(fragment);
+  window.htmx?.process(container);
+  const swapNote = container.querySelector(".swap-note");
+  if (swapNote && note) swapNote.textContent = note;
+  window.scrollTo(0, 0);
+  lastField = null;
+  focusFirst();
+  tick();
+  container.dispatchEvent(new CustomEvent("review:swapped", { bubbles: true }));
+  refreshProgress();
+  prefetch();
+}
+
+function refreshProgress() {
+  if (!queueId) return;
+  fetch(`/queues/${queueId}/review/progress`, { credentials: "same-origin" })
+    .then((response) => (response.ok ? response.text() : null))
+    .then((html) => {
+      const progress = document.getElementById("progress");
+      if (html && progress) progress.outerHTML = html;
+    })
+    .catch(() => {});
+}
+
+const NOTES = { submit: "Submitted.", skip: "Skipped.", flag: "Flagged for an admin." };
+
+// Submit, skip and flag without a page load: post in the background, then show the prefetched item.
+// Anything unexpected falls back to the form's ordinary submit, which shows the server's answer.
+async function postAndSwap(form, submitter, kind) {
+  const pending = prefetched?.after === currentItemId() ? prefetched.fragment : null;
+  const body = new URLSearchParams(new FormData(form, submitter ?? undefined));
+  let response;
+  try {
+    response = await fetch(form.action, {
+      method: "POST",
+      body,
+      credentials: "same-origin",
+      headers: { "X-Review-Swap": "1", "X-CSRF-Token": form.elements.csrf_token?.value ?? "" },
+    });
+  } catch {
+    form.submit();
+    return;
+  }
+  if (response.status === 204) {
+    const fragment = pending ? await pending : null;
+    if (fragment) showItem(fragment, NOTES[kind]);
+    else window.location.assign(`/queues/${queueId}/review?notice=${kind === "submit" ? "submitted" : kind === "skip" ? "skipped" : "flagged"}`);
+    return;
+  }
+  if (response.status === 400) {
+    // The server's page with the error and the typed answers: show its item in place.
+    const parsed = new DOMParser().parseFromString(await response.text(), "text/html");
+    const item = parsed.getElementById("review-item");
+    if (item) {
+      const template = document.createElement("template");
+      template.innerHTML = item.innerHTML;
+      container.replaceChildren(template.content);
+      window.htmx?.process(container);
+      container.querySelector(".error-banner")?.scrollIntoView({ block: "nearest" });
+      return;
+    }
+  }
+  form.submit();
+}
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || event.defaultPrevented || inHistory()) return;
+  let kind = null;
+  if (form.id === "review-form") kind = "submit";
+  else if (form.id === "skip-form") kind = "skip";
+  else if (form.closest("#flag-dialog")) kind = "flag";
+  if (!kind || !container) return;
+  event.preventDefault();
+  form.closest("dialog")?.close();
+  postAndSwap(form, event.submitter, kind);
+});
+
+function focusFirst() {
+  const first = fields().find((f) => f.dataset.input === "choice") ?? fields()[0];
+  if (first && !document.querySelector(".end-of-queue")) focusField(first);
+}
+
 tick();
 window.setInterval(tick, 1000);
-
-const first = fields().find((f) => f.dataset.input === "choice") ?? fields()[0];
-if (first && !document.querySelector(".end-of-queue")) focusField(first);
+focusFirst();
+prefetch();

@@ -39,5 +39,6 @@ document.addEventListener("click", (event) => {
   if (scope === document) history.replaceState(null, "", `#${link.dataset.openSpan}`);
 });
 
+window.reviewdesk = { ...(window.reviewdesk ?? {}), openSpan };
 window.addEventListener("hashchange", openFromHash);
 openFromHash();
