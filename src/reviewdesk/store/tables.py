@@ -185,6 +185,8 @@ annotation_queues = sa.Table(
     sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("blind_metadata_keys", JSONType, nullable=True),
+    sa.Column("blind_hides_scores", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
 # Every rubric a queue has had, so feedback given under version N can always be read against N.

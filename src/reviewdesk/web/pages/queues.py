@@ -122,6 +122,8 @@ class SettingsDraft:
     blind: bool = True
     archived: bool = False
     default_dataset_id: str = ""
+    blind_keys: str = ""  # one per line; empty: the default model-naming keys
+    blind_hides_scores: bool = False
 
 
 def _draft_of_queue(queue: dict[str, Any] | None, emails: dict[str, str]) -> SettingsDraft:
@@ -140,6 +142,8 @@ def _draft_of_queue(queue: dict[str, Any] | None, emails: dict[str, str]) -> Set
         blind=queue["blind"],
         archived=queue["archived"],
         default_dataset_id=str(queue["default_dataset_id"] or ""),
+        blind_keys="\n".join(queue.get("blind_metadata_keys") or []),
+        blind_hides_scores=bool(queue.get("blind_hides_scores")),
     )
 
 
@@ -157,6 +161,8 @@ def _draft_of_form(form: ImmutableMultiDict[str, str]) -> SettingsDraft:
         blind=form.get("blind") is not None,
         archived=form.get("archived") is not None,
         default_dataset_id=form.get("default_dataset_id") or "",
+        blind_keys=form.get("blind_keys") or "",
+        blind_hides_scores=form.get("blind_hides_scores") is not None,
     )
 
 
@@ -298,8 +304,12 @@ def settings_payload(db: Any, form: ImmutableMultiDict[str, str], *, creating: b
         "reservation_seconds": _int(form, "reservation_minutes", 10) * 60,
         "reviewer_access": form.get("reviewer_access") or "assigned",
         "blind": form.get("blind") is not None,
+        "blind_hides_scores": form.get("blind_hides_scores") is not None,
         "backlog_alert_days": _float(form, "backlog_alert_days", 3.0),
     }
+    if "blind_keys" in form:
+        keys = [k.strip() for k in form["blind_keys"].replace(",", "\n").splitlines() if k.strip()]
+        payload["blind_metadata_keys"] = keys or None
     if "default_dataset_id" in form:  # only when the form offered the choice
         payload["default_dataset_id"] = form["default_dataset_id"] or None
     if creating:
