@@ -10,6 +10,7 @@ from typing import Any
 from starlette.datastructures import ImmutableMultiDict
 
 from reviewdesk.domain.permissions import Actor
+from reviewdesk.domain.rubric import field_state
 from reviewdesk.errors import Invalid, NotFound
 from reviewdesk.services import item_traces, queue_stats, queues, review
 from reviewdesk.services.clock import utcnow
@@ -59,6 +60,10 @@ class FieldView:
     high: float | None = None
     max_length: int | None = None
     suggested: str | None = None  # the model's suggestion, when it pre-filled this field
+    always_required: bool = False
+    visible: bool = True
+    visible_if: dict[str, Any] | None = None  # read by review.js to show the field as answers change
+    required_if: dict[str, Any] | None = None
 
 
 @dataclass
@@ -126,14 +131,26 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def field_view(rubric_field: dict[str, Any], answers: dict[str, Any], suggestion: dict | None) -> FieldView:
+def field_view(
+    rubric_field: dict[str, Any],
+    answers: dict[str, Any],
+    suggestion: dict | None,
+    shown: dict[str, Any] | None = None,
+) -> FieldView:
+    """`shown`: every field's value as the form starts (answers and kept suggestions), which decides
+    what a conditional field looks like at first."""
     value, suggested = _field_value(rubric_field, answers, suggestion)
     kind = rubric_field.get("type") or "freeform"
+    visible, required = field_state(rubric_field, answers if shown is None else shown)
     view = FieldView(
         key=rubric_field["key"],
         type=kind,
         input="text",
-        required=bool(rubric_field.get("required")),
+        required=required,
+        always_required=bool(rubric_field.get("required")),
+        visible=visible,
+        visible_if=rubric_field.get("visible_if"),
+        required_if=rubric_field.get("required_if"),
         instructions=rubric_field.get("instructions"),
         description=rubric_field.get("description"),
         max_length=rubric_field.get("max_length"),
@@ -279,7 +296,9 @@ def build_review_page(
         # What was typed already holds any suggestion the reviewer kept; cleared fields stay clear.
         answers, suggestions = _typed_answers(view, typed), {}
         comment = typed.get("comment") or ""
-    fields = [field_view(f, answers, suggestions.get(f["key"])) for f in view["rubric"]]
+    shown = {f["key"]: _field_value(f, answers, suggestions.get(f["key"]))[0] for f in view["rubric"]}
+    shown = {k: v for k, v in shown.items() if v is not None}
+    fields = [field_view(f, answers, suggestions.get(f["key"]), shown) for f in view["rubric"]]
     if view["queue"]["kind"] == "pairwise":
         fields.insert(0, preference_view(answers))
     previous, following, in_history = _history_neighbours(history, view["item"]["id"])

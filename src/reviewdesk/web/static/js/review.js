@@ -10,7 +10,45 @@ let prefetched = null; // {after: item id, fragment: Promise<DocumentFragment | 
 const formEl = () => document.getElementById("review-form");
 
 // Rubric fields, the comment, and the correction editor (a <details> that opens when reached).
-const fields = () => [...document.querySelectorAll("#review-form .field")];
+const fields = () => [...document.querySelectorAll("#review-form .field")].filter((f) => !f.hidden);
+
+// Conditional rubric fields (visible_if / required_if on another field's answer); the server checks
+// the same rules on submit.
+function answerOf(key) {
+  const form = formEl();
+  if (!form) return null;
+  const checked = form.querySelector(`input[type=radio][name="answer.${CSS.escape(key)}"]:checked`);
+  if (checked) return checked.value;
+  const other = form.querySelector(`[name="answer.${CSS.escape(key)}"]:not([type=radio])`);
+  return other && other.value.trim() !== "" ? other.value.trim() : null;
+}
+
+function holds(condition) {
+  const answer = answerOf(condition.field);
+  if (answer === null) return false;
+  return condition.in.some((v) => String(v) === answer || (typeof v === "number" && Number(answer) === v));
+}
+
+function applyConditions() {
+  for (const fieldset of document.querySelectorAll("#review-form .field[data-field]")) {
+    const visibleIf = fieldset.dataset.visibleIf ? JSON.parse(fieldset.dataset.visibleIf) : null;
+    const requiredIf = fieldset.dataset.requiredIf ? JSON.parse(fieldset.dataset.requiredIf) : null;
+    if (!visibleIf && !requiredIf) continue;
+    const visible = !visibleIf || holds(visibleIf);
+    const required = visible && ("alwaysRequired" in fieldset.dataset || (requiredIf !== null && holds(requiredIf)));
+    fieldset.hidden = !visible;
+    fieldset.disabled = !visible;
+    fieldset.querySelector(".req")?.toggleAttribute("hidden", !required);
+    for (const input of fieldset.querySelectorAll("input, textarea")) input.required = required;
+  }
+}
+
+document.addEventListener("change", (event) => {
+  if (event.target instanceof Element && event.target.closest("#review-form")) applyConditions();
+});
+document.addEventListener("input", (event) => {
+  if (event.target instanceof Element && event.target.closest("#review-form")) applyConditions();
+});
 
 function isTyping(element) {
   if (!(element instanceof HTMLElement)) return false;
