@@ -17,6 +17,7 @@ DEFAULT_BLIND_KEYS = (
     "ls_provider",
     "provider",
     "system_fingerprint",
+    "_type",  # LangChain invocation params name the model class (e.g. "openai-chat")
     "llm.model_name",
     "llm.provider",
     "gen_ai.request.model",

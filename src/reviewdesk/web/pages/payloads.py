@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from reviewdesk.domain.llm_messages import generation_of
 from reviewdesk.domain.payload_blocks import Block, input_blocks, output_blocks
 
 __all__ = ["Block", "CorrectionDraft", "correction_draft", "input_blocks", "metadata_rows", "output_blocks"]
@@ -33,7 +34,9 @@ def correction_draft(outputs: Any) -> CorrectionDraft:
     if isinstance(outputs, dict):
         texts = [k for k in TEXT_KEYS if isinstance(outputs.get(k), str)]
         strings = [k for k, v in outputs.items() if isinstance(v, str)]
-        key = texts[0] if texts else (strings[0] if len(strings) == 1 else None)
+        # A model reply (LangChain generations, OpenAI choices) is corrected as JSON, not by its `type`.
+        lone = strings[0] if len(strings) == 1 and generation_of(outputs) is None else None
+        key = texts[0] if texts else lone
         if key is not None:
             return CorrectionDraft(text=outputs[key], key=key)
     return CorrectionDraft(text=json.dumps(outputs, indent=2, ensure_ascii=False, default=str), key=None)
