@@ -81,17 +81,19 @@ def next_item(db: Database, actor: Actor, queue_id: uuid.UUID) -> dict[str, Any]
 
 
 def reserve_following(
-    db: Database, actor: Actor, queue_id: uuid.UUID, current_item_id: uuid.UUID
+    db: Database, actor: Actor, queue_id: uuid.UUID, current_item_ids: list[uuid.UUID]
 ) -> dict[str, Any] | None:
-    """Prefetch: the item to review after `current_item_id`, reserved now so it is ready the moment
-    the current one is submitted (an item already held besides the current one is handed back, so
-    asking twice holds at most one extra). None when nothing else is left."""
+    """Prefetch: the item to review after the current one (and any whose submit is still on its way),
+    reserved now so it is ready the moment they are done. An item already held besides those is
+    handed back, so asking twice holds at most one extra. None when nothing else is left."""
+    if len(current_item_ids) > 20:
+        raise Invalid("at most 20 items to look past", field="after")
     if actor.user_id is None:
         raise Invalid("only a user can review", field="actor")
     with db.write(durable=False) as conn:
         now = utcnow()
         queue = load_workable(conn, actor, queue_id)
-        held = items_store.held_besides(conn, queue_id, actor.user_id, current_item_id, now)
+        held = items_store.held_besides(conn, queue_id, actor.user_id, current_item_ids, now)
         if held is not None:
             item = items_store.get(conn, held)
             review = items_store.review_of(conn, held, actor.user_id)
@@ -102,7 +104,7 @@ def reserve_following(
             _review_row(actor, queue, None),
             queue["reviewers_per_item"],
             now,
-            excluding=[current_item_id],
+            excluding=current_item_ids,
         )
         if claimed is None:
             return None

@@ -208,7 +208,7 @@ _HELD_OTHER = (
         reviews.c.reviewer_id == sa.bindparam("reviewer_id"),
         reviews.c.status == "reserved",
         reviews.c.reserved_until > sa.bindparam("now"),
-        reviews.c.item_id != sa.bindparam("item_id"),
+        reviews.c.item_id.not_in(sa.bindparam("item_ids", expanding=True)),
     )
     .order_by(reviews.c.started_at)
     .limit(1)
@@ -216,10 +216,14 @@ _HELD_OTHER = (
 
 
 def held_besides(
-    conn: Connection, queue_id: uuid.UUID, reviewer_id: uuid.UUID, item_id: uuid.UUID, now: datetime
+    conn: Connection,
+    queue_id: uuid.UUID,
+    reviewer_id: uuid.UUID,
+    item_ids: Sequence[uuid.UUID],
+    now: datetime,
 ) -> uuid.UUID | None:
-    """Another item of the queue the reviewer holds a live reservation on (a prefetched one)."""
-    params = {"queue_id": queue_id, "reviewer_id": reviewer_id, "item_id": item_id, "now": now}
+    """An item of the queue, not one of `item_ids`, the reviewer holds a live reservation on (a prefetched one)."""
+    params = {"queue_id": queue_id, "reviewer_id": reviewer_id, "item_ids": list(item_ids), "now": now}
     return conn.execute(_HELD_OTHER, params).scalar()
 
 

@@ -268,12 +268,12 @@ def build_review_page(
     notice: str | None = None,
     error: str | None = None,
     typed: ImmutableMultiDict[str, str] | None = None,
-    prefetch_after: uuid.UUID | None = None,
+    prefetch_after: list[uuid.UUID] | None = None,
 ) -> ReviewPage:
     """The item I asked for (from my history), else the one I hold or the next one; None at the end.
     `typed`: a submit that failed, shown again as the reviewer left it. `prefetch_after`: the item to
     come after that one, reserved ahead."""
-    if prefetch_after is not None:
+    if prefetch_after:
         view = review.reserve_following(db, actor, queue_id, prefetch_after)
     elif item_id is not None:
         view = review.get_item(db, actor, item_id)

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from reviewdesk.domain.permissions import Actor
+from reviewdesk.domain.run_payload import parse_uuid
 from reviewdesk.errors import Conflict, Invalid
 from reviewdesk.services import review
 from reviewdesk.web.pages import review as pages
@@ -41,10 +42,12 @@ def review_view(
 
 
 @router.get("/queues/{queue_id}/review/prefetch")
-def prefetch(
-    queue_id: uuid.UUID, after: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)
-) -> Response:
-    """The item after `after`, reserved and rendered while the reviewer still reads `after`."""
+def prefetch(queue_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)) -> Response:
+    """The item after `?after=` (the one being read, and any still being submitted), reserved and
+    rendered while the reviewer reads."""
+    after = [parse_uuid(v, "after", required=True) for v in request.query_params.getlist("after")]
+    if not after:
+        raise Invalid("is required", field="after")
     page = pages.build_review_page(get_db(request), actor, queue_id, prefetch_after=after)
     return render(request, "_review_item.html", page=page)
 

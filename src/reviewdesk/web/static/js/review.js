@@ -214,11 +214,12 @@ function inHistory() {
   return Boolean(container?.querySelector(".review-bar")?.dataset.inHistory);
 }
 
-function prefetch() {
-  const after = currentItemId();
-  if (!queueId || !after || inHistory() || prefetched?.after === after) return;
-  const url = `/queues/${queueId}/review/prefetch?after=${encodeURIComponent(after)}`;
-  const fragment = fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+const inFlight = new Set(); // items whose submit, skip or flag is still being posted
+
+function fetchNext(after) {
+  // The item after `after` (and after any still being posted), reserved and rendered by the server.
+  const params = new URLSearchParams([after, ...inFlight].map((id) => ["after", id]));
+  return fetch(`/queues/${queueId}/review/prefetch?${params}`, { credentials: "same-origin" })
     .then((response) => (response.ok ? response.text() : null))
     .then((html) => {
       if (html === null) return null;
@@ -227,7 +228,17 @@ function prefetch() {
       return template.content;
     })
     .catch(() => null);
-  prefetched = { after, fragment };
+}
+
+function prefetch() {
+  const after = currentItemId();
+  if (!queueId || !after || inHistory() || prefetched?.after === after) return;
+  const entry = { after, ready: null };
+  entry.fragment = fetchNext(after).then((fragment) => {
+    entry.ready = fragment;
+    return fragment;
+  });
+  prefetched = entry;
 }
 
 function showItem(fragment, note) {
@@ -240,8 +251,6 @@ function showItem(fragment, note) {
   focusFirst();
   tick();
   container.dispatchEvent(new CustomEvent("review:swapped", { bubbles: true }));
-  refreshProgress();
-  prefetch();
 }
 
 function refreshProgress() {
@@ -256,43 +265,66 @@ function refreshProgress() {
 }
 
 const NOTES = { submit: "Submitted.", skip: "Skipped.", flag: "Flagged for an admin." };
+const NOTICE_PARAMS = { submit: "submitted", skip: "skipped", flag: "flagged" };
 
-// Submit, skip and flag without a page load: post in the background, then show the prefetched item.
-// Anything unexpected falls back to the form's ordinary submit, which shows the server's answer.
+function showServerItem(html) {
+  const parsed = new DOMParser().parseFromString(html, "text/html");
+  const item = parsed.getElementById("review-item");
+  if (!item) return false;
+  const template = document.createElement("template");
+  template.innerHTML = item.innerHTML;
+  container.replaceChildren(template.content);
+  window.htmx?.process(container);
+  container.querySelector(".error-banner")?.scrollIntoView({ block: "nearest" });
+  return true;
+}
+
+// Submit, skip and flag without waiting. The browser has already checked the required fields; the
+// prefetched item is shown at once and the post goes on in the background. If the server refuses
+// (400: shown in place with what was typed; anything else: the form is posted the ordinary way,
+// which shows the server's answer), the reviewer is taken back to the item.
 async function postAndSwap(form, submitter, kind) {
-  const pending = prefetched?.after === currentItemId() ? prefetched.fragment : null;
+  const entry = prefetched?.after === currentItemId() ? prefetched : null;
   const body = new URLSearchParams(new FormData(form, submitter ?? undefined));
-  let response;
+  const posting = fetch(form.action, {
+    method: "POST",
+    body,
+    credentials: "same-origin",
+    headers: { "X-Review-Swap": "1", "X-CSRF-Token": form.elements.csrf_token?.value ?? "" },
+  });
+  const itemId = currentItemId();
+  inFlight.add(itemId);
+  container.dataset.posting = String(inFlight.size); // tests and the bench wait for "0"
+  let previous = null;
+  if (entry?.ready) {
+    previous = document.createDocumentFragment();
+    previous.append(...container.childNodes);
+    showItem(entry.ready, NOTES[kind]);
+    prefetch();
+  }
+  let response = null;
   try {
-    response = await fetch(form.action, {
-      method: "POST",
-      body,
-      credentials: "same-origin",
-      headers: { "X-Review-Swap": "1", "X-CSRF-Token": form.elements.csrf_token?.value ?? "" },
-    });
+    response = await posting;
   } catch {
-    form.submit();
-    return;
+    response = null;
   }
-  if (response.status === 204) {
-    const fragment = pending ? await pending : null;
-    if (fragment) showItem(fragment, NOTES[kind]);
-    else window.location.assign(`/queues/${queueId}/review?notice=${kind === "submit" ? "submitted" : kind === "skip" ? "skipped" : "flagged"}`);
-    return;
-  }
-  if (response.status === 400) {
-    // The server's page with the error and the typed answers: show its item in place.
-    const parsed = new DOMParser().parseFromString(await response.text(), "text/html");
-    const item = parsed.getElementById("review-item");
-    if (item) {
-      const template = document.createElement("template");
-      template.innerHTML = item.innerHTML;
-      container.replaceChildren(template.content);
-      window.htmx?.process(container);
-      container.querySelector(".error-banner")?.scrollIntoView({ block: "nearest" });
-      return;
+  inFlight.delete(itemId);
+  container.dataset.posting = String(inFlight.size);
+  if (response?.status === 204) {
+    if (!previous) {
+      const fragment = (entry ? await entry.fragment : null) ?? (await fetchNext(itemId));
+      if (!fragment) {
+        window.location.assign(`/queues/${queueId}/review?notice=${NOTICE_PARAMS[kind]}`);
+        return;
+      }
+      showItem(fragment, NOTES[kind]);
+      prefetch();
     }
+    refreshProgress();
+    return;
   }
+  if (response?.status === 400 && showServerItem(await response.text())) return;
+  if (previous) container.replaceChildren(previous);
   form.submit();
 }
 
