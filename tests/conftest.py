@@ -17,7 +17,7 @@ from reviewdesk.app import create_app
 from reviewdesk.config import Settings
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
 from reviewdesk.services import accounts
-from reviewdesk.store import migrate
+from reviewdesk.store import migrate, settings_kv
 from reviewdesk.store.database import Database, normalize_url
 from reviewdesk.store.tables import metadata
 
@@ -25,6 +25,7 @@ PG_ENV = "REVIEWDESK_TEST_POSTGRES_URL"
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "admin-password-1"
 ADMIN_KEY = "rd_test_admin_key_0123456789abcdef"
+TEST_SECRET = "test-secret"
 
 
 def _postgres_unavailable() -> str | None:
@@ -79,6 +80,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
     db = Database(f"sqlite:///{path}")
     migrate.upgrade(db)
+    _store_test_secret(db)
     db.dispose()
     return path
 
@@ -99,6 +101,14 @@ def _truncate_all(db: Database) -> None:
     names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
     with db.write() as conn:
         conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    _store_test_secret(db)
+
+
+def _store_test_secret(db: Database) -> None:
+    """The stored secret is the apps' one (settings_for_tests), as in a deployment: services called
+    before an app starts (seeding a world) chain audit events with the key the app verifies with."""
+    with db.write() as conn:
+        settings_kv.put_if_absent(conn, "secret_key", TEST_SECRET)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -122,7 +132,7 @@ def settings_for_tests(**overrides: object) -> Settings:
         init_admin_password=ADMIN_PASSWORD,
         init_api_key=ADMIN_KEY,
         run_migrations=False,
-        secret_key="test-secret",
+        secret_key=TEST_SECRET,
         # The delivery thread would poll every second in every app; webhook tests switch it on.
         webhooks_enabled=False,
     )

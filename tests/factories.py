@@ -56,3 +56,23 @@ def trace_payload(root_name: str = "rag_chain", start: datetime = BASE_TIME) -> 
         metadata={},
     )
     return [root, retriever, llm]
+
+
+class TableResolver:
+    """A name resolver for the destination guard that answers from a table and never sends a packet.
+
+    Unknown names fail as an unknown host does; `calls` records every lookup asked of it.
+    """
+
+    def __init__(self, table: dict[str, list[str]] | None = None) -> None:
+        self.table = dict(table or {})
+        self.calls: list[tuple[str, int]] = []
+
+    def __call__(self, host: str, port: int) -> list[Any]:
+        import ipaddress
+        import socket
+
+        self.calls.append((host, port))
+        if host not in self.table:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return [ipaddress.ip_address(a) for a in self.table[host]]

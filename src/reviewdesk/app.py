@@ -29,8 +29,10 @@ from reviewdesk.api import langsmith as langsmith_api
 from reviewdesk.api.body_limit import BodyLimitMiddleware
 from reviewdesk.api.responses import FastJSONResponse, error_response
 from reviewdesk.config import Settings
+from reviewdesk.domain.destinations import parse_policy
 from reviewdesk.errors import Invalid, ReviewDeskError
 from reviewdesk.services import bootstrap
+from reviewdesk.services.destinations import DestinationGuard
 from reviewdesk.services.webhook_dispatcher import WebhookDispatcher
 from reviewdesk.store.database import Database
 from reviewdesk.web import mount as mount_web
@@ -76,11 +78,14 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
                 f"ReviewDesk first start: admin {first.admin_email} password {first.generated_password}",
                 flush=True,
             )
+        database.query_timeout_s = settings.query_timeout_s  # after migrations, which may take long
         app.state.db = database
         app.state.secret_key = first.secret_key
         dispatcher = None
         if settings.webhooks_enabled:
-            dispatcher = WebhookDispatcher(database, poll_seconds=settings.webhook_poll_seconds)
+            dispatcher = WebhookDispatcher(
+                database, poll_seconds=settings.webhook_poll_seconds, guard=app.state.destination_guard
+            )
             dispatcher.start()
         yield
         if dispatcher is not None:
@@ -97,6 +102,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         default_response_class=FastJSONResponse,
     )
     app.state.settings = settings
+    # Every outbound call (webhooks, LLM judges) goes through this one guard; tests swap its resolver.
+    app.state.destination_guard = DestinationGuard(parse_policy(settings.allow_private_destinations))
     _install_error_handlers(app)
     for module in (
         health,
@@ -123,6 +130,12 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     mount_web(app)
     return app
+
+
+# How uvicorn must serve the app: it does not rewrite the client's address from X-Forwarded-For
+# (uvicorn trusts it from 127.0.0.1 by default); the app believes forwarded headers only from
+# REVIEWDESK_TRUSTED_PROXIES (web/session.client_address).
+UVICORN_OPTIONS = {"proxy_headers": False}
 
 
 def app_from_env() -> FastAPI:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import click
 
+from reviewdesk.cli_audit import audit_group
 from reviewdesk.config import Settings
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
 from reviewdesk.errors import ReviewDeskError
@@ -60,6 +61,8 @@ def serve(db_url: str | None, host: str | None, port: int | None, workers: int) 
     """Run migrations and serve the API."""
     import uvicorn
 
+    from reviewdesk.app import UVICORN_OPTIONS
+
     settings = _settings(db_url)
     if db_url:
         os.environ["REVIEWDESK_DB"] = db_url  # worker processes build their settings from the environment
@@ -74,6 +77,7 @@ def serve(db_url: str | None, host: str | None, port: int | None, workers: int) 
         port=port or settings.port,
         workers=workers,
         log_level="info",
+        **UVICORN_OPTIONS,
     )
 
 
@@ -383,6 +387,9 @@ def import_command(db_url: str | None, kind: str, path: str, dataset_name: str |
     click.echo(f"imported {result['imported']} {kind} from {result['lines']} lines")
 
 
+main.add_command(audit_group)
+
+
 @main.group("db")
 def db_group() -> None:
     """Database migrations."""
@@ -395,8 +402,9 @@ def db_upgrade(db_url: str | None, revision: str) -> None:
     from reviewdesk.store import migrate
     from reviewdesk.store.database import Database
 
-    db = Database(_settings(db_url).resolved_database_url)
-    migrate.upgrade(db, revision)
+    settings = _settings(db_url)
+    db = Database(settings.resolved_database_url)
+    migrate.upgrade(db, revision, secret_key=settings.secret_key or None)
     click.echo(f"database at revision {migrate.current_revision(db)}")
 
 

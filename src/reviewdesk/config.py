@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 DEFAULT_DATA_DIR = Path("reviewdesk-data")
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,15 @@ class Settings:
     webhooks_enabled: bool = True
     webhook_poll_seconds: float = 1.0
     table_maintenance: bool = True  # PostgreSQL: VACUUM/ANALYZE of our tables (store/pg_maintenance.py)
+    query_timeout_s: float = 10.0  # a request's transaction is stopped past this (store/database.py)
+    # A web session unused this long ends (it also ends 12 hours after login, whatever its use).
+    session_idle_minutes: int = 60
+    # Proxies whose X-Forwarded-For names the client (login throttling, the sessions list); none by default.
+    trusted_proxies: tuple[IPNetwork, ...] = ()
     extra: dict[str, str] = field(default_factory=dict)
+    # Outbound calls to non-public addresses: "" (none), "true" (all but cloud metadata) or a comma
+    # list of networks; read by domain/destinations.py's parse_policy for every outbound call.
+    allow_private_destinations: str = ""
 
     @property
     def resolved_database_url(self) -> str:
@@ -53,9 +63,24 @@ class Settings:
             webhooks_enabled=_switched_on(env, "REVIEWDESK_WEBHOOKS"),
             webhook_poll_seconds=float(env.get("REVIEWDESK_WEBHOOK_POLL_SECONDS", "1.0")),
             table_maintenance=_switched_on(env, "REVIEWDESK_PG_MAINTENANCE"),
+            query_timeout_s=float(env.get("REVIEWDESK_QUERY_TIMEOUT_S", "10")),
+            allow_private_destinations=env.get("REVIEWDESK_ALLOW_PRIVATE_DESTINATIONS", ""),
+            session_idle_minutes=int(env.get("REVIEWDESK_SESSION_IDLE_MINUTES", "60")),
+            trusted_proxies=parse_networks(env.get("REVIEWDESK_TRUSTED_PROXIES", "")),
         )
 
 
 def _switched_on(env: Mapping[str, str], name: str) -> bool:
     """An on/off variable, on unless set to off, 0 or false."""
     return env.get(name, "on").lower() not in ("off", "0", "false")
+
+
+def parse_networks(text: str) -> tuple[IPNetwork, ...]:
+    """A comma- or space-separated list of networks (`10.0.0.0/8, 192.0.2.7`); a bad one stops the start."""
+    networks = []
+    for part in text.replace(",", " ").split():
+        try:
+            networks.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise ValueError(f"REVIEWDESK_TRUSTED_PROXIES: {part!r} is not a network or address") from None
+    return tuple(networks)

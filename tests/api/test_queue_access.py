@@ -7,6 +7,7 @@ import pytest
 from tests.factories import run_payload
 
 MANAGE, VIEW, WORK, ADMIN_ONLY, ANYONE = "manage", "view", "work", "admin", "anyone"
+READ_ITEM = "read_item"  # those who work the queue, and those who manage queues (an overseer's read)
 # (method, path template, body, who may call it)
 ROUTES = [
     ("POST", "/api/v1/queues", {"name": "made-by-{role}"}, MANAGE),
@@ -20,7 +21,7 @@ ROUTES = [
     ("GET", "/api/v1/analytics/human-vs-model?key=ok", None, MANAGE),
     ("GET", "/api/v1/queues/{queue}/history", None, WORK),
     ("POST", "/api/v1/queues/{queue}/next", None, WORK),
-    ("GET", "/api/v1/items/{item}", None, WORK),
+    ("GET", "/api/v1/items/{item}", None, READ_ITEM),
     ("POST", "/api/v1/items/{item}/heartbeat", None, WORK),
     ("POST", "/api/v1/items/{item}/submit", {"answers": {"ok": True}}, WORK),
     ("POST", "/api/v1/items/{item}/skip", {}, WORK),
@@ -48,6 +49,7 @@ def _allowed(role: str, who: str) -> bool:
         VIEW: role in ("admin", "member", "assigned_reviewer"),
         # The queue is open to assigned reviewers only; admins may always work a queue.
         WORK: role in ("admin", "assigned_reviewer"),
+        READ_ITEM: role in ("admin", "member", "assigned_reviewer"),
     }[who]
 
 

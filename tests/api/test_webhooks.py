@@ -17,19 +17,30 @@ import pytest
 from fastapi.testclient import TestClient
 
 from reviewdesk.app import create_app
+from reviewdesk.domain.destinations import parse_policy
 from reviewdesk.domain.webhook_signing import verify
 from reviewdesk.services import webhooks as webhooks_service
 from reviewdesk.services.clock import utcnow
+from reviewdesk.services.destinations import DestinationGuard
 from reviewdesk.services.webhook_dispatcher import (
     MAX_ATTEMPTS,
     RETRY_DELAYS,
     check_backlog_alerts,
-    dispatch_due,
 )
+from reviewdesk.services.webhook_dispatcher import dispatch_due as dispatch_with
 from tests.conftest import ADMIN_KEY, settings_for_tests
-from tests.factories import run_payload
+from tests.factories import TableResolver, run_payload
 
 RUBRIC = [{"key": "overall_quality", "required": True}]
+# The receivers listen on 127.0.0.1; the policy lets exactly that address through, nothing else.
+LOOPBACK_ONLY = "127.0.0.1/32"
+# Names used in these tests resolve from this table: no DNS packet leaves the machine.
+NAMES = {"hooks.example.com": ["93.184.215.14"], "example.com": ["93.184.215.14"]}
+LOOPBACK_GUARD = DestinationGuard(parse_policy(LOOPBACK_ONLY), TableResolver(NAMES))
+
+
+def dispatch_due(db, now=None, *, guard: DestinationGuard = LOOPBACK_GUARD) -> int:
+    return dispatch_with(db, now, guard=guard)
 
 
 class _Server(ThreadingHTTPServer):
@@ -88,7 +99,8 @@ def receiver() -> Iterator[Receiver]:
 @pytest.fixture
 def client(db) -> Iterator[TestClient]:
     """The app with its dispatcher thread off: the tests run each pass themselves, at a `now` they pick."""
-    app = create_app(settings_for_tests(webhooks_enabled=False), db=db)
+    app = create_app(settings_for_tests(allow_private_destinations=LOOPBACK_ONLY), db=db)
+    app.state.destination_guard = LOOPBACK_GUARD
     with TestClient(app, headers={"x-api-key": ADMIN_KEY}) as test_client:
         yield test_client
 
@@ -350,32 +362,43 @@ def test_deleting_a_webhook_drops_its_pending_deliveries(client, db, queue, rece
     assert dispatch_due(db) == 0 and receiver.requests == []
 
 
-def test_webhook_routes_are_for_queue_managers(client, queue, receiver, make_user):
+def test_webhook_routes_are_for_admins_and_queue_managers_read(client, queue, receiver, make_user):
     assigned, outsider, member = make_user("reviewer"), make_user("reviewer"), make_user("member")
     client.patch(f"/api/v1/queues/{queue['id']}", json={"reviewers": [str(assigned.id)]})
     hook = _hook(client, queue["id"], receiver.url)
     base = f"/api/v1/queues/{queue['id']}/webhooks"
-    routes = [
+    writes = [
         ("POST", base, {"url": receiver.url}),
-        ("GET", base, None),
-        ("DELETE", f"{base}/{hook['id']}", None),
-        ("GET", f"{base}/{hook['id']}/deliveries", None),
         ("POST", f"{base}/{hook['id']}/test", None),
+        ("DELETE", f"{base}/{hook['id']}", None),
     ]
+    reads = [("GET", base, None), ("GET", f"{base}/{hook['id']}/deliveries", None)]
     for user in (assigned, outsider):
-        for method, path, body in routes:
+        for method, path, body in writes + reads:
             response = client.request(method, path, json=body, headers=user.headers)
             assert response.status_code == 403, (user.email, method, path, response.text)
-    for method, path, body in routes:
+    for method, path, body in writes + reads:
         assert client.request(method, path, json=body, headers={"x-api-key": "nope"}).status_code == 401
-    # Members manage queues (the MANAGE_QUEUES permission), so they manage a queue's webhooks too.
-    assert client.get(base, headers=member.headers).status_code == 200
+    # Members manage queues, so they read a queue's webhooks and delivery log; only admins make the
+    # server send somewhere (create, test, delete).
+    for method, path, body in writes:
+        response = client.request(method, path, json=body, headers=member.headers)
+        assert response.status_code == 403, (method, path, response.text)
+        assert "manage webhooks" in response.json()["error"]["message"]
+    for method, path, body in reads:
+        assert client.request(method, path, json=body, headers=member.headers).status_code == 200
+    assert [w["id"] for w in client.get(base).json()["items"]] == [hook["id"]]
+    assert _deliveries(client, queue["id"], hook["id"]) == []
     other = client.get(f"{base}/{queue['id']}/deliveries")
     assert other.status_code == 404 and other.json()["error"]["field"] == "webhook_id"
 
 
 def test_the_app_thread_delivers_on_its_own(db, receiver):
-    app = create_app(settings_for_tests(webhooks_enabled=True, webhook_poll_seconds=0.05), db=db)
+    # The setting alone (no injected guard) is what lets the app's own thread reach the receiver.
+    settings = settings_for_tests(
+        webhooks_enabled=True, webhook_poll_seconds=0.05, allow_private_destinations=LOOPBACK_ONLY
+    )
+    app = create_app(settings, db=db)
     with TestClient(app, headers={"x-api-key": ADMIN_KEY}) as client:
         queue = client.post("/api/v1/queues", json={"name": "threaded"}).json()
         hook = _hook(client, queue["id"], receiver.url)
@@ -384,3 +407,110 @@ def test_the_app_thread_delivers_on_its_own(db, receiver):
         while not receiver.requests and time.monotonic() < deadline:
             time.sleep(0.05)
         assert [e["type"] for e in receiver.events()] == ["webhook.test"]
+
+
+REFUSED_AT_CREATION = [
+    "http://127.0.0.2:8700/x",  # loopback, but not the one address the setting lets through
+    "http://127.1/x",
+    "http://0x7f.1/x",
+    "http://2130706433/x",
+    "http://0.0.0.0:8700/x",
+    "http://[::1]/x",
+    "http://[::ffff:127.0.0.2]/x",
+    "http://10.0.0.5/x",
+    "http://172.20.1.1/x",
+    "http://192.168.1.1/x",
+    "http://100.64.0.9/x",
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[fe80::1]/x",
+    "http://[fd00:ec2::254]/x",
+    "http://[fc00::5]/x",
+    "http://metadata.google.internal/computeMetadata/v1/",
+    "http://localhost:8700/x",
+]
+
+
+@pytest.fixture
+def strict_client(db) -> Iterator[tuple[TestClient, TableResolver]]:
+    """The app with the default policy (the setting unset) and a resolver that records its lookups."""
+    app = create_app(settings_for_tests(), db=db)
+    resolver = TableResolver(NAMES)
+    app.state.destination_guard = DestinationGuard(app.state.destination_guard.policy, resolver)
+    with TestClient(app, headers={"x-api-key": ADMIN_KEY}) as test_client:
+        yield test_client, resolver
+
+
+def test_private_and_metadata_destinations_are_refused_at_creation(strict_client, queue):
+    strict, resolver = strict_client
+    for url in REFUSED_AT_CREATION:
+        response = strict.post(f"/api/v1/queues/{queue['id']}/webhooks", json={"url": url})
+        assert response.status_code == 400, (url, response.text)
+        error = response.json()["error"]
+        assert (error["code"], error["field"]) == ("destination_refused", "url"), url
+    assert resolver.calls == []  # addresses and refused names are decided without a lookup
+    assert strict.get(f"/api/v1/queues/{queue['id']}/webhooks").json()["items"] == []
+    ok = strict.post(f"/api/v1/queues/{queue['id']}/webhooks", json={"url": "https://hooks.example.com/x"})
+    assert ok.status_code == 201, ok.text
+
+
+def test_the_loopback_setting_lets_through_its_network_only(client, queue):
+    """127.0.0.1/32 lets every spelling of 127.0.0.1 through, and nothing next to it."""
+    for url in ("http://127.1:9/x", "http://2130706433:9/x", "http://[::ffff:127.0.0.1]:9/x"):
+        response = client.post(f"/api/v1/queues/{queue['id']}/webhooks", json={"url": url})
+        assert response.status_code == 201, (url, response.text)
+    for url in ("http://127.0.0.2/x", "http://10.0.0.1/x", "http://169.254.169.254/x"):
+        response = client.post(f"/api/v1/queues/{queue['id']}/webhooks", json={"url": url})
+        assert response.json()["error"]["code"] == "destination_refused", url
+
+
+def test_a_name_resolving_to_a_private_address_is_refused_at_creation(strict_client, queue):
+    strict, resolver = strict_client
+    resolver.table["intranet.example.com"] = ["93.184.215.14", "10.1.2.3"]
+    response = strict.post(
+        f"/api/v1/queues/{queue['id']}/webhooks", json={"url": "https://intranet.example.com/hook"}
+    )
+    assert response.status_code == 400
+    assert "intranet.example.com resolves to 10.1.2.3" in response.json()["error"]["message"]
+    unknown = strict.post(f"/api/v1/queues/{queue['id']}/webhooks", json={"url": "https://nowhere.invalid/"})
+    assert unknown.status_code == 400 and "does not resolve" in unknown.json()["error"]["message"]
+    assert resolver.calls == [("intranet.example.com", 443), ("nowhere.invalid", 443)]
+
+
+def test_delivery_rechecks_and_logs_blocked_by_policy_without_connecting(client, db, queue, receiver):
+    """A URL accepted once (the setting was on, or the name resolved elsewhere) is checked again."""
+    hook = _hook(client, queue["id"], receiver.url)
+    client.post(f"/api/v1/queues/{queue['id']}/webhooks/{hook['id']}/test")
+    strict = DestinationGuard(parse_policy(""), TableResolver(NAMES))
+    assert dispatch_due(db, guard=strict) == 1
+    assert receiver.requests == []  # nothing reached the receiver: no connection was made
+    (delivery,) = _deliveries(client, queue["id"], hook["id"])
+    assert delivery["status"] == "failed" and delivery["attempts"] == 1  # no retry would differ
+    assert delivery["last_status_code"] is None
+    assert delivery["last_error"].startswith(
+        "blocked by policy: refused destination: 127.0.0.1 is a loopback"
+    )
+    audit = [
+        e for e in client.get("/api/v1/audit").json()["items"] if e["action"] == "webhook.delivery_failed"
+    ]
+    assert [e["details"]["last_error"] for e in audit] == [delivery["last_error"]]
+
+
+def test_a_name_that_resolves_elsewhere_at_delivery_is_blocked(client, db, queue, receiver):
+    """DNS rebinding: public when saved, loopback when sent; the delivery is refused, not sent."""
+    port = receiver.server.server_address[1]
+    hook = _hook(client, queue["id"], f"http://hooks.example.com:{port}/hooks")
+    client.post(f"/api/v1/queues/{queue['id']}/webhooks/{hook['id']}/test")
+    rebound = DestinationGuard(parse_policy(""), TableResolver({"hooks.example.com": ["127.0.0.1"]}))
+    assert dispatch_due(db, guard=rebound) == 1
+    assert receiver.requests == []
+    (delivery,) = _deliveries(client, queue["id"], hook["id"])
+    assert delivery["status"] == "failed"
+    assert "hooks.example.com resolves to 127.0.0.1 is a loopback address" in delivery["last_error"]
+    # With the address allowed, the same name is sent to the address checked, Host header kept.
+    client.post(f"/api/v1/queues/{queue['id']}/webhooks/{hook['id']}/test")
+    allowed = DestinationGuard(
+        parse_policy(LOOPBACK_ONLY), TableResolver({"hooks.example.com": ["127.0.0.1"]})
+    )
+    assert dispatch_due(db, guard=allowed) == 1
+    (request,) = receiver.requests
+    assert request["headers"]["host"] == f"hooks.example.com:{port}"

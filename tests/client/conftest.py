@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from reviewdesk.app import create_app
+from reviewdesk.app import UVICORN_OPTIONS, create_app
 from reviewdesk.client import Client
 from reviewdesk.store.database import Database
 from tests.conftest import ADMIN_KEY, settings_for_tests
@@ -30,7 +30,7 @@ def serve(db: Database) -> Iterator[str]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False)
+    config = uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False, **UVICORN_OPTIONS)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -10,8 +10,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from reviewdesk.app import create_app
+from reviewdesk.config import parse_networks
 from reviewdesk.errors import Unauthorized
-from reviewdesk.services import sessions
+from reviewdesk.services import login_throttle, sessions
 from reviewdesk.store import login_throttle as throttle_store
 from reviewdesk.store.database import Database
 from tests.conftest import settings_for_tests
@@ -24,8 +25,8 @@ class Clock:
     """A settable 'now' for the sessions service."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.now = sessions.utcnow()
-        monkeypatch.setattr(sessions, "utcnow", lambda: self.now)
+        self.now = login_throttle.utcnow()
+        monkeypatch.setattr(login_throttle, "utcnow", lambda: self.now)
 
     def advance(self, delta: timedelta) -> None:
         self.now += delta
@@ -62,7 +63,7 @@ def test_five_failures_lock_the_pair_for_fifteen_minutes(db, member, clock):
         sessions.log_in(db, member.email, PASSWORD, address=ADDRESS)
     assert still.value.retry_after == 1
     clock.advance(timedelta(seconds=1))
-    actor, _stamp = sessions.log_in(db, member.email, PASSWORD, address=ADDRESS)
+    actor = sessions.log_in(db, member.email, PASSWORD, address=ADDRESS)
     assert actor.email == member.email
 
 
@@ -103,14 +104,16 @@ def test_concurrent_failures_are_all_counted(db, member):
 
 def test_stale_keys_are_forgotten(db, member, clock):
     _fail(db, member, 2, address="192.0.2.1")
-    stale = sessions._throttle_key(member.email, "192.0.2.1")
+    stale = login_throttle.throttle_key(login_throttle.PAIR, member.email, "192.0.2.1")
     with db.read() as conn:
         assert throttle_store.get(conn, stale)["failures"] == 2
     clock.advance(timedelta(minutes=16))
     _fail(db, member, 1)  # any failure prunes keys whose window is over and that hold no lock
     with db.read() as conn:
         assert throttle_store.get(conn, stale) is None
-        row = throttle_store.get(conn, sessions._throttle_key(member.email, ADDRESS))
+        row = throttle_store.get(
+            conn, login_throttle.throttle_key(login_throttle.PAIR, member.email, ADDRESS)
+        )
     assert row["failures"] == 1 and isinstance(row["window_started_at"], datetime)
     assert member.email not in row["key"]  # keys are hashed: mistyped emails are not stored
 
@@ -143,3 +146,51 @@ def test_two_app_processes_share_the_count(db, member):
         assert 14 * 60 < int(blocked.headers["retry-after"]) <= 15 * 60
         assert "Try again in 15 minutes" in blocked.text
         assert _login(elsewhere, member.email, PASSWORD) == 303  # another address is not held up
+
+
+def test_one_account_tried_from_many_addresses_locks_everywhere(db, member, clock):
+    for i in range(login_throttle.ACCOUNT.max_failures):
+        _fail(db, member, 1, address=f"198.51.100.{i + 1}")  # 1 a pair: no pair ever locks
+    with pytest.raises(sessions.TooManyAttempts) as locked:
+        sessions.log_in(db, member.email, PASSWORD, address="192.0.2.200")  # a fresh address too
+    assert locked.value.retry_after == 15 * 60
+    clock.advance(timedelta(minutes=15))
+    assert sessions.log_in(db, member.email, PASSWORD, address="192.0.2.200").email == member.email
+
+
+def test_one_address_trying_many_accounts_is_locked_for_every_account(db, member, clock):
+    for i in range(login_throttle.ADDRESS.max_failures):
+        with pytest.raises(Unauthorized):  # a different, unknown email each time: spraying
+            sessions.log_in(db, f"guess{i}@example.com", "password-123", address=ADDRESS)
+    with pytest.raises(sessions.TooManyAttempts):
+        sessions.log_in(db, member.email, PASSWORD, address=ADDRESS)
+    sessions.log_in(db, member.email, PASSWORD, address="198.51.100.77")  # the account itself is fine
+
+
+def _wrong_logins(client: TestClient, email: str, forwarded: list[str]) -> list[int]:
+    statuses = []
+    for address in forwarded:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+        response = client.post(
+            "/login",
+            data={"csrf_token": token, "email": email, "password": "wrong-password"},
+            headers={"x-forwarded-for": address},
+            follow_redirects=False,
+        )
+        statuses.append(response.status_code)
+    return statuses
+
+
+def test_forwarded_for_is_ignored_unless_the_peer_is_a_trusted_proxy(db, member):
+    spoofed = [f"192.0.2.{i}" for i in range(1, 8)]  # a new "address" each try, to dodge the pair lock
+    with TestClient(create_app(settings_for_tests(), db=db), client=("127.0.0.1", 1)) as loopback:
+        # Not trusted by default, not even from loopback: all seven count against 127.0.0.1.
+        assert _wrong_logins(loopback, member.email, spoofed) == [401] * 5 + [429] * 2
+    trusted = settings_for_tests(trusted_proxies=parse_networks("10.0.0.0/8"))
+    with TestClient(create_app(trusted, db=db), client=("10.1.2.3", 1)) as proxy:
+        # From the proxy, each forwarded address is its own client (the account limit is higher).
+        assert _wrong_logins(proxy, "other@example.com", spoofed) == [401] * 7
+        # A client-written left end is not believed: the proxy appended the real address.
+        assert _wrong_logins(
+            proxy, "third@example.com", [f"192.0.2.{i}, 198.51.100.4" for i in range(6)]
+        ) == [401] * 5 + [429]

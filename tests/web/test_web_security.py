@@ -131,7 +131,7 @@ def test_logout_and_password_change_end_sessions(db, web_client, world):
 def test_wrong_current_password_does_not_change_it(db, world):
     actor = Actor(user_id=world.member.id, email=world.member.email, role=Role.MEMBER)
     with pytest.raises(Exception, match="current password"):
-        sessions.change_own_password(db, actor, "not-it", "another-password")
+        sessions.change_own_password(db, actor, "not-it", "another-password", user_agent="", address="")
     sessions.log_in(db, world.member.email, PASSWORD, address="test")
 
 

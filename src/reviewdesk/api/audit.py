@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 
-from reviewdesk.api.deps import current_actor, get_db
+from reviewdesk.api.deps import current_actor, get_db, json_object
 from reviewdesk.api.responses import FastJSONResponse, page
 from reviewdesk.domain.permissions import Actor
+from reviewdesk.errors import Invalid
 from reviewdesk.services import audit as audit_service
 from reviewdesk.services.paging import check_limit
 from reviewdesk.store.database import Database
@@ -38,3 +39,22 @@ def list_audit(
 @router.get("/audit/verify")
 def verify_audit(actor: Actor = Depends(current_actor), db: Database = Depends(get_db)) -> FastJSONResponse:
     return FastJSONResponse(audit_service.verify(db, actor))
+
+
+@router.post("/audit/verify")
+async def verify_audit_against_checkpoint(
+    request: Request, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+) -> FastJSONResponse:
+    """Body `{"checkpoint": {...}}`: a checkpoint from `GET /audit/checkpoint` or `reviewdesk audit
+    checkpoint`, kept outside the database."""
+    body = await json_object(request)
+    if "checkpoint" not in body:
+        raise Invalid("is required", field="checkpoint")
+    return FastJSONResponse(audit_service.verify(db, actor, body["checkpoint"]))
+
+
+@router.get("/audit/checkpoint")
+def audit_checkpoint(
+    actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+) -> FastJSONResponse:
+    return FastJSONResponse(audit_service.checkpoint(db, actor))

@@ -7,9 +7,11 @@ from typing import Any
 import orjson
 from fastapi import Request
 
+from reviewdesk.domain.limits import check_json
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import Invalid
 from reviewdesk.services import accounts
+from reviewdesk.services.destinations import DestinationGuard
 from reviewdesk.store.database import Database
 
 
@@ -40,9 +42,11 @@ async def json_body(request: Request) -> Any:
     if not raw.strip():
         raise Invalid("a JSON body is required", field="body", code="malformed_json")
     try:
-        return orjson.loads(raw)
+        body = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise Invalid(f"malformed JSON: {exc}", field="body", code="malformed_json") from None
+    check_json(body)  # depth, NUL, sizes: errors name the path, e.g. post[3].inputs.a
+    return body
 
 
 async def json_object(request: Request) -> dict[str, Any]:
@@ -50,3 +54,8 @@ async def json_object(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise Invalid("must be a JSON object", field="body")
     return body
+
+
+def destination_guard(request: Request) -> DestinationGuard:
+    """The outbound destination policy every saved or called URL passes (built once in create_app)."""
+    return request.app.state.destination_guard

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Response
 from reviewdesk.api.deps import current_actor, get_db, json_object
 from reviewdesk.api.responses import FastJSONResponse, page
 from reviewdesk.domain.permissions import Actor
-from reviewdesk.services import accounts
+from reviewdesk.services import accounts, web_sessions
 from reviewdesk.store.database import Database
 
 router = APIRouter(tags=["users"])
@@ -77,3 +77,19 @@ def revoke_api_key(
 ) -> Response:
     accounts.revoke_api_key(db, actor, key_id)
     return Response(status_code=204)
+
+
+@router.get("/users/{user_id}/sessions")
+def list_web_sessions(
+    user_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+) -> FastJSONResponse:
+    """The user's logged-in browser sessions (the user itself, or an admin)."""
+    return page(web_sessions.list_sessions(db, actor, user_id), None)
+
+
+@router.delete("/users/{user_id}/sessions")
+def end_web_sessions(
+    user_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+) -> FastJSONResponse:
+    """Sign the user out everywhere: every browser session ends at once (API keys are untouched)."""
+    return FastJSONResponse({"ended": web_sessions.end_all(db, actor, user_id)})

@@ -1,4 +1,4 @@
-"""Webhooks of a queue and their delivery log (queue managers only)."""
+"""Webhooks of a queue and their delivery log (admins create, delete and test; queue managers read)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Response
 
-from reviewdesk.api.deps import current_actor, get_db, json_object
+from reviewdesk.api.deps import current_actor, destination_guard, get_db, json_object
 from reviewdesk.api.responses import FastJSONResponse, page
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import Invalid
 from reviewdesk.services import webhooks
+from reviewdesk.services.destinations import DestinationGuard
 from reviewdesk.services.paging import check_limit
 from reviewdesk.store.database import Database
 
@@ -24,12 +25,15 @@ def create_webhook(
     body: dict[str, Any] = Depends(json_object),
     actor: Actor = Depends(current_actor),
     db: Database = Depends(get_db),
+    guard: DestinationGuard = Depends(destination_guard),
 ) -> FastJSONResponse:
-    """`{"url", "events": [...], "secret": "whsec_…" (generated when absent), "enabled"}`.
+    """`{"url", "events": [...], "secret": "whsec_…" (generated when absent), "enabled"}`. Admins only.
 
-    The answer is the only one that shows the whole secret.
+    The answer is the only one that shows the whole secret. A URL whose host is, or resolves to, a
+    loopback, private, link-local, unique-local or cloud metadata address is refused (400
+    `destination_refused`) unless REVIEWDESK_ALLOW_PRIVATE_DESTINATIONS lets it through.
     """
-    return FastJSONResponse(webhooks.create_webhook(db, actor, queue_id, body), status_code=201)
+    return FastJSONResponse(webhooks.create_webhook(db, actor, queue_id, body, guard), status_code=201)
 
 
 @router.get("/queues/{queue_id}/webhooks")
@@ -84,5 +88,5 @@ def send_test(
     actor: Actor = Depends(current_actor),
     db: Database = Depends(get_db),
 ) -> FastJSONResponse:
-    """Queue a `webhook.test` ping; its outcome shows in the delivery log."""
+    """Queue a `webhook.test` ping (admins only); its outcome shows in the delivery log."""
     return FastJSONResponse(webhooks.send_test(db, actor, queue_id, webhook_id), status_code=202)

@@ -32,17 +32,34 @@ def jsonl(rows: Iterable[Mapping[str, Any]]) -> Iterator[bytes]:
         yield b"".join(buffer)
 
 
+# A spreadsheet runs a cell starting with one of these as a formula (`=HYPERLINK(…)`, `@SUM(…)`);
+# OWASP's rule is to prefix such a cell with a single quote, which shows it as the text it was.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(text: str) -> str:
+    """Text a spreadsheet shows as text, never evaluates."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
 def _cell(value: Any) -> Any:
-    """Scalars stay as they are; JSON structures become compact JSON text in one cell."""
-    if value is None or isinstance(value, str | int | float | bool):
+    """Numbers and booleans stay as they are; timestamps and ids as their JSON text without quotes
+    (`2026-11-01T12:00:00Z`, as in JSONL); JSON structures as compact JSON text in one cell."""
+    if value is None or isinstance(value, bool | int | float):
         return value
-    return orjson.dumps(value, option=_JSON_OPTIONS).decode()
+    if isinstance(value, str):
+        return neutralised(value)
+    encoded = orjson.dumps(value, option=_JSON_OPTIONS)
+    if encoded.startswith(b'"'):  # a datetime, date, UUID…: a JSON string, written unquoted
+        return neutralised(orjson.loads(encoded))
+    return neutralised(encoded.decode())  # JSON text starts with `{` or `[`: checked all the same
 
 
 def csv_bytes(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> Iterator[bytes]:
+    """Every string cell (header included) goes through `neutralised`: no export carries a formula."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(columns)
+    writer.writerow([neutralised(c) for c in columns])
     for count, row in enumerate(rows, 1):
         writer.writerow([_cell(row.get(c)) for c in columns])
         if count % 500 == 0:

@@ -28,6 +28,8 @@ class Permission(StrEnum):
     READ_AUDIT = "read_audit"
     MANAGE_QUEUES = "manage_queues"
     MANAGE_DATASETS = "manage_datasets"
+    # Webhooks send data to a URL of the caller's choosing from inside our network: admins only.
+    MANAGE_WEBHOOKS = "manage_webhooks"
 
 
 _MEMBER = frozenset(

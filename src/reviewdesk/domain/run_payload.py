@@ -8,10 +8,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from reviewdesk.domain.limits import check_json
 from reviewdesk.errors import Invalid
 
 RUN_TYPES = frozenset({"chain", "llm", "tool", "retriever", "embedding", "prompt", "parser"})
 DEFAULT_PROJECT = "default"
+RUN_DEPTH_IN_BATCH = 3
 
 # Fields a client may set on a run; a patch overlays only the ones it sends with a non-null value.
 STORED_FIELDS = (
@@ -155,6 +157,9 @@ def normalize_run(raw: Any, field: str) -> dict[str, Any]:
     """Check one run object and return its fields in stored form; absent or null fields are None."""
     if not isinstance(raw, dict):
         raise Invalid("must be a JSON object", field=field)
+    # The limits of every JSON body, for runs that did not arrive as one (OTLP, multipart parts, imports):
+    # a run counts as level 3, where it sits in a batch body ({"post": [run]}).
+    check_json(raw, field, depth=RUN_DEPTH_IN_BATCH)
     run_type = raw.get("run_type")
     if run_type is not None and run_type not in RUN_TYPES:
         raise Invalid(

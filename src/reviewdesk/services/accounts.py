@@ -17,6 +17,7 @@ from reviewdesk.errors import Conflict, Invalid, NotFound, Unauthorized
 from reviewdesk.services import audit
 from reviewdesk.services.clock import utcnow
 from reviewdesk.store import users as users_store
+from reviewdesk.store import web_sessions as web_sessions_store
 from reviewdesk.store.database import Database
 
 KEY_PREFIX = "rd_"
@@ -110,8 +111,20 @@ def update_user(db: Database, actor: Actor, user_id: uuid.UUID, changes: dict[st
         details = {k: v for k, v in values.items() if k != "password_hash"}
         if "password_hash" in values:
             details["password"] = "changed"
+        # A new password, another role or a disabled account: the user's web sessions end now, not
+        # when their cookies run out (a role taken away must not linger in an open tab).
+        if _ends_sessions(row, values):
+            details["sessions_ended"] = web_sessions_store.delete_of_user(conn, user_id)
         audit.record(conn, actor, "user.update", "user", user_id, details)
         return public_user(users_store.get(conn, user_id) or row)
+
+
+def _ends_sessions(before: dict[str, Any], values: dict[str, Any]) -> bool:
+    return (
+        "password_hash" in values
+        or values.get("role", before["role"]) != before["role"]
+        or (values.get("disabled") is True and not before["disabled"])
+    )
 
 
 def insert_api_key(

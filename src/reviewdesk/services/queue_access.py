@@ -23,15 +23,19 @@ def _assigned(conn: Connection, actor: Actor, queue: dict[str, Any]) -> bool:
 
 
 def can_view(conn: Connection, actor: Actor, queue: dict[str, Any]) -> bool:
+    """Admins and members see every queue; a reviewer only the live (not archived) queues it is
+    assigned to: archiving closes a queue to its reviewers (docs/access.md)."""
     if actor.role in (Role.ADMIN, Role.MEMBER):
         return True
-    return _assigned(conn, actor, queue)
+    return not queue["archived"] and _assigned(conn, actor, queue)
 
 
 def can_work(conn: Connection, actor: Actor, queue: dict[str, Any]) -> bool:
     """Admins always; assigned users always; members too when the queue is open to any member."""
     if actor.role == Role.ADMIN:
         return True
+    if actor.role == Role.REVIEWER and queue["archived"]:
+        return False
     if _assigned(conn, actor, queue):
         return True
     return actor.role == Role.MEMBER and queue["reviewer_access"] == "any"
@@ -107,11 +111,23 @@ def load_manageable(conn: Connection, actor: Actor, queue_id: uuid.UUID) -> dict
 
 
 def require_trace_access(conn: Connection, actor: Actor, trace_id: uuid.UUID | None) -> None:
-    """Members and admins read every run; a reviewer only the traces of its queues' items."""
+    """Members and admins read every run; a reviewer only the traces of live items (not removed) of
+    live queues (not archived) it is assigned to, checked at each read, so removing the item,
+    unassigning the reviewer or archiving the queue ends the access at once."""
     if actor.can(Permission.READ_RUNS):
         return
-    if actor.role == Role.REVIEWER and actor.user_id is not None and trace_id is not None:
-        queue_ids = queues_store.queue_ids_of_reviewer(conn, actor.user_id)
-        if items_store.trace_reachable_from_queues(conn, queue_ids, trace_id):
-            return
+    if (
+        actor.role == Role.REVIEWER
+        and actor.user_id is not None
+        and trace_id is not None
+        and items_store.trace_reachable_by_reviewer(conn, actor.user_id, trace_id)
+    ):
+        return
     raise Forbidden("you may read only the runs of items in your queues")
+
+
+def require_live_item(actor: Actor, item: dict[str, Any]) -> dict[str, Any]:
+    """A removed item is gone for those who read runs only through their queues."""
+    if item["status"] == "removed" and not actor.can(Permission.READ_RUNS):
+        raise NotFound(f"item {item['id']} was removed from its queue", field="item_id")
+    return item

@@ -198,7 +198,9 @@ def list_queues(db: Database, actor: Actor, *, include_archived: bool = False) -
         only = None
         if actor.role == Role.REVIEWER:
             only = queues_store.queue_ids_of_reviewer(conn, actor.user_id) if actor.user_id else []
-        rows = queues_store.list_all(conn, include_archived=include_archived, only_ids=only)
+        # Archived queues are closed to their reviewers (services/queue_access.can_view).
+        archived_too = include_archived and actor.role != Role.REVIEWER
+        rows = queues_store.list_all(conn, include_archived=archived_too, only_ids=only)
         return [public_queue(r, queues_store.reviewer_ids(conn, r["id"])) for r in rows]
 
 

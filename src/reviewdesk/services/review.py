@@ -9,13 +9,19 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from reviewdesk.domain.permissions import Actor
+from reviewdesk.domain.permissions import Actor, Permission
 from reviewdesk.domain.rubric import check_answers
 from reviewdesk.errors import Conflict, Invalid, NotFound
 from reviewdesk.services import audit, webhooks
 from reviewdesk.services import datasets as datasets_service
 from reviewdesk.services.clock import utcnow
-from reviewdesk.services.queue_access import load_workable, require_workable, with_facts
+from reviewdesk.services.queue_access import (
+    load_visible,
+    load_workable,
+    require_live_item,
+    require_workable,
+    with_facts,
+)
 from reviewdesk.services.review_feedback import review_feedback_rows, write_review_feedback
 from reviewdesk.services.review_view import item_view, rubric_at, rubric_configs
 from reviewdesk.store import feedback as feedback_store
@@ -116,14 +122,28 @@ def _load_for_reviewer(conn: Connection, actor: Actor, item_id: uuid.UUID, *, lo
     item = items_store.get(conn, item_id, for_update=lock)
     if item is None:
         raise NotFound(f"no item {item_id}", field="item_id")
+    require_live_item(actor, item)
     queue = load_workable(conn, actor, item["queue_id"])
     review = items_store.review_of(conn, item_id, actor.user_id)
     return item, queue, review
 
 
 def get_item(db: Database, actor: Actor, item_id: uuid.UUID) -> dict[str, Any]:
-    """An item the caller reviewed or holds (for going back through its history)."""
+    """An item the caller reviewed or holds (for going back through its history).
+
+    Those who manage queues (admins, members) read any item of a queue they see, with `review`
+    null when they have none on it: an overseer's read, which reserves nothing.
+    """
     with db.read() as conn:
+        if actor.can(Permission.MANAGE_QUEUES):
+            item = items_store.get(conn, item_id)
+            if item is None:
+                raise NotFound(f"no item {item_id}", field="item_id")
+            queue = load_visible(conn, actor, item["queue_id"])
+            review = items_store.review_of(conn, item_id, actor.user_id) if actor.user_id else None
+            if review is None:
+                return {**item_view(conn, actor, queue, item, {}), "review": None}
+            return item_view(conn, actor, queue, item, review)
         item, queue, review = _load_for_reviewer(conn, actor, item_id)
         if review is None:
             raise Conflict("you have no reservation or review on this item; use next", field="item_id")
@@ -168,7 +188,7 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
         found = items_store.item_for_reviewer(conn, item_id, actor.user_id, for_update=True)
         if found is None:
             raise NotFound(f"no item {item_id}", field="item_id")
-        item, review, trace_of = found.item, found.review, found.trace_of
+        item, review, trace_of = require_live_item(actor, found.item), found.review, found.trace_of
         queue = require_workable(conn, actor, with_facts(actor, found.queue, found.facts))
         version = (review or {}).get("rubric_version") or queue["rubric_version"]
         rubric = rubric_at(conn, queue, version)

@@ -63,9 +63,12 @@ def _runs_in_order(conn: Connection, item: dict[str, Any], review: dict[str, Any
     return [public_run(found[i]) if i in found else {"id": i, "missing": True} for i in ids]
 
 
-def _blinded(queue: dict[str, Any], runs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Blind pairwise queues show no side's model: its naming keys are removed before anyone reads."""
-    if not (queue["blind"] and queue["kind"] == "pairwise"):
+def _blinded(
+    queue: dict[str, Any], runs: list[dict[str, Any]], *, for_reviewer: bool
+) -> list[dict[str, Any]]:
+    """Blind pairwise queues show a reviewer no side's model: its naming keys are removed before it
+    reads (an overseer's read, with no review of its own, sees the runs as they are)."""
+    if not (for_reviewer and queue["blind"] and queue["kind"] == "pairwise"):
         return runs
     keys = blind_keys(queue.get("blind_metadata_keys"), queue.get("variant_field"))
     return [r if r.get("missing") else blind_run(r, keys) for r in runs]
@@ -80,7 +83,8 @@ def _feedback_view(
     """
     run_ids = [r for r in (item["run_id"], item["run_b_id"]) if r]
     rows = feedback_store.newest_of_runs(conn, run_ids, limit=500)
-    hide_humans = queue["blind"] and review.get("status") != "submitted"
+    # An empty `review` is an overseer's read (review.get_item), not a reviewer's: nothing is hidden.
+    hide_humans = queue["blind"] and bool(review) and review.get("status") != "submitted"
     # A queue may also keep automated scores (and their comments and suggestions) back until then.
     hide_automated = hide_humans and bool(queue.get("blind_hides_scores"))
     visible = [
@@ -124,7 +128,7 @@ def item_view(
                 "rubric_version",
             )
         },
-        "runs": _blinded(queue, _runs_in_order(conn, item, review)),
+        "runs": _blinded(queue, _runs_in_order(conn, item, review), for_reviewer=bool(review)),
         "rubric": _rubric_with_configs(conn, queue, rubric),
         "rubric_version": review.get("rubric_version") or queue["rubric_version"],
         "queue": {

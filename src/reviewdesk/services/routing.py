@@ -13,7 +13,15 @@ from sqlalchemy.engine import Connection
 
 from reviewdesk.domain.filters import Node, evaluate, parse, split_sample_rate
 
-__all__ = ["compiled_filter", "enqueue_matches", "evaluate", "route_run_ids", "route_runs", "run_view"]
+__all__ = [
+    "compiled_filter",
+    "enqueue_matches",
+    "evaluate",
+    "route_run_ids",
+    "route_runs",
+    "run_view",
+    "sample_rate_of",
+]
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
 from reviewdesk.domain.routing import allowed_today, sampled
 from reviewdesk.services.clock import utcnow
@@ -26,9 +34,20 @@ from reviewdesk.store import runs as runs_store
 
 
 @lru_cache(maxsize=1024)
+def _filter_parts(text: str) -> tuple[Node | None, float | None]:
+    return split_sample_rate(parse(text))
+
+
 def compiled_filter(text: str) -> Node | None:
-    node, _rate = split_sample_rate(parse(text))
-    return node
+    """The rule's filter without its `random_sample` term."""
+    return _filter_parts(text)[0]
+
+
+def sample_rate_of(rule: dict[str, Any]) -> float:
+    """The filter's `random_sample` rate when it has one (rules saved before the two were kept in step
+    could disagree), else the rule's `sample_rate`."""
+    rate = _filter_parts(rule["filter"])[1]
+    return rule["sample_rate"] if rate is None else rate
 
 
 def run_view(row: dict[str, Any], project: str) -> dict[str, Any]:
@@ -55,7 +74,7 @@ def route_runs(conn: Connection, runs: list[dict[str, Any]], now: datetime | Non
         for run in ended:
             if rule["roots_only"] and not run.get("is_root"):
                 continue
-            if not sampled(run["id"], rule["id"], rule["sample_rate"]):
+            if not sampled(run["id"], rule["id"], sample_rate_of(rule)):
                 continue
             if node is None or evaluate(node, {**run, "feedback": feedback.get(run["id"], [])}):
                 matched[rule["id"]].append(run)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from reviewdesk.domain.backlog import DEFAULT_ITEMS_PER_HOUR, per_reviewer
+from reviewdesk.domain.filters import to_sql
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.domain.routing import sampled
 from reviewdesk.domain.run_payload import parse_time
@@ -17,7 +18,7 @@ from reviewdesk.services import audit, routing
 from reviewdesk.services.clock import utcnow
 from reviewdesk.services.queue_access import load_manageable
 from reviewdesk.services.rules import check_rule_settings
-from reviewdesk.services.runs import compile_filter
+from reviewdesk.services.runs import filter_targets
 from reviewdesk.store import feedback as feedback_store
 from reviewdesk.store import queue_stats as stats_store
 from reviewdesk.store import rules as rules_store
@@ -31,7 +32,9 @@ SAMPLE_SIZE = 20
 
 
 def _where(db: Database, rule: dict[str, Any]) -> list:
-    where = compile_filter(db, rule["filter"])
+    """The rule's filter as SQL, without its `random_sample` term (sampling is `sampled`, per run)."""
+    node = routing.compiled_filter(rule["filter"])
+    where = [] if node is None else [to_sql(node, filter_targets(db))]
     where.append(tables.runs.c.end_time.is_not(None))
     if rule["roots_only"]:
         where.append(tables.runs.c.is_root.is_(True))
@@ -72,7 +75,7 @@ def preview(
             **(
                 {k: stored[k] for k in ("filter", "sample_rate", "daily_cap", "roots_only")} if stored else {}
             ),
-            **check_rule_settings(draft),
+            **check_rule_settings(draft, stored=stored),
         }
         if "filter" not in rule:
             raise Invalid("is required", field="filter")
@@ -85,7 +88,7 @@ def preview(
         for run_id, start in runs_store.matching_ids_and_start_times(conn, _where(db, rule), since):
             day = start.date().isoformat()
             matches[day] += 1
-            if sampled(run_id, rule["id"], rule["sample_rate"]):
+            if sampled(run_id, rule["id"], routing.sample_rate_of(rule)):
                 picked[day] += 1
                 if len(sample) < SAMPLE_SIZE:
                     sample.append(run_id)
@@ -133,7 +136,7 @@ def backfill(db: Database, actor: Actor, queue_id: uuid.UUID, rule_id: uuid.UUID
         if not chunk:
             break
         after = (chunk[-1]["start_time"], chunk[-1]["id"])
-        picked = [r for r in chunk if sampled(r["id"], rule["id"], rule["sample_rate"])]
+        picked = [r for r in chunk if sampled(r["id"], rule["id"], routing.sample_rate_of(rule))]
         if not picked:
             continue
         with db.write() as conn:

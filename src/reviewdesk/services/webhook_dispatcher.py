@@ -1,5 +1,9 @@
 """Delivering the webhook outbox (signed POSTs, retries with backoff) and raising backlog alerts.
 
+Every POST goes through the destination guard (services/destinations.py): a URL whose host is or
+resolves to an address the policy refuses is never connected to; its delivery fails at once with
+"blocked by policy: …" in the log.
+
 `dispatch_due` and `check_backlog_alerts` each do one pass and are what tests call;
 `WebhookDispatcher` is the background thread the app's lifespan runs them on. Any number of app
 processes may run one: a delivery is leased to one sender at a time, and a backlog alert is raised
@@ -27,6 +31,7 @@ from reviewdesk.errors import NotFound
 from reviewdesk.services import audit, queue_stats
 from reviewdesk.services import webhooks as webhooks_service
 from reviewdesk.services.clock import utcnow
+from reviewdesk.services.destinations import DestinationBlocked, DestinationGuard
 from reviewdesk.store import queues as queues_store
 from reviewdesk.store import webhooks as webhooks_store
 from reviewdesk.store.database import Database
@@ -50,6 +55,7 @@ ERROR_TEXT_CHARS = 300
 class Outcome:
     status_code: int | None
     error: str | None
+    blocked: bool = False  # refused by the destination policy: no retry would go anywhere else
 
     @property
     def delivered(self) -> bool:
@@ -80,6 +86,8 @@ def _send(client: httpx.Client, delivery: dict[str, Any]) -> Outcome:
     }
     try:
         response = client.post(delivery["url"], content=body, headers=headers)
+    except DestinationBlocked as exc:
+        return Outcome(None, str(exc)[:ERROR_TEXT_CHARS], blocked=True)
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         return Outcome(None, f"{type(exc).__name__}: {exc}"[:ERROR_TEXT_CHARS])
     if 200 <= response.status_code < 300:
@@ -93,20 +101,28 @@ def _result_values(attempts: int, outcome: Outcome, now: datetime) -> dict[str, 
     values: dict[str, Any] = {"last_status_code": outcome.status_code, "last_error": outcome.error}
     if outcome.delivered:
         return {**values, "status": "delivered", "delivered_at": now}
-    delay = retry_delay(attempts)
+    delay = None if outcome.blocked else retry_delay(attempts)
     if delay is None:
         return {**values, "status": "failed"}
     return {**values, "next_attempt_at": now + delay}
 
 
-def new_http_client() -> httpx.Client:
+def new_http_client(guard: DestinationGuard) -> httpx.Client:
     # No redirects: a 3xx is an answer from the configured URL, and following it would send the
     # signed body somewhere nobody configured.
-    return httpx.Client(timeout=REQUEST_TIMEOUT_SECONDS, follow_redirects=False)
+    return guard.client(timeout=REQUEST_TIMEOUT_SECONDS, follow_redirects=False)
 
 
-def dispatch_due(db: Database, now: datetime | None = None, *, client: httpx.Client | None = None) -> int:
+def dispatch_due(
+    db: Database,
+    now: datetime | None = None,
+    *,
+    guard: DestinationGuard,
+    client: httpx.Client | None = None,
+) -> int:
     """One pass: claim due deliveries, POST them outside any transaction, record each outcome.
+
+    `client` (for reuse across passes) must come from `new_http_client(guard)`.
 
     Returns how many deliveries were attempted.
     """
@@ -119,7 +135,7 @@ def dispatch_due(db: Database, now: datetime | None = None, *, client: httpx.Cli
     if not claimed:
         return 0
     own_client = client is None
-    http = client or new_http_client()
+    http = client or new_http_client(guard)
     try:
         with ThreadPoolExecutor(max_workers=min(SEND_THREADS, len(claimed))) as pool:
             outcomes = list(pool.map(lambda d: _send(http, d), claimed))
@@ -183,9 +199,15 @@ class WebhookDispatcher:
     """The background thread: drain due deliveries every poll, check backlogs every minute."""
 
     def __init__(
-        self, db: Database, *, poll_seconds: float, backlog_check_seconds: float = BACKLOG_CHECK_SECONDS
+        self,
+        db: Database,
+        *,
+        poll_seconds: float,
+        guard: DestinationGuard,
+        backlog_check_seconds: float = BACKLOG_CHECK_SECONDS,
     ) -> None:
         self.db = db
+        self.guard = guard
         self.poll_seconds = poll_seconds
         self.backlog_check_seconds = backlog_check_seconds
         self._stopping = threading.Event()
@@ -202,10 +224,13 @@ class WebhookDispatcher:
 
     def _run(self) -> None:
         next_backlog_check = time.monotonic() + self.backlog_check_seconds
-        with new_http_client() as client:
+        with new_http_client(self.guard) as client:
             while not self._stopping.is_set():
                 try:
-                    while dispatch_due(self.db, client=client) == BATCH_SIZE and not self._stopping.is_set():
+                    while (
+                        dispatch_due(self.db, guard=self.guard, client=client) == BATCH_SIZE
+                        and not self._stopping.is_set()
+                    ):
                         pass
                     if time.monotonic() >= next_backlog_check:
                         check_backlog_alerts(self.db)

@@ -1,4 +1,8 @@
-"""Webhooks of a queue: create, list, delete, the delivery log, and enqueueing events into the outbox."""
+"""Webhooks of a queue: create, list, delete, the delivery log, and enqueueing events into the outbox.
+
+Creating, deleting and test-pinging a webhook is for admins (it makes the server send data to a URL
+of the caller's choosing); queue managers read the webhooks and delivery log of their queues.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,11 @@ from urllib.parse import urlsplit
 from sqlalchemy.engine import Connection
 
 from reviewdesk.domain import webhook_signing
-from reviewdesk.domain.permissions import Actor
+from reviewdesk.domain.permissions import Actor, Permission
 from reviewdesk.errors import Invalid, NotFound
 from reviewdesk.services import audit
 from reviewdesk.services.clock import utcnow
+from reviewdesk.services.destinations import DestinationGuard
 from reviewdesk.services.queue_access import load_manageable
 from reviewdesk.store import webhooks as webhooks_store
 from reviewdesk.store.database import Database
@@ -51,7 +56,7 @@ def public_delivery(row: dict[str, Any]) -> dict[str, Any]:
     return {k: row[k] for k in keys}
 
 
-def _check_url(value: Any) -> str:
+def _check_url(value: Any, guard: DestinationGuard) -> str:
     if not isinstance(value, str) or not value.strip():
         raise Invalid("is required: an http or https URL", field="url")
     url = value.strip()
@@ -68,6 +73,7 @@ def _check_url(value: Any) -> str:
         raise Invalid("must name a host", field="url")
     if parts.username or parts.password:
         raise Invalid("must not carry credentials; the signature authenticates deliveries", field="url")
+    guard.check_url(url)  # checked again, address by address, at every delivery
     return url
 
 
@@ -90,7 +96,7 @@ def _check_secret(value: Any) -> str:
     return value
 
 
-def _check(payload: dict[str, Any]) -> dict[str, Any]:
+def _check(payload: dict[str, Any], guard: DestinationGuard) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise Invalid("must be a JSON object", field="body")
     unknown = sorted(set(payload) - set(_FIELDS))
@@ -100,16 +106,19 @@ def _check(payload: dict[str, Any]) -> dict[str, Any]:
     if not isinstance(enabled, bool):
         raise Invalid("must be true or false", field="enabled")
     return {
-        "url": _check_url(payload.get("url")),
+        "url": _check_url(payload.get("url"), guard),
         "events": _check_events(payload.get("events", list(EVENTS))),
         "secret": _check_secret(payload.get("secret")),
         "enabled": enabled,
     }
 
 
-def create_webhook(db: Database, actor: Actor, queue_id: uuid.UUID, payload: dict[str, Any]) -> dict:
+def create_webhook(
+    db: Database, actor: Actor, queue_id: uuid.UUID, payload: dict[str, Any], guard: DestinationGuard
+) -> dict:
     """The answer carries the secret; later reads show only its prefix."""
-    values = _check(payload)
+    actor.require(Permission.MANAGE_WEBHOOKS)  # before the URL is looked up: no DNS probing by others
+    values = _check(payload, guard)
     row = {**values, "id": uuid.uuid4(), "queue_id": queue_id, "created_at": utcnow()}
     with db.write() as conn:
         load_manageable(conn, actor, queue_id)
@@ -135,6 +144,7 @@ def _load(conn: Connection, actor: Actor, queue_id: uuid.UUID, webhook_id: uuid.
 
 def delete_webhook(db: Database, actor: Actor, queue_id: uuid.UUID, webhook_id: uuid.UUID) -> None:
     """Its pending deliveries go with it."""
+    actor.require(Permission.MANAGE_WEBHOOKS)
     with db.write() as conn:
         webhook = _load(conn, actor, queue_id, webhook_id)
         webhooks_store.delete(conn, webhook_id)
@@ -163,6 +173,7 @@ def list_deliveries(
 
 def send_test(db: Database, actor: Actor, queue_id: uuid.UUID, webhook_id: uuid.UUID) -> dict[str, Any]:
     """Queue a `webhook.test` ping to this webhook alone, whatever events it subscribes to."""
+    actor.require(Permission.MANAGE_WEBHOOKS)
     with db.write() as conn:
         webhook = _load(conn, actor, queue_id, webhook_id)
         payload = {"queue_id": str(queue_id), "webhook_id": str(webhook_id), "requested_by": actor.email}

@@ -15,16 +15,28 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import StaticPool
 
+from reviewdesk.errors import QueryTimeout
 from reviewdesk.store.pg_maintenance import TableMaintainer
 from reviewdesk.store.wal_checkpoint import WalCheckpointer
 
 PING_AFTER_IDLE_SECONDS = 1.0
 WAL_SIZE_LIMIT_BYTES = 64 * 1024 * 1024  # a WAL grown past this (a bulk load) is truncated on reset
 _BEGIN_WITHOUT_FLUSH_WAIT = "BEGIN; SET LOCAL synchronous_commit = off"
+# SQLite calls the deadline check every this many virtual-machine instructions (~0.1 ms of work).
+_PROGRESS_STEPS = 10_000
+_PG_QUERY_CANCELED = "57014"
 
 
 def _json_dumps(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _is_timeout(exc: sa.exc.OperationalError) -> bool:
+    """PostgreSQL's query_canceled (statement_timeout), or SQLite's interrupt by the progress handler."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) == _PG_QUERY_CANCELED:
+        return True
+    return "interrupted" in str(orig)
 
 
 def normalize_url(url: str) -> str:
@@ -41,6 +53,9 @@ class Database:
     def __init__(self, url: str, *, echo: bool = False, maintain_tables: bool = True) -> None:
         """`maintain_tables=False`: no background VACUUM/ANALYZE on PostgreSQL (`pg_maintenance`)."""
         self.url = normalize_url(url)
+        # The server sets this (REVIEWDESK_QUERY_TIMEOUT_S) once migrations are done; the CLI's bulk
+        # work (imports, migrations, benchmarks' loading) leaves it None: no limit.
+        self.query_timeout_s: float | None = None
         parsed = make_url(self.url)
         self.dialect = "sqlite" if parsed.get_backend_name() == "sqlite" else "postgresql"
         self._sqlite_writer = threading.RLock()
@@ -144,15 +159,19 @@ class Database:
         which in WAL mode is still atomic and survives a process crash). The next durable commit
         flushes it along with its own."""
         if self.dialect != "sqlite":
-            with self.engine.connect() as conn:
-                if not durable:
-                    conn = conn.execution_options(postgresql_begin=_BEGIN_WITHOUT_FLUSH_WAIT)
+            with self._timed_out_as_error(), self.engine.connect() as conn:
+                conn = self._with_pg_timeout(conn, "BEGIN" if durable else _BEGIN_WITHOUT_FLUSH_WAIT)
                 with conn.begin():
                     yield conn
             return
         # SQLite has one writer. Queueing this process's writers on a lock is fair and cheap; left to
         # SQLite's busy handler, they poll and a busy writer can starve one past its timeout.
-        with self._sqlite_writer, self.engine.connect() as conn:
+        with (
+            self._sqlite_writer,
+            self._timed_out_as_error(),
+            self.engine.connect() as conn,
+            self._deadline(conn),
+        ):
             conn = conn.execution_options(sqlite_begin="IMMEDIATE")
             if durable:
                 with conn.begin():
@@ -168,8 +187,50 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn, conn.begin():
-            yield conn
+        with self._timed_out_as_error(), self.engine.connect() as conn:
+            if self.dialect == "sqlite":
+                with self._deadline(conn), conn.begin():
+                    yield conn
+            else:
+                with self._with_pg_timeout(conn, "BEGIN").begin():
+                    yield conn
+
+    # --- the per-transaction time limit (REVIEWDESK_QUERY_TIMEOUT_S) ----------------------------
+
+    def _with_pg_timeout(self, conn: Connection, begin: str) -> Connection:
+        """PostgreSQL: every statement of the transaction is cancelled past the limit (SET LOCAL),
+        sent in the same round trip as BEGIN."""
+        if self.query_timeout_s is not None:
+            begin = f"{begin}; SET LOCAL statement_timeout = {max(1, round(self.query_timeout_s * 1000))}"
+        return conn.execution_options(postgresql_begin=begin) if begin != "BEGIN" else conn
+
+    @contextmanager
+    def _deadline(self, conn: Connection) -> Iterator[None]:
+        """SQLite: a progress handler interrupts whatever runs once the transaction is past the limit."""
+        if self.query_timeout_s is None:
+            yield
+            return
+        driver = conn.connection.driver_connection
+        deadline = time.monotonic() + self.query_timeout_s
+        driver.set_progress_handler(lambda: time.monotonic() > deadline, _PROGRESS_STEPS)  # type: ignore[union-attr]
+        try:
+            yield
+        finally:
+            driver.set_progress_handler(None, 0)  # type: ignore[union-attr]
+
+    @contextmanager
+    def _timed_out_as_error(self) -> Iterator[None]:
+        try:
+            yield
+        except sa.exc.OperationalError as exc:
+            if self.query_timeout_s is None or not _is_timeout(exc):
+                raise
+            raise QueryTimeout(
+                f"the query ran longer than the server's limit of {self.query_timeout_s:g} s and was "
+                "stopped. Hint: narrow it (a project, a time range, fewer or longer search() terms), "
+                "or ask an admin to raise REVIEWDESK_QUERY_TIMEOUT_S.",
+                field="filter",
+            ) from None
 
     def dispose(self) -> None:
         if self._checkpointer is not None:

@@ -1,4 +1,4 @@
-"""Failed-login counters shared by every app process: one row per (email, client address) key."""
+"""Failed-login counters shared by every app process: one row per key (a hashed pair, account or address)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,11 @@ from reviewdesk.store.tables import login_throttle
 def get(conn: Connection, key: str) -> dict[str, Any] | None:
     row = conn.execute(sa.select(login_throttle).where(login_throttle.c.key == key)).mappings().first()
     return dict(row) if row else None
+
+
+def get_many(conn: Connection, keys: list[str]) -> list[dict[str, Any]]:
+    rows = conn.execute(sa.select(login_throttle).where(login_throttle.c.key.in_(keys))).mappings()
+    return [dict(r) for r in rows]
 
 
 def hold(conn: Connection, key: str, now: datetime) -> dict[str, Any]:

@@ -13,11 +13,14 @@ from reviewdesk.store.database import Database
 from reviewdesk.store.pg_maintenance import paused
 
 
-def alembic_config(db: Database) -> Config:
+def alembic_config(db: Database, secret_key: str | None = None) -> Config:
+    """`secret_key`: the server secret the app runs with, for migrations that re-key the audit chain
+    (they fall back to the secret stored in the database)."""
     config = Config()
     config.set_main_option("script_location", "reviewdesk.store:migrations")
     config.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
     config.attributes["database"] = db
+    config.attributes["secret_key"] = secret_key
     return config
 
 
@@ -31,14 +34,14 @@ def _maintenance_paused(db: Database) -> Iterator[None]:
         yield
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
+def upgrade(db: Database, revision: str = "head", *, secret_key: str | None = None) -> None:
     with _maintenance_paused(db):
-        command.upgrade(alembic_config(db), revision)
+        command.upgrade(alembic_config(db, secret_key), revision)
 
 
-def downgrade(db: Database, revision: str) -> None:
+def downgrade(db: Database, revision: str, *, secret_key: str | None = None) -> None:
     with _maintenance_paused(db):
-        command.downgrade(alembic_config(db), revision)
+        command.downgrade(alembic_config(db, secret_key), revision)
 
 
 def current_revision(db: Database) -> str | None:

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from reviewdesk.store import queues as queues_store
 from reviewdesk.store.dialect import insert_for, insert_ignore_statement
-from reviewdesk.store.tables import annotation_queues, queue_items, reviews, runs, users
+from reviewdesk.store.tables import annotation_queues, queue_items, queue_reviewers, reviews, runs, users
 
 DONE_STATUSES = ("submitted", "skipped", "flagged")
 
@@ -412,12 +412,15 @@ def my_history(conn: Connection, queue_id: uuid.UUID, reviewer_id: uuid.UUID, li
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def trace_reachable_from_queues(conn: Connection, queue_ids: list[uuid.UUID], trace_id: uuid.UUID) -> bool:
-    """Whether some item of these queues (either side of a pair, or a session) lies in this trace."""
-    if not queue_ids:
-        return False
+def trace_reachable_by_reviewer(conn: Connection, reviewer_id: uuid.UUID, trace_id: uuid.UUID) -> bool:
+    """Whether some live item (not removed) of a live queue (not archived) this user is assigned to
+    lies in this trace: a run of it, either side of a pair, or a turn of its session."""
     by_run = sa.exists().where(
-        queue_items.c.queue_id.in_(queue_ids),
+        queue_reviewers.c.user_id == reviewer_id,
+        annotation_queues.c.id == queue_reviewers.c.queue_id,
+        annotation_queues.c.archived.is_(False),
+        queue_items.c.queue_id == queue_reviewers.c.queue_id,
+        queue_items.c.status != "removed",
         runs.c.trace_id == trace_id,
         sa.or_(
             runs.c.id == queue_items.c.run_id,

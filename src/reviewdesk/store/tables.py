@@ -378,3 +378,19 @@ login_throttle = sa.Table(
     sa.Column("window_started_at", UtcDateTime, nullable=False),
     sa.Column("locked_until", UtcDateTime, nullable=True),
 )
+
+# Logged-in browser sessions: the cookie carries a random token, this table its SHA-256 (looked up
+# once a request by the unique index), so ending a session here ends it at once.
+web_sessions = sa.Table(
+    "web_sessions",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("last_seen_at", UtcDateTime, nullable=False),
+    sa.Column("expires_at", UtcDateTime, nullable=False),
+    sa.Column("user_agent", sa.String(300), nullable=False, server_default=""),
+    sa.Column("address", sa.String(100), nullable=False, server_default=""),
+    sa.Index("ix_web_sessions_user", "user_id"),
+)

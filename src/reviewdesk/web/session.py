@@ -1,4 +1,9 @@
-"""The session cookie (signed, HttpOnly, SameSite=Lax), its CSRF token, and the logged-in actor."""
+"""The session cookie (signed, HttpOnly, SameSite=Lax), its CSRF token, and the logged-in actor.
+
+A logged-in cookie carries the token of a row in web_sessions (services/web_sessions.py): ending the
+row ends the cookie and the CSRF token derived from it. Before login the cookie holds only a random
+id, the base of the login form's CSRF token.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +12,17 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from fastapi import Request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.responses import Response
 
+from reviewdesk.domain.client_address import client_address as address_of
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import Unauthorized
-from reviewdesk.services import sessions
+from reviewdesk.services import web_sessions
 from reviewdesk.store.database import Database
 
 COOKIE = "rd_session"
@@ -30,9 +37,8 @@ class LoginRequired(Unauthorized):
 
 @dataclass(frozen=True)
 class Session:
-    sid: str  # random per login (and per anonymous visitor), the base of the CSRF token
+    sid: str  # the web_sessions token once logged in (a random id before), the base of the CSRF token
     user_id: uuid.UUID | None = None
-    stamp: str | None = None
 
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:
@@ -48,27 +54,23 @@ def read_session(request: Request) -> Session | None:
         return None
     try:
         data = _serializer(request).loads(raw, max_age=MAX_AGE_SECONDS)
-        session = Session(
-            sid=str(data["sid"]),
-            user_id=uuid.UUID(data["uid"]) if data.get("uid") else None,
-            stamp=data.get("stamp"),
-        )
+        session = Session(sid=str(data["sid"]), user_id=uuid.UUID(data["uid"]) if data.get("uid") else None)
     except (BadSignature, KeyError, TypeError, ValueError):
         return None
     request.state.web_session = session
     return session
 
 
-def new_session(user_id: uuid.UUID | None = None, stamp: str | None = None) -> Session:
-    return Session(sid=secrets.token_urlsafe(24), user_id=user_id, stamp=stamp)
+def anonymous_session() -> Session:
+    return Session(sid=secrets.token_urlsafe(24))
+
+
+def logged_in_session(user_id: uuid.UUID | None, token: str) -> Session:
+    return Session(sid=token, user_id=user_id)
 
 
 def write_session(request: Request, response: Response, session: Session) -> None:
-    data = {
-        "sid": session.sid,
-        "uid": str(session.user_id) if session.user_id else None,
-        "stamp": session.stamp,
-    }
+    data = {"sid": session.sid, "uid": str(session.user_id) if session.user_id else None}
     response.set_cookie(
         COOKIE,
         _serializer(request).dumps(data),
@@ -156,14 +158,28 @@ def get_db(request: Request) -> Database:
     return request.app.state.db
 
 
+def client_address(request: Request) -> str:
+    """The client's address: X-Forwarded-For only when the peer is a configured trusted proxy."""
+    settings = request.app.state.settings
+    peer = request.client.host if request.client else None
+    return address_of(peer, request.headers.get("x-forwarded-for"), settings.trusted_proxies)
+
+
+def idle_timeout(request: Request) -> timedelta:
+    return timedelta(minutes=request.app.state.settings.session_idle_minutes)
+
+
 def web_actor(request: Request) -> Actor:
     """The dependency of every page but /login: the actor of a live session, or LoginRequired."""
     session = read_session(request)
-    if session is None or session.user_id is None or not session.stamp:
+    if session is None or session.user_id is None:
         raise LoginRequired("please log in")
     try:
-        actor = sessions.session_actor(get_db(request), session.user_id, session.stamp)
+        live = web_sessions.resume(get_db(request), session.sid, idle=idle_timeout(request))
     except Unauthorized as exc:
         raise LoginRequired(exc.message) from None
-    request.state.actor = actor
-    return actor
+    if live.actor.user_id != session.user_id:
+        raise LoginRequired("please log in")
+    request.state.actor = live.actor
+    request.state.web_session_id = live.id
+    return live.actor

@@ -9,6 +9,7 @@ import orjson
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
+from reviewdesk.domain.limits import check_json
 from reviewdesk.errors import Invalid, ReviewDeskError
 from reviewdesk.services.langsmith_ingest import refuse_attachments
 
@@ -43,9 +44,13 @@ class Part:
             except (LookupError, UnicodeDecodeError):
                 raise Invalid(f"part {self.name!r} is not valid {self.charset}", field=self.name) from None
         try:
-            return orjson.loads(raw)
+            value = orjson.loads(raw)
         except orjson.JSONDecodeError as exc:
             raise Invalid(f"part {self.name!r} is malformed JSON: {exc}", field=self.name) from None
+        # A part is a run (`post.<id>`, level 3, where a run sits in a batch body) or one of its
+        # fields (`post.<id>.inputs`, level 4): the same limits as the JSON batch body.
+        check_json(value, self.name, depth=min(4, 2 + self.name.count(".")))
+        return value
 
 
 def boundary_of(content_type: str | None) -> bytes:

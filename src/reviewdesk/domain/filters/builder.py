@@ -13,6 +13,7 @@ from reviewdesk.domain.filters.fields import (
     Lit,
     Target,
     check_key,
+    check_path_length,
     comparison,
     membership,
     resolve,
@@ -21,12 +22,16 @@ from reviewdesk.domain.filters.fields import (
 from reviewdesk.domain.filters.grammar import parse_tree, syntax_error
 from reviewdesk.domain.filters.nodes import (
     SEARCH_ALL,
+    And,
+    AnyEntry,
     Compare,
     CompareOp,
     Exists,
+    In,
     JsonPath,
     Node,
     Not,
+    Or,
     PairField,
     RunField,
     Search,
@@ -34,6 +39,13 @@ from reviewdesk.domain.filters.nodes import (
     make_or,
 )
 from reviewdesk.domain.filters.pairs import group_pairs
+from reviewdesk.domain.limits import (
+    FILTER_MAX_DEPTH,
+    FILTER_MAX_NUMBER_CHARS,
+    FILTER_MAX_SEARCH_TERMS,
+    FILTER_MAX_STRING_CHARS,
+    FILTER_MAX_TERMS,
+)
 from reviewdesk.errors import FilterSyntaxError
 
 _INFIX_OPS: dict[str, str] = {
@@ -51,7 +63,7 @@ FUNCTIONS = ["and", "or", "not", *_COMPARE_FUNCTIONS, "in", "has", "search", "ex
 _ESCAPES = {'"': '"', "'": "'", "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _HEX4 = re.compile(r"[0-9a-fA-F]{4}")
 _SEARCHABLE = ("string", "status", "json", "json_root", "tags")
-MAX_DEPTH = 64
+MAX_DEPTH = FILTER_MAX_DEPTH
 
 Operand = Target | Lit | list[Lit]
 
@@ -59,7 +71,44 @@ Operand = Target | Lit | list[Lit]
 def parse(text: str) -> Node:
     """Parse either spelling into the typed tree; raises FilterSyntaxError naming the column."""
     tree = parse_tree(text)
-    return group_pairs(_Builder(text).condition(tree.children[0]))
+    node = _Builder(text).condition(tree.children[0])
+    _check_cost(text, node)
+    return group_pairs(node)
+
+
+def _count_terms(node: Node) -> tuple[int, int]:
+    """(leaf conditions, search() terms) of a built tree; each value of an `in` list is a term."""
+    terms = searches = 0
+    stack = [node]
+    while stack:
+        match stack.pop():
+            case And(children) | Or(children):
+                stack.extend(children)
+            case Not(child):
+                stack.append(child)
+            case In(_, values):
+                terms += max(1, len(values))
+            case AnyEntry(_, entry_terms):
+                terms += len(entry_terms)
+            case Search():
+                terms, searches = terms + 1, searches + 1
+            case _:
+                terms += 1
+    return terms, searches
+
+
+def _check_cost(text: str, node: Node) -> None:
+    terms, searches = _count_terms(node)
+    if terms > FILTER_MAX_TERMS:
+        raise syntax_error(
+            text,
+            0,
+            f"the filter has {terms} conditions; at most {FILTER_MAX_TERMS} (list values count one each)",
+        )
+    if searches > FILTER_MAX_SEARCH_TERMS:
+        raise syntax_error(
+            text, 0, f"the filter has {searches} search() terms; at most {FILTER_MAX_SEARCH_TERMS}"
+        )
 
 
 def make_not(node: Node) -> Node:
@@ -232,7 +281,7 @@ class _Builder:
         assert isinstance(target.field, JsonPath)
         try:
             blob = json.loads(lit.value, parse_constant=_reject_constant)
-        except ValueError:
+        except (ValueError, RecursionError):  # malformed, or nested past the stack
             blob = None
         if not isinstance(blob, dict):
             raise self.error(
@@ -245,6 +294,7 @@ class _Builder:
         nodes: list[Node] = []
         for key, value in blob.items():
             path = JsonPath(base.root, (*base.path, check_key(self.text, key, pos)))
+            check_path_length(self.text, len(path.path), pos)
             if isinstance(value, dict) and value:
                 nodes.extend(self._containment(path, value, pos))
             elif isinstance(value, dict) or value is None:
@@ -284,6 +334,7 @@ class _Builder:
         if len(args) == 2:
             key = self.string(args[1], "a key")
             path = JsonPath(path.root, (*path.path, check_key(self.text, str(key.value), key.position)))
+            check_path_length(self.text, len(path.path), key.position)
         return Exists(path)
 
     def _literal_value(self, token: Token) -> str | int | float | bool | None:
@@ -291,6 +342,8 @@ class _Builder:
             case "STRING":
                 return self._decode_string(token)
             case "NUMBER":
+                if len(token.value) > FILTER_MAX_NUMBER_CHARS:
+                    raise self.error(token, f"the number has more than {FILTER_MAX_NUMBER_CHARS} characters")
                 number = int(token.value) if re.fullmatch(r"[+-]?\d+", token.value) else float(token.value)
                 if not math.isfinite(number) or abs(number) > 1e300:
                     raise self.error(token, f"the number {token.value} is out of range")
@@ -303,6 +356,8 @@ class _Builder:
 
     def _decode_string(self, token: Token) -> str:
         raw, out, i = token.value[1:-1], [], 0
+        if len(raw) > FILTER_MAX_STRING_CHARS:
+            raise self.error(token, f"the string is longer than {FILTER_MAX_STRING_CHARS} characters")
         base = (token.start_pos or 0) + 1
         while i < len(raw):
             char = raw[i]

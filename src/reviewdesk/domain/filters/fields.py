@@ -28,6 +28,7 @@ from reviewdesk.domain.filters.nodes import (
     Scalar,
     make_or,
 )
+from reviewdesk.domain.limits import FILTER_MAX_PATH_SEGMENTS
 from reviewdesk.errors import FilterSyntaxError
 
 Kind = Literal[
@@ -106,9 +107,19 @@ def check_key(text: str, key: str, position: int) -> str:
     return key
 
 
+def check_path_length(text: str, segments: int, position: int) -> None:
+    if segments > FILTER_MAX_PATH_SEGMENTS:
+        raise syntax_error(
+            text,
+            position,
+            f"the path has {segments} keys; at most {FILTER_MAX_PATH_SEGMENTS} (no stored value is deeper)",
+        )
+
+
 def resolve(text: str, name: str, position: int) -> Target:
     head, _, _ = name.partition(".")
     segments = tuple(a or b or c for a, b, c in _SEGMENT.findall(name[len(head) :]))
+    check_path_length(text, len(segments), position)
     for segment in segments:
         check_key(text, segment, position)
     if head in _JSON_ROOTS:

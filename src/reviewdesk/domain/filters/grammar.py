@@ -12,9 +12,10 @@ from functools import cache
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from reviewdesk.domain.limits import FILTER_MAX_CHARS
 from reviewdesk.errors import FilterSyntaxError
 
-MAX_LENGTH = 20_000
+MAX_LENGTH = FILTER_MAX_CHARS
 
 GRAMMAR = r"""
 start: expr

@@ -21,7 +21,7 @@ class RuleDraft:
 
     name: str = ""
     filter: str = ""
-    sample_rate: str = "1"
+    sample_rate: str = ""  # empty: 1, or the filter's `random_sample` rate (services/rules.py)
     daily_cap: str = ""
     roots_only: bool = True
     enabled: bool = True

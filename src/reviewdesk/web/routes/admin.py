@@ -9,7 +9,7 @@ from starlette.responses import RedirectResponse, Response
 
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import Conflict, Invalid
-from reviewdesk.services import accounts, feedback_configs
+from reviewdesk.services import accounts, feedback_configs, web_sessions
 from reviewdesk.web.pages import admin as pages
 from reviewdesk.web.render import render
 from reviewdesk.web.routing import form_of, web_router
@@ -21,6 +21,7 @@ NOTICES = {
     "deleted": "Deleted.",
     "updated": "Saved.",
     "revoked": "The key was revoked.",
+    "signed-out": "The user was signed out everywhere.",
 }
 USERS_PAGE = "/admin/users"
 
@@ -101,6 +102,12 @@ def create_key(user_id: uuid.UUID, request: Request, actor: Actor = Depends(web_
 def revoke_key(key_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)) -> Response:
     accounts.revoke_api_key(get_db(request), actor, key_id)
     return RedirectResponse("/admin/users?notice=revoked", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/sessions/end")
+def sign_out_everywhere(user_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)) -> Response:
+    web_sessions.end_all(get_db(request), actor, user_id)
+    return RedirectResponse("/admin/users?notice=signed-out", status_code=303)
 
 
 @router.get("/admin/audit")
