@@ -1,6 +1,6 @@
 """Review loop latency in a real browser: submit → next item painted, on the demo.
 
-    .venv/bin/python bench/review_loop.py [--traces 600] [--items 40] [--baseline 15]
+    .venv/bin/python bench/review_loop.py [--traces 1500] [--items 40] [--baseline 15]
 
 Loads the demo into a fresh SQLite file, serves it on 127.0.0.1, and drives Debian's Chromium as the
 demo reviewer through `production-rag-review` with the keyboard: two picks, then S. Measured in the
@@ -83,15 +83,18 @@ def _answer(page) -> None:  # type: ignore[no-untyped-def]
 
 def swap_loop(page, items: int) -> list[float]:  # type: ignore[no-untyped-def]
     page.evaluate(SWAP_PROBE)
-    for _ in range(items):
+    for n in range(items):
         page.wait_for_load_state("networkidle")  # the reviewer reads; the next item is prefetched meanwhile
+        if page.locator("#end-of-queue").count():
+            print(f"(the queue ran out after {n} items: load more traces)")
+            break
         before = page.locator(".review-bar").get_attribute("data-item-id")
         _answer(page)
         page.keyboard.press("s")
         page.wait_for_function(
             "(before) => document.querySelector('.review-bar').dataset.itemId !== before", arg=before
         )
-        page.wait_for_function("(n) => window.__swaps.length >= n", arg=_ + 1)
+        page.wait_for_function("(n) => window.__swaps.length >= n", arg=n + 1)
     swapped = page.evaluate("() => window.__swapped")
     print(f"(in the DOM after S: p50 {statistics.median(swapped):.1f} ms)")
     return list(page.evaluate("() => window.__swaps"))
@@ -116,7 +119,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--traces", type=int, default=600)
+    parser.add_argument("--traces", type=int, default=1500)
     parser.add_argument("--items", type=int, default=40)
     parser.add_argument("--baseline", type=int, default=15)
     args = parser.parse_args()

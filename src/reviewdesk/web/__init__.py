@@ -26,8 +26,8 @@ class _Static(StaticFiles):
 
 def mount(app: FastAPI) -> None:
     """Add the web routes and /static to the app (called by create_app)."""
-    from reviewdesk.web.routes import admin, auth, datasets, exports, queues, review, rules, traces
+    from reviewdesk.web.routes import admin, auth, datasets, exports, projects, queues, review, rules, traces
 
-    for module in (auth, queues, review, rules, traces, datasets, exports, admin):
+    for module in (auth, queues, review, rules, traces, datasets, exports, admin, projects):
         app.include_router(module.router)
     app.mount("/static", _Static(directory=STATIC_DIR), name="static")

@@ -9,9 +9,9 @@ from typing import Any
 
 from starlette.datastructures import ImmutableMultiDict
 
-from reviewdesk.domain.permissions import Actor
+from reviewdesk.domain.permissions import Actor, Permission
 from reviewdesk.errors import Forbidden, Invalid, NotFound
-from reviewdesk.services import accounts, feedback_configs, queue_items, queue_stats, queues, rules
+from reviewdesk.services import accounts, feedback_configs, queue_items, queue_stats, queues, rules, runs
 from reviewdesk.services.clock import utcnow
 from reviewdesk.web.pages.datasets import datasets_or_none
 
@@ -336,6 +336,7 @@ class ItemsPage:
     notice: str | None = None
     error: str | None = None
     now: datetime = field(default_factory=utcnow)
+    previews: dict[uuid.UUID, tuple[str, str]] = field(default_factory=dict)  # by run id: input, output
 
     def review_state(self, review: dict[str, Any]) -> str:
         """submitted · skipped · flagged · reviewing (holds it now) · lapsed (a hold that ran out)."""
@@ -352,9 +353,12 @@ def build_items_page(
         db, actor, queue_id, status=status or None, limit=ITEMS_PAGE + 1, offset=offset
     )
     queue = queues.get_queue(db, actor, queue_id)
+    shown = items[:ITEMS_PAGE]
+    run_ids = [r for it in shown for r in (it["run_id"], it["run_b_id"]) if r]
     return ItemsPage(
         queue=queue,
-        items=items[:ITEMS_PAGE],
+        items=shown,
+        previews=runs.previews_of(db, actor, run_ids) if actor.can(Permission.READ_RUNS) else {},
         status=status or None,
         offset=offset,
         more=len(items) > ITEMS_PAGE,

@@ -289,7 +289,7 @@ def build_review_page(
         return ReviewPage(
             queue=queue, progress=progress, prev_item_id=ids[0] if ids else None, notice=notice, error=error
         )
-    my_review = view["review"]
+    my_review = view["review"] or {}  # None: an overseer reads an item it holds no review of
     answers, suggestions = my_review.get("answers") or {}, view["suggestions"]
     comment = my_review.get("comment") or ""
     if typed is not None:
@@ -389,6 +389,6 @@ def submit_form(
             raise Invalid("the corrected output is not valid JSON", field="correction") from None
         if correction is not None:
             payload["correction"] = correction
-    was_submitted = view["review"].get("status") == "submitted"
+    was_submitted = (view["review"] or {}).get("status") == "submitted"  # None: an overseer's read
     review.submit(db, actor, item_id, payload)
     return SubmitResult(queue_id=view["queue"]["id"], amended=was_submitted)

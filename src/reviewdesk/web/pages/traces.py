@@ -9,6 +9,7 @@ from typing import Any
 
 from starlette.datastructures import ImmutableMultiDict
 
+from reviewdesk.domain.payload_blocks import preview_line
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import FilterSyntaxError, Invalid
 from reviewdesk.services import feedback, queue_items, queues, runs
@@ -50,6 +51,7 @@ class ExplorerPage:
     notice_link: tuple[str, str] | None = None  # (text, URL) after the notice
     add_error: str | None = None  # a failed add, shown by the add panel with the choices kept
     draft: dict[str, Any] = field(default_factory=dict)
+    previews: dict[uuid.UUID, tuple[str, str]] = field(default_factory=dict)  # first line of input, output
 
 
 def _scores_of(db: Any, actor: Actor, run_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
@@ -105,6 +107,13 @@ def build_explorer(
         notice_link=notice_link,
         add_error=add_error,
         draft=_draft_of(draft),
+        previews={
+            r["id"]: (
+                preview_line(r.get("inputs"), output=False),
+                preview_line(r.get("outputs"), output=True),
+            )
+            for r in found
+        },
     )
 
 

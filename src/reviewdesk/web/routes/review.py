@@ -109,6 +109,14 @@ def flag(item_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)
     return RedirectResponse(f"/queues/{queue_id}/review?notice=flagged", status_code=303)
 
 
+@router.post("/items/{item_id}/release")
+def release(item_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)) -> Response:
+    """Give the item back without an answer (it goes to the next reviewer), and leave the queue."""
+    queue_id = _queue_id(form_of(request))
+    review.release(get_db(request), actor, item_id)
+    return RedirectResponse(f"/queues/{queue_id}", status_code=303)
+
+
 @router.post("/items/{item_id}/heartbeat")
 def heartbeat(item_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)) -> Response:
     try:
