@@ -237,11 +237,20 @@ def test_a_queue_default_dataset_set_in_settings_collects_corrections(db, world,
     examples, _next = dataset_versions.list_examples(db, SYSTEM_ACTOR, dataset["id"])
     assert [e["outputs"]["answer"] for e in examples] == ["Unplug it for 30 seconds."]
     # Choosing "none" clears it.
+    kept = {"rubric_key": ["overall_quality"], "include.overall_quality": "on"}
     web_client.post(
         f"/queues/{queue_id}/settings",
-        data={"csrf_token": token, "name": "support-answers", "default_dataset_id": ""},
+        data={"csrf_token": token, "name": "support-answers", "default_dataset_id": "", **kept},
     )
     assert queues.get_queue(db, SYSTEM_ACTOR, queue_id)["default_dataset_id"] is None
+    # A single queue needs a rubric field: refused on the server, the form shown again as typed.
+    refused = web_client.post(
+        f"/queues/{queue_id}/settings",
+        data={"csrf_token": token, "name": "support-answers-renamed", "rubric_key": ["overall_quality"]},
+    )
+    assert refused.status_code == 400
+    assert "choose at least one rubric field" in refused.text and "support-answers-renamed" in refused.text
+    assert queues.get_queue(db, SYSTEM_ACTOR, queue_id)["name"] == "support-answers"
 
 
 def test_feedback_export_page_downloads_rows_or_one_column_per_reviewer(db, world, web_client):

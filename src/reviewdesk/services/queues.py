@@ -142,6 +142,15 @@ def _check_settings(conn: Connection, values: dict[str, Any]) -> tuple[dict[str,
     return out, warnings
 
 
+def require_rubric_field(actor: Actor, kind: str, rubric: list[Any]) -> None:
+    """The screens' rule: a single queue without a rubric field would collect nothing (a pairwise
+    queue asks its preference anyway). The LangSmith adapter creates queues with no rubric items, so
+    this is not a rule of every queue."""
+    actor.require(Permission.MANAGE_QUEUES)
+    if kind != "pairwise" and not rubric:
+        raise Invalid("choose at least one rubric field", field="rubric")
+
+
 def create_queue(db: Database, actor: Actor, payload: dict[str, Any]) -> dict[str, Any]:
     actor.require(Permission.MANAGE_QUEUES)
     if not isinstance(payload, dict) or "name" not in payload:

@@ -321,6 +321,16 @@ def settings_payload(db: Any, form: ImmutableMultiDict[str, str], *, creating: b
 
 def save_queue(db: Any, actor: Actor, queue_id: uuid.UUID | None, form: ImmutableMultiDict[str, str]) -> dict:
     payload = settings_payload(db, form, creating=queue_id is None)
+    saved = None if queue_id is None else queues.get_queue(db, actor, queue_id)
+    kind = payload.get("kind") or (saved["kind"] if saved else None)
+    if saved is not None:
+        # The form has no controls for conditions (set through the API): a saved field keeps its own.
+        conditions = {f["key"]: f for f in saved["rubric"]}
+        for field_ in payload["rubric"]:
+            for rule in ("visible_if", "required_if"):
+                if conditions.get(field_["key"], {}).get(rule) is not None:
+                    field_[rule] = conditions[field_["key"]][rule]
+    queues.require_rubric_field(actor, kind or "single", payload["rubric"])
     if queue_id is None:
         return queues.create_queue(db, actor, payload)
     return queues.update_queue(db, actor, queue_id, payload)
