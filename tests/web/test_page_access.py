@@ -73,6 +73,7 @@ ROUTES = [
     ("POST", "/runs/{run}/add-to-dataset", {"dataset_id": "{ds}"}, NOT_MANAGERS),
     ("POST", "/admin/score-configs", {"key": "k-{role}", "type": "boolean"}, NOT_MANAGERS),
     ("POST", "/admin/score-configs/no-such-key/delete", {}, NOT_MANAGERS),
+    ("POST", "/admin/score-configs/overall_quality/edit", {"options": "good\nacceptable\nbad"}, NOT_MANAGERS),
     ("POST", "/admin/users", {"email": "new-{role}@example.com", "role": "reviewer"}, EVERYONE_BUT_ADMINS),
     ("POST", "/admin/users/{admin}", {"role": "admin"}, EVERYONE_BUT_ADMINS),
     ("POST", "/admin/users/{admin}/api-keys", {"name": "k"}, EVERYONE_BUT_ADMINS),

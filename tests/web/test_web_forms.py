@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from reviewdesk.app import create_app
 from reviewdesk.domain.permissions import SYSTEM_ACTOR, Actor, Role
-from reviewdesk.services import accounts, dataset_versions, datasets, queues, review
+from reviewdesk.services import accounts, dataset_versions, datasets, feedback_configs, queues, review
 from reviewdesk.store.database import Database
 from tests.conftest import settings_for_tests
 from tests.web.seed import PASSWORD, World, make_world
@@ -308,3 +308,25 @@ def test_the_examples_table_pages_by_cursor_at_the_chosen_version(db, world, web
     assert len(questions(web_client.get(next_url).text)) == 10
     assert '<option value="version:1" selected>version 1</option>' in first
     assert "format=parquet&amp;version=1" in first  # downloads follow the version shown
+
+
+def test_a_score_config_is_edited_in_place_and_a_refusal_keeps_what_was_typed(db, world, web_client):
+    token = _login(web_client, world.member.email)
+    saved = web_client.post(
+        "/admin/score-configs/helpfulness/edit",
+        data={"csrf_token": token, "min": "1", "max": "5", "description": "1 useless, 5 would ship"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert (
+        feedback_configs.get_config(db, SYSTEM_ACTOR, "helpfulness")["description"]
+        == "1 useless, 5 would ship"
+    )
+    refused = web_client.post(
+        "/admin/score-configs/helpfulness/edit",
+        data={"csrf_token": token, "min": "9", "max": "5", "description": "typed before the error"},
+    )
+    assert refused.status_code == 400
+    form = refused.text[refused.text.index('action="/admin/score-configs/helpfulness/edit"') :]
+    assert 'role="alert"' in form[:2000] and "typed before the error" in form[:4000]
+    assert feedback_configs.get_config(db, SYSTEM_ACTOR, "helpfulness")["min"] == 1
