@@ -69,6 +69,7 @@ ROUTES = [
     ("POST", "/datasets", {"name": "ds-{role}"}, NOT_MANAGERS),
     ("POST", "/datasets/{ds}/tags", {"tag": "t-{role}"}, NOT_MANAGERS),
     ("POST", "/datasets/{ds}/splits", {"split_name": "train", "split_share": "1"}, NOT_MANAGERS),
+    ("POST", "/datasets/{ds}/examples/{run}/delete", {}, NOT_MANAGERS),
     ("POST", "/traces/add-to-dataset", {"dataset_id": "{ds}", "run_id": "{run}"}, NOT_MANAGERS),
     ("POST", "/runs/{run}/add-to-dataset", {"dataset_id": "{ds}"}, NOT_MANAGERS),
     ("POST", "/admin/score-configs", {"key": "k-{role}", "type": "boolean"}, NOT_MANAGERS),

@@ -330,3 +330,42 @@ def test_a_score_config_is_edited_in_place_and_a_refusal_keeps_what_was_typed(db
     form = refused.text[refused.text.index('action="/admin/score-configs/helpfulness/edit"') :]
     assert 'role="alert"' in form[:2000] and "typed before the error" in form[:4000]
     assert feedback_configs.get_config(db, SYSTEM_ACTOR, "helpfulness")["min"] == 1
+
+
+def test_openai_chat_download_says_what_it_skipped_and_examples_and_datasets_are_deleted(
+    db, world, web_client
+):
+    dataset = datasets.create_dataset(db, SYSTEM_ACTOR, {"name": "chat-or-not"})
+    datasets.add_examples(
+        db,
+        SYSTEM_ACTOR,
+        dataset["id"],
+        {
+            "examples": [
+                {"inputs": {"messages": [{"role": "user", "content": "hi"}]}, "outputs": {"answer": "hello"}},
+                {"inputs": {"x": 1}, "outputs": {"answer": "no conversation"}},
+            ]
+        },
+    )
+    token = _login(web_client, world.member.email)
+    chat = web_client.get(f"/datasets/{dataset['id']}/export?format=openai-chat")
+    assert chat.status_code == 200 and len(chat.text.splitlines()) == 1
+    assert chat.headers["x-export-converted"] == "1" and chat.headers["x-export-skipped"] == "1"
+    assert "inputs hold no chat messages" in chat.headers["x-export-skipped-reasons"]
+    examples, _next = dataset_versions.list_examples(db, SYSTEM_ACTOR, dataset["id"])
+    chat_example = next(e for e in examples if "messages" in e["inputs"])
+    removed = web_client.post(
+        f"/datasets/{dataset['id']}/examples/{chat_example['id']}/delete",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert removed.status_code == 303
+    # Nothing converts now: a clear 400 that says why, not an empty file.
+    refused = web_client.get(f"/datasets/{dataset['id']}/export?format=openai-chat")
+    assert refused.status_code == 400
+    assert "none of the 1 examples converts" in refused.text
+    gone = web_client.post(
+        f"/datasets/{dataset['id']}/delete", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert gone.status_code == 303
+    assert all(d["id"] != dataset["id"] for d in datasets.list_datasets(db, SYSTEM_ACTOR))
