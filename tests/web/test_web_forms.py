@@ -369,3 +369,30 @@ def test_openai_chat_download_says_what_it_skipped_and_examples_and_datasets_are
     )
     assert gone.status_code == 303
     assert all(d["id"] != dataset["id"] for d in datasets.list_datasets(db, SYSTEM_ACTOR))
+
+
+def test_webhooks_screen_is_an_admins_creates_tests_and_lists_deliveries(db, world):
+    # Loopback allowed for this app alone, so the URL below passes the policy without any DNS lookup.
+    app = create_app(settings_for_tests(allow_private_destinations="127.0.0.0/8"), db=db)
+    with TestClient(app) as client:
+        token = _login(client, world.member.email)
+        assert client.get(f"/queues/{world.single_queue['id']}/webhooks").status_code == 403
+    with TestClient(app) as client:
+        token = _login(client, world.admin.email)
+        base = f"/queues/{world.single_queue['id']}/webhooks"
+        refused = client.post(
+            base, data={"csrf_token": token, "url": "ftp://127.0.0.1/x", "events": ["item.completed"]}
+        )
+        assert refused.status_code == 400
+        assert 'role="alert"' in refused.text and 'value="ftp://127.0.0.1/x"' in refused.text
+        created = client.post(
+            base, data={"csrf_token": token, "url": "http://127.0.0.1:9/hook", "events": ["item.flagged"]}
+        )
+        assert created.status_code == 201 and "whsec_" in created.text
+        webhook_id = re.search(r'/webhooks/([0-9a-f-]+)/test"', created.text).group(1)
+        tested = client.post(f"{base}/{webhook_id}/test", data={"csrf_token": token}, follow_redirects=True)
+        assert tested.status_code == 200 and "webhook.test" in tested.text and "pending" in tested.text
+        deleted = client.post(
+            f"{base}/{webhook_id}/delete", data={"csrf_token": token}, follow_redirects=True
+        )
+        assert "No webhooks" in deleted.text

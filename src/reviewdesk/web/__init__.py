@@ -26,8 +26,19 @@ class _Static(StaticFiles):
 
 def mount(app: FastAPI) -> None:
     """Add the web routes and /static to the app (called by create_app)."""
-    from reviewdesk.web.routes import admin, auth, datasets, exports, projects, queues, review, rules, traces
+    from reviewdesk.web.routes import (
+        admin,
+        auth,
+        datasets,
+        exports,
+        projects,
+        queues,
+        review,
+        rules,
+        traces,
+        webhooks,
+    )
 
-    for module in (auth, queues, review, rules, traces, datasets, exports, admin, projects):
+    for module in (auth, queues, review, rules, traces, datasets, exports, admin, projects, webhooks):
         app.include_router(module.router)
     app.mount("/static", _Static(directory=STATIC_DIR), name="static")
