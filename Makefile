@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8700
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench fuzz clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest -n 2 --dist loadfile -q
+
+# Schemathesis over the whole OpenAPI document, on SQLite and PostgreSQL (about 4 minutes each).
+fuzz: $(STAMP)
+	$(BIN)/python .ci/fuzz_api.py --seconds 200
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py

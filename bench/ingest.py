@@ -9,6 +9,7 @@ before posting), so the cost of routing at ingest shows as a ratio measured in t
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import signal
@@ -30,6 +31,7 @@ import orjson
 import sqlalchemy as sa
 from traces import SPANS_PER_TRACE, generate_traces, utc_now
 
+from reviewdesk.store import migrations as migrations_package
 from reviewdesk.store import tables
 
 API_KEY = "rd_bench_ingest_key"
@@ -248,13 +250,27 @@ def stored_rows(db_path: Path, table: str) -> tuple[list[str], list[tuple[Any, .
 
 
 def create_bare_schema(db_path: Path) -> None:
-    """Only the runs table (and the projects table its foreign key needs), with the same indexes."""
+    """Only the runs table (and the projects table its foreign key needs), with the same indexes,
+    and the same full-text index kept by the same triggers (migration 0009): storage work both pay."""
     bare = sa.MetaData(naming_convention=tables.NAMING_CONVENTION)
     tables.projects.to_metadata(bare)
     tables.runs.to_metadata(bare)
     engine = sa.create_engine(f"sqlite:///{db_path}")
     bare.create_all(engine)
     engine.dispose()
+    with sqlite3.connect(db_path) as conn:
+        for statement in _full_text_migration().SQLITE_UPGRADE:
+            conn.execute(statement)
+
+
+def _full_text_migration() -> Any:
+    versions = Path(migrations_package.__file__).parent / "versions"
+    (path,) = versions.glob("0009_*.py")
+    spec = importlib.util.spec_from_file_location("migration_0009", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def raw_connection(db_path: Path) -> sqlite3.Connection:

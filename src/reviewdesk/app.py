@@ -12,12 +12,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from reviewdesk import __version__
 from reviewdesk.api import (
+    adjudications,
     audit,
+    calibrations,
+    contract,
     datasets,
     feedback,
     feedback_configs,
     health,
     items,
+    openapi,
     otlp,
     projects,
     queues,
@@ -28,6 +32,7 @@ from reviewdesk.api import (
 from reviewdesk.api import langsmith as langsmith_api
 from reviewdesk.api.body_limit import BodyLimitMiddleware
 from reviewdesk.api.responses import FastJSONResponse, error_response
+from reviewdesk.api.security_headers import SecurityHeadersMiddleware
 from reviewdesk.config import Settings
 from reviewdesk.domain.destinations import parse_policy
 from reviewdesk.errors import Invalid, ReviewDeskError
@@ -47,7 +52,7 @@ def _field_of(loc: tuple) -> str:
     return ".".join(parts) or "body"
 
 
-def _install_error_handlers(app: FastAPI) -> None:
+def _install_error_handlers(app: FastAPI, operation_index: contract.OperationIndex) -> None:
     @app.exception_handler(ReviewDeskError)
     async def _typed(_request: Request, exc: ReviewDeskError) -> FastJSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
@@ -59,10 +64,18 @@ def _install_error_handlers(app: FastAPI) -> None:
         return error_response(Invalid(str(first.get("msg")), field=_field_of(tuple(first.get("loc", ())))))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> FastJSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> FastJSONResponse:
         code = _STATUS_CODES.get(exc.status_code, "http_error")
         body = {"error": {"code": code, "message": str(exc.detail), "field": None}}
-        return FastJSONResponse(body, status_code=exc.status_code)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            allowed = operation_index.allowed_methods(request.app, request.scope["path"])
+            if allowed:
+                headers["Allow"] = ", ".join(allowed)
+            body["error"]["message"] = (
+                f"{request.method} is not allowed here; allowed: {headers.get('Allow')}"
+            )
+        return FastJSONResponse(body, status_code=exc.status_code, headers=headers or None)
 
 
 def create_app(settings: Settings | None = None, *, db: Database | None = None) -> FastAPI:
@@ -97,14 +110,17 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         title="ReviewDesk",
         version=__version__,
         lifespan=lifespan,
-        docs_url="/docs",
+        # /docs and /redoc are served from vendored assets by web/routes/api_docs.py.
+        docs_url=None,
+        redoc_url=None,
         openapi_url="/openapi.json",
         default_response_class=FastJSONResponse,
     )
     app.state.settings = settings
     # Every outbound call (webhooks, LLM judges) goes through this one guard; tests swap its resolver.
     app.state.destination_guard = DestinationGuard(parse_policy(settings.allow_private_destinations))
-    _install_error_handlers(app)
+    operation_index = contract.OperationIndex()
+    _install_error_handlers(app, operation_index)
     for module in (
         health,
         runs,
@@ -117,6 +133,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         items,
         webhooks,
         datasets,
+        calibrations,
+        adjudications,
     ):
         app.include_router(module.router, prefix="/api/v1")
     # OTLP exporters append /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT: http://HOST:PORT/otlp or the bare host.
@@ -127,8 +145,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         app.include_router(langsmith_api.router, prefix=prefix)
     for prefix in langsmith_api.PLATFORM_PREFIXES:
         app.include_router(langsmith_api.platform_router, prefix=prefix)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     mount_web(app)
+    app.add_middleware(contract.QueryContractMiddleware, index=operation_index)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)  # outermost: even a 413 or a 400 carries the headers
+    openapi.install(app)
     return app
 
 

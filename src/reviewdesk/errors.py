@@ -54,6 +54,19 @@ class Conflict(ReviewDeskError):
     status = 409
 
 
+class InUse(Conflict):
+    """A change refused because stored rows depend on what it would remove; says how many."""
+
+    code = "in_use"
+
+    def __init__(self, message: str, *, affected_rows: int, field: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.affected_rows = affected_rows
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "affected_rows": self.affected_rows}
+
+
 class PayloadTooLarge(ReviewDeskError):
     code = "payload_too_large"
     status = 413

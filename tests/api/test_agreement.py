@@ -50,7 +50,7 @@ def calibration(client, make_user):
 def test_queue_agreement_per_field(client, calibration):
     report = client.get(f"/api/v1/queues/{calibration['queue']['id']}/agreement").json()
     quality, helpfulness = report["fields"]
-    assert quality["key"] == "overall_quality" and quality["level"] == "ordinal"
+    assert quality["key"] == "overall_quality" and quality["level"] == "nominal"
     assert quality["items_with_2_or_more"] == 6 and quality["reviewers"] == 2
     assert quality["percent_agreement"] == pytest.approx(4 / 6)
     assert -1 <= quality["krippendorff_alpha"] < 1

@@ -80,6 +80,10 @@ def test_a_checkpoint_catches_an_emptied_trail(db, client):
     assert client.get("/api/v1/audit/verify").json() == {"ok": True, "events": 0, "first_bad": None}
     verdict = client.post("/api/v1/audit/verify", json={"checkpoint": checkpoint}).json()
     assert verdict["ok"] is False and verdict["checkpoint"]["ok"] is False
+    by_get = client.get("/api/v1/audit/verify", params={"checkpoint": json.dumps(checkpoint)}).json()
+    assert by_get == verdict
+    garbled = client.get("/api/v1/audit/verify", params={"checkpoint": "{not json"})
+    assert garbled.status_code == 400 and garbled.json()["error"]["field"] == "checkpoint"
 
 
 def test_a_checkpoint_catches_a_rewritten_head_event_and_refuses_its_own_alteration(db, client):

@@ -181,3 +181,26 @@ def test_costly_filters_are_a_400_before_any_sql(client, text: str) -> None:
         response = client.post(path, json={"filter": text})
         assert response.status_code == 400, response.text
         assert response.json()["error"]["code"] == "filter_syntax"
+
+
+def test_web_forms_refuse_nul_with_a_400_page(db) -> None:
+    """The web app's forms (url-encoded) go through the same rule: a page saying so, never a 500."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from reviewdesk.app import create_app
+    from tests.conftest import ADMIN_EMAIL, ADMIN_KEY, ADMIN_PASSWORD, settings_for_tests
+
+    with TestClient(create_app(settings_for_tests(), db=db)) as web:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', web.get("/login").text).group(1)
+        web.post("/login", data={"csrf_token": token, "email": ADMIN_EMAIL, "password": ADMIN_PASSWORD})
+        token = re.search(r'name="csrf-token" content="([^"]+)"', web.get("/").text).group(1)
+        refused = web.post(
+            "/admin/score-configs",
+            data={"key": "bad\x00key", "type": "boolean"},
+            headers={"X-CSRF-Token": token},
+        )
+        assert refused.status_code == 400 and "NUL" in refused.text
+        configs = web.get("/api/v1/feedback-configs", headers={"x-api-key": ADMIN_KEY})
+        assert configs.status_code == 200 and all("bad" not in c["key"] for c in configs.json()["items"])

@@ -61,9 +61,17 @@ def _reads(client: TestClient, web: TestClient, reviewer, trace, item_id) -> dic
     }
 
 
-def _searches(client: TestClient, reviewer) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def _searches(client: TestClient, reviewer, queue) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    """Routes that list many runs: never a reviewer's (it works items through next)."""
     h = reviewer.headers
+    q = queue["id"]
     return {
+        "GET /langsmith/annotation-queues/{q}/runs": client.get(
+            f"/langsmith/annotation-queues/{q}/runs", headers=h
+        ).status_code,
+        "GET /langsmith/annotation-queues/{q}/run/0": client.get(
+            f"/langsmith/annotation-queues/{q}/run/0", headers=h
+        ).status_code,
         "POST /api/v1/runs/search": client.post("/api/v1/runs/search", json={}, headers=h).status_code,
         "POST /langsmith/runs/query": client.post("/langsmith/runs/query", json={}, headers=h).status_code,
     }
@@ -94,13 +102,13 @@ def test_access_ends_when_the_item_the_queue_or_the_assignment_ends(client, make
     _web_login(web_client, reviewer.email)
     before = _reads(client, web_client, reviewer, trace, item_id)
     assert set(before.values()) == {200}, before
-    assert set(_searches(client, reviewer).values()) == {403}
+    assert set(_searches(client, reviewer, queue).values()) == {403}
 
     CHANGES[change](client, queue, item_id)
 
     after = _reads(client, web_client, reviewer, trace, item_id)
     assert all(status in (403, 404) for status in after.values()), (change, after)
-    assert set(_searches(client, reviewer).values()) == {403}
+    assert set(_searches(client, reviewer, queue).values()) == {403}
     # Members and admins are unaffected: they read every run.
     assert client.get(f"/api/v1/traces/{trace[0]['id']}").status_code == 200
 

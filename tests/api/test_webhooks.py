@@ -28,6 +28,7 @@ from reviewdesk.services.webhook_dispatcher import (
     check_backlog_alerts,
 )
 from reviewdesk.services.webhook_dispatcher import dispatch_due as dispatch_with
+from reviewdesk.store import queues as queues_store
 from tests.conftest import ADMIN_KEY, settings_for_tests
 from tests.factories import TableResolver, run_payload
 
@@ -283,7 +284,11 @@ def test_an_unreachable_url_is_logged_as_an_error(client, db, queue, receiver):
 def test_backlog_alert_fires_once_and_again_after_it_clears(client, db, queue, receiver):
     _hook(client, queue["id"], receiver.url, events=["queue.backlog_alert"])
     _add_runs(client, queue["id"], 2)
-    # Nothing completed this week and items pending: over any threshold.
+    # A queue made today has no throughput to judge its backlog by: no alert yet.
+    assert check_backlog_alerts(db) == []
+    with db.write() as conn:
+        queues_store.update(conn, uuid.UUID(queue["id"]), {"created_at": utcnow() - timedelta(days=8)})
+    # A week old, nothing completed this week and items pending: over any threshold.
     assert [str(q) for q in check_backlog_alerts(db)] == [queue["id"]]
     assert check_backlog_alerts(db) == []
     dispatch_due(db)
@@ -308,7 +313,12 @@ def test_secret_is_shown_once_and_create_delete_are_audited(client, queue, recei
     assert hook["events"] == ["item.completed", "item.flagged"]
     generated = _hook(client, queue["id"], receiver.url)
     assert generated["secret"].startswith("whsec_") and generated["secret"] != given
-    assert generated["events"] == ["item.completed", "item.flagged", "queue.backlog_alert"]
+    assert generated["events"] == [
+        "item.completed",
+        "item.flagged",
+        "queue.backlog_alert",
+        "calibration.alert",
+    ]
     listed = client.get(f"/api/v1/queues/{queue['id']}/webhooks").json()["items"]
     assert [w["id"] for w in listed] == [hook["id"], generated["id"]]
     assert all("secret" not in w and w["secret_prefix"].startswith("whsec_") for w in listed)

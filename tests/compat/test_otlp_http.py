@@ -205,3 +205,21 @@ def test_unreadable_bodies_are_refused_in_the_error_shape(shared_otlp_url, conte
     error = response.json()["error"]
     assert error["code"] == (code or "payload_too_large")
     assert error["message"]
+
+
+def test_nul_rejects_its_span_and_deep_attributes_the_request(db, otlp_url):
+    """domain/limits.py over OTLP: NUL is a rejected span (partial success, the rest kept, on both
+    databases); attributes nested past the JSON depth limit refuse the request, never a 500."""
+    body = _json_request(_json_span(ROOT_HEX, "", "good"), _json_span(CHILD_HEX, ROOT_HEX, "bad\x00name"))
+    response = httpx.post(f"{otlp_url}/otlp/v1/traces", content=orjson.dumps(body), headers=JSON_HEADERS)
+    assert response.status_code == 200
+    partial = response.json()["partialSuccess"]
+    assert partial["rejectedSpans"] == "1" and "NUL" in partial["errorMessage"]
+    assert [r["name"] for r in runs_of_trace(db, uuid.UUID(TRACE_HEX))] == ["good"]
+    value: dict = {"stringValue": "leaf"}
+    for _ in range(50):  # 4 JSON levels each
+        value = {"kvlistValue": {"values": [{"key": "a", "value": value}]}}
+    deep = _json_request(_json_span(ROOT_HEX, "", "deep", attributes=[{"key": "k", "value": value}]))
+    response = httpx.post(f"{otlp_url}/otlp/v1/traces", content=orjson.dumps(deep), headers=JSON_HEADERS)
+    assert response.status_code == 400
+    assert "deeper than 64 levels" in response.json()["error"]["message"]

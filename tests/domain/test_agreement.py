@@ -24,9 +24,9 @@ UNITS = [[c[u] for c in CODERS if c[u] is not None] for u in range(12)]
 
 
 def test_krippendorff_alpha_matches_the_published_example():
-    assert krippendorff_alpha(UNITS, "nominal") == pytest.approx(0.743, abs=1e-3)
-    assert krippendorff_alpha(UNITS, "ordinal", order=[1, 2, 3, 4, 5]) == pytest.approx(0.815, abs=1e-3)
-    assert krippendorff_alpha(UNITS, "interval") == pytest.approx(0.849, abs=1e-3)
+    assert krippendorff_alpha(UNITS, "nominal").value == pytest.approx(0.743, abs=1e-3)
+    assert krippendorff_alpha(UNITS, "ordinal", order=[1, 2, 3, 4, 5]).value == pytest.approx(0.815, abs=1e-3)
+    assert krippendorff_alpha(UNITS, "interval").value == pytest.approx(0.849, abs=1e-3)
 
 
 def test_fleiss_kappa_matches_the_textbook_example():
@@ -43,23 +43,24 @@ def test_fleiss_kappa_matches_the_textbook_example():
         [0, 2, 2, 3, 7],
     ]
     units = [[category for category, n in enumerate(row) for _ in range(n)] for row in table]
-    assert fleiss_kappa(units) == pytest.approx(0.210, abs=1e-3)
-    assert fleiss_kappa([[1, 2], [1, 2, 3]]) is None  # raters per item must be fixed
+    assert fleiss_kappa(units).value == pytest.approx(0.210, abs=1e-3)
+    unequal = fleiss_kappa([[1, 2], [1, 2, 3]])  # raters per item must be fixed
+    assert unequal.value is None and unequal.reason == "items have different numbers of ratings"
 
 
 def test_cohen_kappa_two_raters():
     pairs = [("yes", "yes")] * 20 + [("yes", "no")] * 5 + [("no", "yes")] * 10 + [("no", "no")] * 15
-    assert cohen_kappa(pairs) == pytest.approx(0.4)
+    assert cohen_kappa(pairs).value == pytest.approx(0.4)
     perfect = [(1, 1), (2, 2), (3, 3)]
-    assert cohen_kappa(perfect, [1, 2, 3], "quadratic") == pytest.approx(1.0)
+    assert cohen_kappa(perfect, "ordinal", [1, 2, 3]).value == pytest.approx(1.0)
     # Off by one on an ordered scale is a smaller disagreement than off by two.
-    near = cohen_kappa([(1, 2), (2, 3), (3, 3), (1, 1)], [1, 2, 3], "quadratic")
-    far = cohen_kappa([(1, 3), (3, 1), (3, 3), (1, 1)], [1, 2, 3], "quadratic")
+    near = cohen_kappa([(1, 2), (2, 3), (3, 3), (1, 1)], "ordinal", [1, 2, 3]).value
+    far = cohen_kappa([(1, 3), (3, 1), (3, 3), (1, 1)], "ordinal", [1, 2, 3]).value
     assert near > far
 
 
 def test_percent_agreement_and_correlations():
-    assert percent_agreement([["a", "a"], ["a", "b"], ["b", "b", "b"]]) == pytest.approx(4 / 5)
-    assert percent_agreement([["a"]]) is None
+    assert percent_agreement([["a", "a"], ["a", "b"], ["b", "b", "b"]]).value == pytest.approx(4 / 5)
+    assert percent_agreement([["a"]]).value is None
     assert pearson([1, 2, 3], [2, 4, 6]) == pytest.approx(1.0)
     assert spearman([1, 2, 3, 4], [10, 20, 30, 1]) == pytest.approx(-0.2)

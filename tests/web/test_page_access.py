@@ -39,7 +39,8 @@ ROUTES = [
     ("GET", "/traces/count", None, NOT_MANAGERS),
     ("GET", "/traces/{run}", None, NOT_MANAGERS),
     ("GET", "/runs/{run}", None, NOT_MANAGERS),
-    ("GET", "/items/{item}/trace", None, NOT_WORKERS),
+    # Admins and members oversee any item of a queue they see (GET /items/{id} is an overseer's read).
+    ("GET", "/items/{item}/trace", None, {"outsider"}),
     ("GET", "/datasets", None, NOT_MANAGERS),
     ("GET", "/datasets/{ds}", None, NOT_MANAGERS),
     ("GET", "/datasets/{ds}?at=tag:first&split=train", None, NOT_MANAGERS),

@@ -199,3 +199,11 @@ def test_forwarded_for_from_loopback_is_not_believed_by_the_real_server(db, memb
             f"{url}/api/v1/users/{member.id}/sessions", headers={"x-api-key": ADMIN_KEY}
         ).json()["items"]
     assert [s["address"] for s in listed] == ["127.0.0.1"]
+
+
+def test_logging_in_again_replaces_the_browsers_session(db, member, browser):
+    _login(browser, member.email)
+    _login(browser, member.email)
+    with db.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(web_sessions)).scalar_one() == 1
+    assert _logged_in(browser)

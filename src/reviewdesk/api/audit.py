@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from fastapi import APIRouter, Depends, Request
 
 from reviewdesk.api.deps import current_actor, get_db, json_object
@@ -30,6 +31,8 @@ def list_audit(
         for k, v in (("action", action), ("object_type", object_type), ("object_id", object_id))
         if v is not None
     }
+    if cursor is not None and not 0 <= cursor < 2**63:
+        raise Invalid("is not a cursor this server issued", field="cursor")
     items, next_before = audit_service.list_events(
         db, actor, limit=check_limit(limit), before_id=cursor, filters=filters
     )
@@ -37,8 +40,18 @@ def list_audit(
 
 
 @router.get("/audit/verify")
-def verify_audit(actor: Actor = Depends(current_actor), db: Database = Depends(get_db)) -> FastJSONResponse:
-    return FastJSONResponse(audit_service.verify(db, actor))
+def verify_audit(
+    checkpoint: str | None = None, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+) -> FastJSONResponse:
+    """`?checkpoint=` a checkpoint's JSON text (as printed by `reviewdesk audit checkpoint`) also
+    checks that every event it counted is still there unchanged; POST takes it as a body."""
+    parsed = None
+    if checkpoint is not None:
+        try:
+            parsed = orjson.loads(checkpoint)
+        except orjson.JSONDecodeError:
+            raise Invalid("must be a checkpoint's JSON text", field="checkpoint") from None
+    return FastJSONResponse(audit_service.verify(db, actor, parsed))
 
 
 @router.post("/audit/verify")

@@ -13,7 +13,7 @@ from reviewdesk.api.responses import FastJSONResponse, page
 from reviewdesk.domain import export_formats
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.services import dataset_versions, datasets, exports
-from reviewdesk.services.paging import check_limit
+from reviewdesk.services.paging import by_creation, check_limit, page_of_list
 from reviewdesk.store.database import Database
 
 router = APIRouter(tags=["datasets"])
@@ -47,11 +47,18 @@ def create_dataset(
 
 @router.get("/datasets")
 def list_datasets(
-    name: str | None = None, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+    name: str | None = None,
+    limit: int = 100,
+    cursor: str | None = None,
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
 ) -> FastJSONResponse:
-    if name is not None:
-        return page([datasets.get_dataset_by_name(db, actor, name)], None)
-    return page(datasets.list_datasets(db, actor), None)
+    rows = (
+        [datasets.get_dataset_by_name(db, actor, name)]
+        if name is not None
+        else datasets.list_datasets(db, actor)
+    )
+    return page(*page_of_list(rows, limit=limit, cursor=cursor, key=by_creation))
 
 
 @router.get("/datasets/{dataset_id}")
@@ -170,10 +177,12 @@ def export_feedback(
     since: str | None = None,
     until: str | None = None,
     pivot: bool = False,
+    gold: str | None = None,
     actor: Actor = Depends(current_actor),
     db: Database = Depends(get_db),
 ) -> StreamingResponse:
-    """One row per feedback, or `pivot=true` for one column per reviewer per key; filters as in search."""
+    """One row per feedback, or `pivot=true` for one column per reviewer per key (with
+    `gold=latest|majority|adjudicated`, also a `gold:<key>` column each); filters as in search."""
     fmt = exports.check_format(format, allow_chat=False)
     params = {
         "filter": filter,
@@ -184,6 +193,9 @@ def export_feedback(
         "created_by": created_by,
         "since": since,
         "until": until,
+        "gold": gold,
     }
+    if gold is not None:
+        pivot = True  # one chosen value per run and key is the pivot's shape
     stream = (exports.feedback_pivot if pivot else exports.feedback_rows)(db, actor, params)
     return streamed(stream, fmt)

@@ -10,6 +10,7 @@ from reviewdesk.api.deps import current_actor, get_db, json_object
 from reviewdesk.api.responses import FastJSONResponse, page
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.services import feedback_configs as configs_service
+from reviewdesk.services.paging import page_of_list
 from reviewdesk.store.database import Database
 
 router = APIRouter(tags=["feedback-configs"])
@@ -25,8 +26,15 @@ def create_config(
 
 
 @router.get("/feedback-configs")
-def list_configs(actor: Actor = Depends(current_actor), db: Database = Depends(get_db)) -> FastJSONResponse:
-    return page(configs_service.list_configs(db, actor), None)
+def list_configs(
+    limit: int = 100,
+    cursor: str | None = None,
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    """By key."""
+    rows = configs_service.list_configs(db, actor)
+    return page(*page_of_list(rows, limit=limit, cursor=cursor, key=lambda config: (config["key"],)))
 
 
 @router.get("/feedback-configs/{key}")

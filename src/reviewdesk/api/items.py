@@ -25,7 +25,9 @@ async def optional_object(request: Request) -> dict[str, Any]:
 def get_item(
     item_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
 ) -> FastJSONResponse:
-    return FastJSONResponse(review.get_item(db, actor, item_id))
+    """The item with its runs, rubric and feedback. A reviewer reads the items it holds or reviewed
+    (409 otherwise: use `next`); admins and members read any item, `review` null if they have none."""
+    return FastJSONResponse(review.read_item(db, actor, item_id))
 
 
 @router.post("/items/{item_id}/heartbeat")

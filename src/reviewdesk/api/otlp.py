@@ -26,6 +26,7 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
 from starlette.responses import Response
 
 from reviewdesk.api.deps import current_actor, get_db
+from reviewdesk.domain.limits import check_json
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import Invalid, PayloadTooLarge
 from reviewdesk.services import otlp as otlp_service
@@ -211,6 +212,7 @@ def decode_json(payload: bytes) -> DecodedSpans:
         raise Invalid(f"malformed JSON: {exc}", field="body", code="malformed_json") from None
     if not isinstance(request, dict):
         raise Invalid("must be a JSON object (an ExportTraceServiceRequest)", field="body")
+    check_json(request, values=False)  # the depth of any JSON body; strings are checked per span
     decoded = DecodedSpans()
     for r_index, resource_spans in enumerate(_json_list(request, "resourceSpans", "body")):
         where = f"resourceSpans[{r_index}]"

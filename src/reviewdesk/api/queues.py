@@ -11,7 +11,7 @@ from reviewdesk.api.deps import current_actor, get_db, json_object
 from reviewdesk.api.responses import FastJSONResponse, page
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.services import agreement, queue_items, queue_stats, queues, review, rule_preview, rules
-from reviewdesk.services.paging import check_limit
+from reviewdesk.services.paging import MAX_LIMIT, by_creation, check_limit, page_of_list
 from reviewdesk.store.database import Database
 
 router = APIRouter(tags=["queues"])
@@ -30,12 +30,16 @@ def create_queue(
 def list_queues(
     include_archived: bool = False,
     name: str | None = None,
+    limit: int = 100,
+    cursor: str | None = None,
     actor: Actor = Depends(current_actor),
     db: Database = Depends(get_db),
 ) -> FastJSONResponse:
     if name is not None:
-        return page([queues.get_queue_by_name(db, actor, name)], None)
-    return page(queues.list_queues(db, actor, include_archived=include_archived), None)
+        rows = [queues.get_queue_by_name(db, actor, name)]
+    else:
+        rows = queues.list_queues(db, actor, include_archived=include_archived)
+    return page(*page_of_list(rows, limit=limit, cursor=cursor, key=by_creation))
 
 
 @router.get("/queues/{queue_id}")
@@ -79,14 +83,15 @@ def list_items(
     queue_id: uuid.UUID,
     status: str | None = None,
     limit: int = 100,
-    offset: int = 0,
+    cursor: str | None = None,
     actor: Actor = Depends(current_actor),
     db: Database = Depends(get_db),
 ) -> FastJSONResponse:
-    limit = check_limit(limit)
-    items = queue_items.list_items(db, actor, queue_id, status=status, limit=limit + 1, offset=max(offset, 0))
-    more = len(items) > limit
-    return page(items[:limit], str(offset + limit) if more else None)
+    """Highest priority first, then oldest; keyset pages (send next_cursor back as cursor)."""
+    items, next_cursor = queue_items.list_items_page(
+        db, actor, queue_id, status=status, limit=check_limit(limit), cursor=cursor
+    )
+    return page(items, next_cursor)
 
 
 @router.delete("/queues/{queue_id}/items/{item_id}", status_code=204)
@@ -115,10 +120,17 @@ def next_item(
 def my_history(
     queue_id: uuid.UUID,
     limit: int = 50,
+    cursor: str | None = None,
     actor: Actor = Depends(current_actor),
     db: Database = Depends(get_db),
 ) -> FastJSONResponse:
-    return page(review.history(db, actor, queue_id, check_limit(limit)), None)
+    """The caller's own finished reviews in this queue, newest first (its last 1,000)."""
+    rows = review.history(db, actor, queue_id, MAX_LIMIT)
+    return page(*page_of_list(rows, limit=limit, cursor=cursor, key=_by_submission, newest_first=True))
+
+
+def _by_submission(row: dict[str, Any]) -> tuple[Any, ...]:
+    return (row["submitted_at"], row["item_id"])
 
 
 @router.get("/queues/{queue_id}/stats")
@@ -141,9 +153,14 @@ def create_rule(
 
 @router.get("/queues/{queue_id}/rules")
 def list_rules(
-    queue_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+    queue_id: uuid.UUID,
+    limit: int = 100,
+    cursor: str | None = None,
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
 ) -> FastJSONResponse:
-    return page(rules.list_rules(db, actor, queue_id), None)
+    rows = rules.list_rules(db, actor, queue_id)
+    return page(*page_of_list(rows, limit=limit, cursor=cursor, key=by_creation))
 
 
 @router.patch("/queues/{queue_id}/rules/{rule_id}")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 from reviewdesk.api.deps import current_actor, get_db, json_body, json_object
 from reviewdesk.api.responses import FastJSONResponse
 from reviewdesk.domain.permissions import Actor
+from reviewdesk.domain.run_payload import parse_uuid
 from reviewdesk.errors import Invalid
 from reviewdesk.services import ingest
 from reviewdesk.services import runs as runs_service
@@ -88,7 +89,7 @@ def search_runs(
         filter=body.get("filter"),
         project=body.get("project"),
         is_root=body.get("is_root"),
-        trace_id=uuid.UUID(trace_id) if isinstance(trace_id, str) else None,
+        trace_id=parse_uuid(trace_id, "trace_id"),
         limit=body.get("limit", 100),
         cursor=body.get("cursor"),
     )

@@ -11,6 +11,7 @@ from reviewdesk.api.deps import current_actor, get_db, json_object
 from reviewdesk.api.responses import FastJSONResponse, page
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.services import accounts, web_sessions
+from reviewdesk.services.paging import by_creation, page_of_list
 from reviewdesk.store.database import Database
 
 router = APIRouter(tags=["users"])
@@ -39,8 +40,13 @@ def create_user(
 
 
 @router.get("/users")
-def list_users(actor: Actor = Depends(current_actor), db: Database = Depends(get_db)) -> FastJSONResponse:
-    return page(accounts.list_users(db, actor), None)
+def list_users(
+    limit: int = 100,
+    cursor: str | None = None,
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    return page(*page_of_list(accounts.list_users(db, actor), limit=limit, cursor=cursor, key=by_creation))
 
 
 @router.patch("/users/{user_id}")
@@ -66,9 +72,14 @@ def create_api_key(
 
 @router.get("/users/{user_id}/api-keys")
 def list_api_keys(
-    user_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+    user_id: uuid.UUID,
+    limit: int = 100,
+    cursor: str | None = None,
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
 ) -> FastJSONResponse:
-    return page(accounts.list_api_keys(db, actor, user_id), None)
+    rows = accounts.list_api_keys(db, actor, user_id)
+    return page(*page_of_list(rows, limit=limit, cursor=cursor, key=by_creation))
 
 
 @router.delete("/api-keys/{key_id}", status_code=204)
@@ -81,10 +92,15 @@ def revoke_api_key(
 
 @router.get("/users/{user_id}/sessions")
 def list_web_sessions(
-    user_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+    user_id: uuid.UUID,
+    limit: int = 100,
+    cursor: str | None = None,
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
 ) -> FastJSONResponse:
     """The user's logged-in browser sessions (the user itself, or an admin)."""
-    return page(web_sessions.list_sessions(db, actor, user_id), None)
+    rows = web_sessions.list_sessions(db, actor, user_id)
+    return page(*page_of_list(rows, limit=limit, cursor=cursor, key=by_creation))
 
 
 @router.delete("/users/{user_id}/sessions")

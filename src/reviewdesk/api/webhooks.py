@@ -10,10 +10,9 @@ from fastapi import APIRouter, Depends, Response
 from reviewdesk.api.deps import current_actor, destination_guard, get_db, json_object
 from reviewdesk.api.responses import FastJSONResponse, page
 from reviewdesk.domain.permissions import Actor
-from reviewdesk.errors import Invalid
 from reviewdesk.services import webhooks
 from reviewdesk.services.destinations import DestinationGuard
-from reviewdesk.services.paging import check_limit
+from reviewdesk.services.paging import by_creation, check_limit, page_of_list
 from reviewdesk.store.database import Database
 
 router = APIRouter(tags=["webhooks"])
@@ -38,9 +37,14 @@ def create_webhook(
 
 @router.get("/queues/{queue_id}/webhooks")
 def list_webhooks(
-    queue_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+    queue_id: uuid.UUID,
+    limit: int = 100,
+    cursor: str | None = None,
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
 ) -> FastJSONResponse:
-    return page(webhooks.list_webhooks(db, actor, queue_id), None)
+    rows = webhooks.list_webhooks(db, actor, queue_id)
+    return page(*page_of_list(rows, limit=limit, cursor=cursor, key=by_creation))
 
 
 @router.delete("/queues/{queue_id}/webhooks/{webhook_id}", status_code=204)
@@ -54,14 +58,6 @@ def delete_webhook(
     return Response(status_code=204)
 
 
-def _offset(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    if not cursor.isdigit():
-        raise Invalid("is not a cursor this server issued", field="cursor")
-    return int(cursor)
-
-
 @router.get("/queues/{queue_id}/webhooks/{webhook_id}/deliveries")
 def list_deliveries(
     queue_id: uuid.UUID,
@@ -73,12 +69,10 @@ def list_deliveries(
     db: Database = Depends(get_db),
 ) -> FastJSONResponse:
     """The delivery log, newest first: status, attempts, next attempt, last status code and error."""
-    limit = check_limit(limit)
-    offset = _offset(cursor)
-    rows = webhooks.list_deliveries(
-        db, actor, queue_id, webhook_id, status=status, limit=limit + 1, offset=offset
+    rows, next_cursor = webhooks.list_deliveries(
+        db, actor, queue_id, webhook_id, status=status, limit=check_limit(limit), cursor=cursor
     )
-    return page(rows[:limit], str(offset + limit) if len(rows) > limit else None)
+    return page(rows, next_cursor)
 
 
 @router.post("/queues/{queue_id}/webhooks/{webhook_id}/test", status_code=202)

@@ -24,6 +24,16 @@ class ClientCore:
     def _request(self, method: str, path: str, **kwargs: Any) -> Any:
         return self._http.request(method, path, **kwargs)
 
+    def _all(self, path: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Every item of a list endpoint, following `next_cursor` to the end."""
+
+        def fetch(cursor: Any, page_limit: int) -> dict[str, Any]:
+            return self._request(
+                "GET", path, params={**(params or {}), "limit": page_limit, "cursor": cursor}
+            )
+
+        return list(self._iterate(fetch, limit=None, page_size=1000))
+
     @staticmethod
     def _iterate(fetch: PageFetcher, *, limit: int | None, page_size: int) -> Iterator[dict[str, Any]]:
         """Items across pages until the server has no `next_cursor` or `limit` items were yielded.

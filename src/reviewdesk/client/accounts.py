@@ -29,7 +29,7 @@ class AccountsMixin(ClientCore):
 
     def list_users(self) -> list[dict[str, Any]]:
         """Every user (admin only)."""
-        return self._request("GET", "/users")["items"]
+        return self._all("/users")
 
     def update_user(self, user_id: Id, **changes: Any) -> dict[str, Any]:
         """Change name, role, password or disabled (admin only)."""
@@ -41,7 +41,7 @@ class AccountsMixin(ClientCore):
 
     def list_api_keys(self, user_id: Id) -> list[dict[str, Any]]:
         """A user's keys (without their secrets)."""
-        return self._request("GET", f"/users/{path_part(user_id)}/api-keys")["items"]
+        return self._all(f"/users/{path_part(user_id)}/api-keys")
 
     def revoke_api_key(self, key_id: Id) -> None:
         """Revoke a key; it stops authenticating at once."""

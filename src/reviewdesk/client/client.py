@@ -21,13 +21,14 @@ from reviewdesk.client.datasets import DatasetsMixin
 from reviewdesk.client.feedback import FeedbackMixin
 from reviewdesk.client.queues import QueuesMixin
 from reviewdesk.client.runs import RunsMixin
+from reviewdesk.client.signal import SignalMixin
 
 DEFAULT_URL = "http://127.0.0.1:8700"
 
 log = logging.getLogger("reviewdesk.client")
 
 
-class Client(RunsMixin, FeedbackMixin, ConfigsMixin, AccountsMixin, QueuesMixin, DatasetsMixin):
+class Client(RunsMixin, FeedbackMixin, ConfigsMixin, AccountsMixin, QueuesMixin, DatasetsMixin, SignalMixin):
     """A ReviewDesk server seen from Python. Results are plain dicts decoded from the JSON answers.
 
     `url` defaults to `$REVIEWDESK_URL` (else http://127.0.0.1:8700), `api_key` to

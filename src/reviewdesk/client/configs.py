@@ -39,7 +39,7 @@ class ConfigsMixin(ClientCore):
 
     def list_feedback_configs(self) -> list[dict[str, Any]]:
         """Every score config."""
-        return self._request("GET", "/feedback-configs")["items"]
+        return self._all("/feedback-configs")
 
     def get_feedback_config(self, key: str) -> dict[str, Any]:
         """One score config. Raises NotFound."""

@@ -140,7 +140,7 @@ class DatasetsMixin(ClientCore):
 
     def list_datasets(self) -> list[dict[str, Any]]:
         """Every dataset, with its example count, splits and tags."""
-        return self._request("GET", "/datasets")["items"]
+        return self._all("/datasets")
 
     def get_dataset(self, dataset_id: Id | None = None, *, name: str | None = None) -> dict[str, Any]:
         """One dataset, by id or by name. Raises NotFound."""

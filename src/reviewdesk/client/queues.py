@@ -84,7 +84,7 @@ class QueuesMixin(ClientCore):
 
     def list_queues(self, include_archived: bool = False) -> list[dict[str, Any]]:
         """Queues the caller may see (a reviewer: those assigned to it)."""
-        return self._request("GET", "/queues", params={"include_archived": include_archived})["items"]
+        return self._all("/queues", {"include_archived": include_archived})
 
     def get_queue(self, queue_id: Id | None = None, *, queue_name: str | None = None) -> dict[str, Any]:
         """One queue, by id or by name. Raises NotFound, PermissionDenied (a queue not assigned)."""
@@ -173,8 +173,7 @@ class QueuesMixin(ClientCore):
         """A queue's items (status pending, completed or flagged), across all pages (queue managers)."""
 
         def fetch(cursor: Any, page_limit: int) -> dict[str, Any]:
-            # The cursor is the next offset, as a string.
-            params = {"status": status, "limit": page_limit, "offset": int(cursor) if cursor else 0}
+            params = {"status": status, "limit": page_limit, "cursor": cursor}
             return self._request("GET", f"/queues/{path_part(queue_id)}/items", params=params)
 
         return self._iterate(fetch, limit=limit, page_size=page_size)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import uuid
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -46,8 +47,48 @@ def latest_correction(feedback: Sequence[Mapping[str, Any]]) -> Mapping[str, Any
     return max(corrected, key=lambda f: f["created_at"]) if corrected else None
 
 
-def example_from_run(run: Mapping[str, Any], feedback: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """inputs, outputs (the correction when there is one) and provenance metadata for one run."""
+GOLD_RULES = ("latest", "majority", "adjudicated")
+
+
+def check_gold_rule(raw: Any) -> str:
+    rule = "latest" if raw is None else raw
+    if rule not in GOLD_RULES:
+        raise Invalid(f"must be one of {', '.join(GOLD_RULES)}", field="gold")
+    return rule
+
+
+def _answer(row: Mapping[str, Any]) -> Any:
+    return row["value"] if row.get("value") is not None else row.get("score")
+
+
+def gold_values(human: Sequence[Mapping[str, Any]], rule: str = "latest") -> dict[str, Any]:
+    """The value each key takes in an example: the newest human answer (`latest`), the most common
+    one among reviewers, the newest breaking a tie (`majority`), or an adjudicator's final value where
+    there is one, else the majority (`adjudicated`)."""
+    by_key: dict[str, list[Mapping[str, Any]]] = {}
+    for row in sorted(human, key=lambda f: (f["created_at"], str(f.get("id")))):
+        by_key.setdefault(row["key"], []).append(row)
+    out: dict[str, Any] = {}
+    for key, rows in by_key.items():
+        adjudicated = [r for r in rows if (r.get("extra") or {}).get("adjudicated")]
+        reviews = [r for r in rows if not (r.get("extra") or {}).get("adjudicated")]
+        if rule == "latest":
+            out[key] = _answer(rows[-1])
+        elif rule == "adjudicated" and adjudicated:
+            out[key] = _answer(adjudicated[-1])
+        else:
+            values = [_answer(r) for r in reviews] or [_answer(r) for r in rows]
+            counts = Counter(repr(v) for v in values)
+            best = max(counts.values())
+            out[key] = next(v for v in reversed(values) if counts[repr(v)] == best)
+    return out
+
+
+def example_from_run(
+    run: Mapping[str, Any], feedback: Sequence[Mapping[str, Any]], gold: str = "latest"
+) -> dict[str, Any]:
+    """inputs, outputs (the correction when there is one) and provenance metadata for one run; each
+    feedback key's value chosen by the `gold` rule."""
     correction = latest_correction(feedback)
     outputs = run.get("outputs")
     if correction is not None:
@@ -64,7 +105,9 @@ def example_from_run(run: Mapping[str, Any], feedback: Sequence[Mapping[str, Any
         "rubric_versions": sorted(
             {f["rubric_version"] for f in human if f.get("rubric_version") is not None}
         ),
-        "feedback": {f["key"]: f["value"] if f.get("value") is not None else f.get("score") for f in human},
+        "feedback": gold_values(human, gold),
+        "gold": gold,
+        "adjudicated": any((f.get("extra") or {}).get("adjudicated") for f in human),
     }
     if correction is not None:
         provenance["corrected_by"] = str(correction["created_by"]) if correction.get("created_by") else None

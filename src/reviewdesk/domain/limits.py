@@ -44,15 +44,21 @@ def check_text(value: str, field: str, *, max_chars: int = MAX_STRING_CHARS) -> 
         raise Invalid(f"must be at most {max_chars:,} characters", field=field or "body")
 
 
-def check_json(value: Any, field: str = "", *, depth: int = 1, max_depth: int = MAX_JSON_DEPTH) -> None:
+def check_json(
+    value: Any, field: str = "", *, depth: int = 1, max_depth: int = MAX_JSON_DEPTH, values: bool = True
+) -> None:
     """Raise Invalid naming the first place in `value` that breaks a limit; `field` is its path.
 
     `depth` is the nesting level `value` itself sits at: a body is level 1, its members level 2.
+    `values=False` checks the depth only (OTLP: its spans' strings are checked span by span, so one
+    bad span is reported as a partial success instead of refusing the request).
     Iterative, so that a document far deeper than the limit cannot exhaust the stack while checked.
     """
     stack: list[tuple[Any, str, int]] = [(value, field, depth)]
     while stack:
         item, path, level = stack.pop()
+        if not values and not isinstance(item, dict | list):
+            continue
         if isinstance(item, str):
             check_text(item, path)
         elif isinstance(item, bool) or item is None:
@@ -74,7 +80,8 @@ def check_json(value: Any, field: str = "", *, depth: int = 1, max_depth: int = 
                 for key, child in item.items():
                     key = str(key)
                     key_path = child_path(path, key[:100])
-                    check_text(key, key_path, max_chars=MAX_KEY_CHARS)
+                    if values:
+                        check_text(key, key_path, max_chars=MAX_KEY_CHARS)
                     children.append((child, key_path, level + 1))
                 stack.extend(reversed(children))
             else:
@@ -88,6 +95,13 @@ def check_query_params(params: list[tuple[str, str]]) -> None:
     for name, value in params:
         check_text(name, f"query.{name[:100]}", max_chars=MAX_KEY_CHARS)
         check_text(value, f"query.{name[:100]}", max_chars=MAX_QUERY_PARAM_CHARS)
+
+
+def check_form_fields(fields: list[tuple[str, str]]) -> None:
+    """A web form's fields (url-encoded): the rules of JSON strings, the field named as sent."""
+    for name, value in fields:
+        check_text(name, name[:100], max_chars=MAX_KEY_CHARS)
+        check_text(value, name[:100])
 
 
 # --- the filter language: a bound on the cost of one filter, checked while parsing ---------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from uuid import UUID
 
@@ -30,6 +30,11 @@ class Permission(StrEnum):
     MANAGE_DATASETS = "manage_datasets"
     # Webhooks send data to a URL of the caller's choosing from inside our network: admins only.
     MANAGE_WEBHOOKS = "manage_webhooks"
+    ADJUDICATE = "adjudicate"  # settle disagreeing reviews; admins, or users granted it
+
+
+# Permissions a user can be granted beyond its role (users.permissions).
+GRANTABLE = frozenset({Permission.ADJUDICATE})
 
 
 _MEMBER = frozenset(
@@ -62,9 +67,10 @@ class Actor:
     user_id: UUID | None
     email: str
     role: Role
+    grants: frozenset[str] = field(default_factory=frozenset)  # granted beyond the role
 
     def can(self, permission: Permission) -> bool:
-        return permission in ROLE_PERMISSIONS[self.role]
+        return permission in ROLE_PERMISSIONS[self.role] or str(permission) in self.grants
 
     def require(self, permission: Permission) -> None:
         if not self.can(permission):

@@ -161,7 +161,7 @@ def normalize_run(raw: Any, field: str) -> dict[str, Any]:
     # a run counts as level 3, where it sits in a batch body ({"post": [run]}).
     check_json(raw, field, depth=RUN_DEPTH_IN_BATCH)
     run_type = raw.get("run_type")
-    if run_type is not None and run_type not in RUN_TYPES:
+    if run_type is not None and (not isinstance(run_type, str) or run_type not in RUN_TYPES):
         raise Invalid(
             f"unknown run_type {str(run_type)[:40]!r}; expected one of {', '.join(sorted(RUN_TYPES))}",
             field=f"{field}.run_type",

@@ -59,9 +59,18 @@ def normalize_config(raw: dict[str, Any]) -> dict[str, Any]:
         "max": None,
         "max_length": None,
         "description": description,
+        "ordered": None,
     }
     if kind == "categorical":
         config["options"] = _options(raw.get("options"))
+        ordered = raw.get("ordered", False)
+        if ordered is None:
+            ordered = False
+        if not isinstance(ordered, bool):
+            raise Invalid("must be true (ranked options: ordinal) or false (nominal)", field="ordered")
+        config["ordered"] = ordered
+    elif raw.get("ordered") not in (None, False):
+        raise Invalid("only a categorical config can be ordered", field="ordered")
     elif kind == "continuous":
         low, high = raw.get("min"), raw.get("max")
         for name, value in (("min", low), ("max", high)):
@@ -88,7 +97,7 @@ def check_feedback(config: dict[str, Any], score: Any, value: Any) -> tuple[floa
             if not by_score:
                 raise Invalid(f"score {score!r} matches no option of {config['key']!r}", field="score")
             value = by_score[0]["value"]
-        if value not in options:
+        if isinstance(value, dict | list) or value not in options:
             allowed = ", ".join(repr(v) for v in options)
             raise Invalid(f"must be one of {allowed} for {config['key']!r}", field="value")
         return options[value].get("score"), value
@@ -113,3 +122,18 @@ def check_feedback(config: dict[str, Any], score: Any, value: Any) -> tuple[floa
     if len(value) > config["max_length"]:
         raise Invalid(f"must be at most {config['max_length']} characters", field="value")
     return None, value
+
+
+def refused_change(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, str] | None:
+    """What an edit would take away from feedback already given under `before`, as (kind, field):
+    ("type", …) a type change, ("options", …) removed options, ("range", …) a narrower range. Adding
+    options, reordering them, ranking them (`ordered`) and editing descriptions take nothing away."""
+    if before["type"] != after["type"]:
+        return "type", "type"
+    if before["type"] == "categorical":
+        kept = {o["value"] for o in after["options"]}
+        if any(o["value"] not in kept for o in before["options"]):
+            return "options", "options"
+    if before["type"] == "continuous" and (after["min"] > before["min"] or after["max"] < before["max"]):
+        return "range", "min" if after["min"] > before["min"] else "max"
+    return None

@@ -12,7 +12,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Connection
 
-from reviewdesk.domain.permissions import Actor, Permission, Role
+from reviewdesk.domain.permissions import GRANTABLE, Actor, Permission, Role
 from reviewdesk.errors import Conflict, Invalid, NotFound, Unauthorized
 from reviewdesk.services import audit
 from reviewdesk.services.clock import utcnow
@@ -33,7 +33,9 @@ def hash_api_key(key: str) -> str:
 
 
 def public_user(row: dict[str, Any]) -> dict[str, Any]:
-    return {k: row[k] for k in ("id", "email", "name", "role", "disabled", "created_at")}
+    body = {k: row[k] for k in ("id", "email", "name", "role", "disabled", "created_at")}
+    body["permissions"] = list(row.get("permissions") or [])
+    return body
 
 
 def public_key(row: dict[str, Any]) -> dict[str, Any]:
@@ -43,7 +45,7 @@ def public_key(row: dict[str, Any]) -> dict[str, Any]:
 def _check_user_fields(email: Any, role: Any, password: Any, name: Any) -> None:
     if not isinstance(email, str) or not _EMAIL.match(email) or len(email) > 320:
         raise Invalid("must be an email address", field="email")
-    if role not in {r.value for r in Role}:
+    if not isinstance(role, str) or role not in {r.value for r in Role}:
         raise Invalid(f"must be one of {', '.join(r.value for r in Role)}", field="role")
     if password is not None and (not isinstance(password, str) or len(password) < 8):
         raise Invalid("must be at least 8 characters", field="password")
@@ -88,7 +90,7 @@ def list_users(db: Database, actor: Actor) -> list[dict[str, Any]]:
 
 def update_user(db: Database, actor: Actor, user_id: uuid.UUID, changes: dict[str, Any]) -> dict[str, Any]:
     actor.require(Permission.MANAGE_USERS)
-    allowed = {"name", "role", "password", "disabled"}
+    allowed = {"name", "role", "password", "disabled", "permissions"}
     unknown = set(changes) - allowed
     if unknown:
         raise Invalid(f"cannot be changed; allowed: {', '.join(sorted(allowed))}", field=sorted(unknown)[0])
@@ -99,11 +101,15 @@ def update_user(db: Database, actor: Actor, user_id: uuid.UUID, changes: dict[st
         _check_user_fields(
             row["email"], changes.get("role", row["role"]), changes.get("password"), changes.get("name")
         )
+        if "name" in changes and changes["name"] is None:
+            raise Invalid("must be a string (empty to clear)", field="name")
         values: dict[str, Any] = {k: v for k, v in changes.items() if k in ("name", "role")}
         if "disabled" in changes:
             if not isinstance(changes["disabled"], bool):
                 raise Invalid("must be true or false", field="disabled")
             values["disabled"] = changes["disabled"]
+        if "permissions" in changes:
+            values["permissions"] = _check_grants(changes["permissions"])
         if changes.get("password"):
             values["password_hash"] = _hasher.hash(changes["password"])
         if values:
@@ -117,6 +123,13 @@ def update_user(db: Database, actor: Actor, user_id: uuid.UUID, changes: dict[st
             details["sessions_ended"] = web_sessions_store.delete_of_user(conn, user_id)
         audit.record(conn, actor, "user.update", "user", user_id, details)
         return public_user(users_store.get(conn, user_id) or row)
+
+
+def _check_grants(raw: Any) -> list[str]:
+    allowed = sorted(p.value for p in GRANTABLE)
+    if not isinstance(raw, list) or any(p not in allowed for p in raw):
+        raise Invalid(f"must be a list of: {', '.join(allowed)}", field="permissions")
+    return sorted(set(raw))
 
 
 def _ends_sessions(before: dict[str, Any], values: dict[str, Any]) -> bool:
@@ -185,7 +198,11 @@ def list_api_keys(db: Database, actor: Actor, user_id: uuid.UUID) -> list[dict[s
 
 
 def _actor_of(row: dict[str, Any]) -> Actor:
-    return Actor(user_id=row["id"], email=row["email"], role=Role(row["role"]))
+    return Actor(user_id=row["id"], email=row["email"], role=Role(row["role"]), grants=grants_of(row))
+
+
+def grants_of(row: dict[str, Any]) -> frozenset[str]:
+    return frozenset(row.get("permissions") or ())
 
 
 def authenticate_key(db: Database, key: str | None) -> Actor:

@@ -7,7 +7,13 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from reviewdesk.domain.datasets import assign_split, check_proportions, example_from_run, split_key
+from reviewdesk.domain.datasets import (
+    assign_split,
+    check_gold_rule,
+    check_proportions,
+    example_from_run,
+    split_key,
+)
 from reviewdesk.domain.permissions import Actor, Permission
 from reviewdesk.domain.run_payload import parse_uuid
 from reviewdesk.errors import Conflict, Invalid, NotFound
@@ -153,13 +159,15 @@ def _revision(
 
 
 def _runs_to_examples(
-    conn: Connection, dataset: dict[str, Any], run_rows: list[dict[str, Any]]
+    conn: Connection, dataset: dict[str, Any], run_rows: list[dict[str, Any]], gold: str = "latest"
 ) -> list[dict]:
     """Examples for runs not yet in the dataset; a reviewer's correction replaces the output."""
     present = datasets_store.live_source_runs(conn, dataset["id"], [r["id"] for r in run_rows])
     fresh = [r for r in run_rows if r["id"] not in present]
     feedback = feedback_store.for_runs(conn, [r["id"] for r in fresh])
-    return [example_from_run({**r, "project": r.get("project")}, feedback.get(r["id"], [])) for r in fresh]
+    return [
+        example_from_run({**r, "project": r.get("project")}, feedback.get(r["id"], []), gold) for r in fresh
+    ]
 
 
 def _direct_examples(raw: Any) -> list[dict[str, Any]]:
@@ -194,6 +202,7 @@ def add_examples(
     if not isinstance(payload, dict):
         raise Invalid("must be a JSON object", field="body")
     split, proportions = _split_rule(payload)
+    gold = check_gold_rule(payload.get("gold"))
     sources = [k for k in ("run_ids", "filter", "examples") if k in payload]
     if len(sources) != 1:
         raise Invalid("give exactly one of run_ids, filter or examples", field="run_ids")
@@ -230,12 +239,12 @@ def add_examples(
                 raise Invalid(f"no run {sorted(missing, key=str)[0]}", field="run_ids")
             rows = [
                 _revision(dataset, e, version, split, proportions)
-                for e in _runs_to_examples(conn, dataset, found)
+                for e in _runs_to_examples(conn, dataset, found, gold)
             ]
             datasets_store.insert_revisions(conn, rows)
             added, requested = len(rows), len(run_ids)
         else:
-            added, requested = _add_from_filter(conn, dataset, where or [], version, split, proportions)
+            added, requested = _add_from_filter(conn, dataset, where or [], version, split, proportions, gold)
         audit.record(
             conn,
             actor,
@@ -254,6 +263,7 @@ def _add_from_filter(
     version: int,
     split: str | None,
     proportions: list[tuple[str, float]] | None,
+    gold: str = "latest",
 ) -> tuple[int, int]:
     added = requested = 0
     after = None
@@ -264,7 +274,7 @@ def _add_from_filter(
         after = (chunk[-1]["start_time"], chunk[-1]["id"])
         rows = [
             _revision(dataset, e, version, split, proportions)
-            for e in _runs_to_examples(conn, dataset, chunk)
+            for e in _runs_to_examples(conn, dataset, chunk, gold)
         ]
         datasets_store.insert_revisions(conn, rows)
         added += len(rows)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reviewdesk.domain import export_formats
+from reviewdesk.domain.datasets import check_gold_rule, gold_values
 from reviewdesk.domain.openai_chat import chat_line, convert
 from reviewdesk.domain.permissions import Actor, Permission
 from reviewdesk.domain.run_payload import parse_time, parse_uuid
@@ -166,6 +167,9 @@ def feedback_pivot(db: Database, actor: Actor, params: dict[str, Any]) -> RowStr
     with db.read() as conn:
         pairs = exports_store.authors_and_keys(conn, where, filters)
     score_columns = [f"{author}:{key}" for author, key in pairs]
+    gold = check_gold_rule(params["gold"]) if params.get("gold") is not None else None
+    if gold is not None:
+        score_columns += [f"gold:{key}" for key in sorted({key for _author, key in pairs})]
     columns = [
         ("run_id", "string"),
         ("trace_id", "string"),
@@ -175,8 +179,14 @@ def feedback_pivot(db: Database, actor: Actor, params: dict[str, Any]) -> RowStr
         *[(c, "json") for c in score_columns],
     ]
 
+    def closed(row: dict[str, Any], human: list[dict[str, Any]]) -> dict[str, Any]:
+        if gold is not None:
+            row.update({f"gold:{k}": v for k, v in gold_values(human, gold).items()})
+        return row
+
     def rows() -> Iterator[dict[str, Any]]:
         current: dict[str, Any] | None = None
+        human: list[dict[str, Any]] = []
         after = None
         while True:
             with db.read() as conn:
@@ -187,7 +197,8 @@ def feedback_pivot(db: Database, actor: Actor, params: dict[str, Any]) -> RowStr
                 run_id = str(row["run_id"])
                 if current is None or current["run_id"] != run_id:
                     if current is not None:
-                        yield current
+                        yield closed(current, human)
+                    human = []
                     current = {
                         "run_id": run_id,
                         "trace_id": str(row["trace_id"]) if row["trace_id"] else None,
@@ -195,11 +206,13 @@ def feedback_pivot(db: Database, actor: Actor, params: dict[str, Any]) -> RowStr
                         "input": row["input"],
                         "output": row["output"],
                     }
+                if row["source"] == "human":
+                    human.append(row)
                 column = f"{row['author'] or row['source']}:{row['key']}"
                 current[column] = row["value"] if row["value"] is not None else row["score"]
             after = (page[-1]["run_id"], page[-1]["id"])
         if current is not None:
-            yield current
+            yield closed(current, human)
 
     return RowStream("feedback-by-reviewer", columns, rows())
 

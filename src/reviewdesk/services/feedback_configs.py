@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from reviewdesk.domain.permissions import Actor, Permission
-from reviewdesk.domain.score_configs import normalize_config
-from reviewdesk.errors import Conflict, Invalid, NotFound
+from reviewdesk.domain.score_configs import normalize_config, refused_change
+from reviewdesk.errors import Conflict, InUse, Invalid, NotFound
 from reviewdesk.services import audit
 from reviewdesk.services.clock import utcnow
 from reviewdesk.store import feedback_configs as configs_store
@@ -24,6 +24,7 @@ def public_config(row: dict[str, Any]) -> dict[str, Any]:
             "max",
             "max_length",
             "description",
+            "ordered",
             "created_at",
             "updated_at",
         )
@@ -70,8 +71,12 @@ def update_config(db: Database, actor: Actor, key: str, changes: dict[str, Any])
         row = configs_store.get(conn, key)
         if row is None:
             raise NotFound(f"no score config {key!r}", field="key")
-        current = {k: row[k] for k in ("key", "type", "options", "min", "max", "max_length", "description")}
+        current = {k: row[k] for k in _EDITABLE}
+        if "type" in changes and changes["type"] != row["type"]:
+            for name in ("options", "min", "max", "max_length", "ordered"):  # the old type's settings
+                current.pop(name)
         config = normalize_config({**current, **changes})
+        _refuse_if_in_use(conn, key, row, config)
         configs_store.update(conn, key, {**config, "updated_at": utcnow()})
         audit.record(
             conn,
@@ -82,6 +87,31 @@ def update_config(db: Database, actor: Actor, key: str, changes: dict[str, Any])
             {"before": current, "after": config},
         )
         return public_config({**row, **config})
+
+
+_EDITABLE = ("key", "type", "options", "min", "max", "max_length", "description", "ordered")
+
+
+def _refuse_if_in_use(conn: Any, key: str, before: dict[str, Any], after: dict[str, Any]) -> None:
+    """Refuse (409, with the number of rows) an edit that would leave given feedback unreadable."""
+    refused = refused_change(before, after)
+    if refused is None:
+        return
+    kind, field = refused
+    if kind == "type":
+        n = configs_store.count_of_key(conn, key)
+        message = f"{n} feedback rows of {key!r} were given as {before['type']}; the type cannot change"
+    elif kind == "options":
+        kept = {o["value"] for o in after["options"]}
+        used = configs_store.values_in_use(conn, key)
+        removed = sorted(v for v in (o["value"] for o in before["options"]) if v not in kept and used.get(v))
+        n = sum(used[v] for v in removed)
+        message = f"{n} feedback rows of {key!r} use the options {', '.join(map(repr, removed))}"
+    else:
+        n = configs_store.count_scores_outside(conn, key, after["min"], after["max"])
+        message = f"{n} feedback rows of {key!r} lie outside [{after['min']:g}, {after['max']:g}]"
+    if n:
+        raise InUse(message + "; add options or edit descriptions instead", affected_rows=n, field=field)
 
 
 def delete_config(db: Database, actor: Actor, key: str) -> None:

@@ -63,7 +63,7 @@ def write_runs(conn: Connection, updates: dict[uuid.UUID, dict[str, Any]]) -> li
     for run_id, run in merged.items():
         derive(run, now)
         row = {_COLUMN_OF.get(k, k): v for k, v in run.items() if k != "project"}
-        row["project_id"] = project_ids[run["project"]]
+        row["project_id"] = project_ids[run.get("project") or DEFAULT_PROJECT]  # "" is the default, as above
         row["created_at"] = stored[run_id]["created_at"] if run_id in stored else now
         row["updated_at"] = now
         rows.append(row)

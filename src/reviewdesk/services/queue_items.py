@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -12,6 +13,7 @@ from reviewdesk.domain.run_payload import parse_uuid
 from reviewdesk.errors import Forbidden, Invalid, NotFound
 from reviewdesk.services import audit
 from reviewdesk.services.clock import utcnow
+from reviewdesk.services.paging import decode_ranked_cursor, encode_ranked_cursor
 from reviewdesk.services.queue_access import load_manageable, load_visible
 from reviewdesk.services.runs import compile_filter, project_clause
 from reviewdesk.store import queue_items as items_store
@@ -187,7 +189,14 @@ def add_by_filter(db: Database, actor: Actor, queue_id: uuid.UUID, payload: dict
 
 
 def list_items(
-    db: Database, actor: Actor, queue_id: uuid.UUID, *, status: str | None, limit: int, offset: int
+    db: Database,
+    actor: Actor,
+    queue_id: uuid.UUID,
+    *,
+    status: str | None,
+    limit: int,
+    offset: int = 0,
+    after: tuple[int, datetime, uuid.UUID] | None = None,
 ) -> list[dict[str, Any]]:
     if status is not None and status not in ITEM_STATUSES:
         raise Invalid(f"must be one of {', '.join(ITEM_STATUSES)}", field="status")
@@ -195,7 +204,7 @@ def list_items(
         load_visible(conn, actor, queue_id)
         if actor.role == Role.REVIEWER:
             raise Forbidden("reviewers work items through next; the item list is for queue managers")
-        rows = items_store.list_page(conn, queue_id, status=status, limit=limit, offset=offset)
+        rows = items_store.list_page(conn, queue_id, status=status, limit=limit, offset=offset, after=after)
         ids = [r["id"] for r in rows]
         matches = rules_store.matches_of_items(conn, ids)
         reviewers = items_store.reviewers_of_items(conn, ids)
@@ -207,6 +216,17 @@ def list_items(
             }
             for r in rows
         ]
+
+
+def list_items_page(
+    db: Database, actor: Actor, queue_id: uuid.UUID, *, status: str | None, limit: int, cursor: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One keyset page of the item list and the cursor of the next (None at the end)."""
+    rows = list_items(db, actor, queue_id, status=status, limit=limit + 1, after=decode_ranked_cursor(cursor))
+    if len(rows) <= limit:
+        return rows, None
+    last = rows[limit - 1]
+    return rows[:limit], encode_ranked_cursor(last["priority"], last["added_at"], last["id"])
 
 
 def remove_item(db: Database, actor: Actor, queue_id: uuid.UUID, item_id: uuid.UUID) -> None:

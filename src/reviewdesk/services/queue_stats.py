@@ -6,7 +6,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from reviewdesk.domain.backlog import backlog_days, daily_series, per_reviewer
+from reviewdesk.domain.backlog import backlog_days, daily_series, has_history, per_reviewer
 from reviewdesk.domain.pairwise import summarize, variant_of
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.domain.rubric import PAIRWISE_KEY
@@ -31,16 +31,18 @@ def stats(db: Database, actor: Actor, queue_id: uuid.UUID) -> dict[str, Any]:
     completed_7 = sum(day["completed"] for day in series[-7:])
     pending = counts.get("pending", 0)
     days = backlog_days(pending, completed_7)
-    alert = pending > 0 and (days is None or days > queue["backlog_alert_days"])
+    judged = has_history(queue["created_at"], now, completed_7)
+    alert = judged and pending > 0 and (days is None or days > queue["backlog_alert_days"])
     body = {
         "queue_id": queue_id,
         "counts": {s: counts.get(s, 0) for s in ("pending", "completed", "flagged", "removed")},
-        "total": sum(n for s, n in counts.items() if s != "removed"),
+        "total": sum(n for s, n in counts.items() if s not in ("removed", "gold")),
         "reviewers": per_reviewer(reviews),
         "per_day": series,
         "backlog_days": days,
         "backlog_alert": alert,
         "backlog_alert_days": queue["backlog_alert_days"],
+        "backlog_alert_reason": None if judged else "not enough history to judge the backlog yet",
     }
     if queue["kind"] == "pairwise":
         body["pairwise"] = _pairwise(db, queue)

@@ -38,13 +38,15 @@ _DEFAULTS: dict[str, Any] = {
     "reviewers": [],
     "blind_metadata_keys": None,  # None: domain/blinding.DEFAULT_BLIND_KEYS
     "blind_hides_scores": False,
+    "gold_rate": 0.0,
+    "calibration_cadence_days": 42.0,
 }
 _SETTABLE = set(_DEFAULTS) | {"name"}
 
 
 def public_queue(row: dict[str, Any], reviewers: list[uuid.UUID], warnings: list[str] | None = None) -> dict:
     body = {
-        k: row[k]
+        k: row.get(k)
         for k in (
             "id",
             "name",
@@ -60,6 +62,9 @@ def public_queue(row: dict[str, Any], reviewers: list[uuid.UUID], warnings: list
             "variant_field",
             "backlog_alert_days",
             "archived",
+            "gold_rate",
+            "calibration_of",
+            "calibration_cadence_days",
             "created_at",
             "updated_at",
         )
@@ -114,6 +119,16 @@ def _check_settings(conn: Connection, values: dict[str, Any]) -> tuple[dict[str,
         if isinstance(days, bool) or not isinstance(days, int | float) or days <= 0:
             raise Invalid("must be a positive number of days", field="backlog_alert_days")
         out["backlog_alert_days"] = float(days)
+    if "gold_rate" in out:
+        rate = out["gold_rate"]
+        if isinstance(rate, bool) or not isinstance(rate, int | float) or not 0 <= rate <= 1:
+            raise Invalid("must be a share from 0 to 1 of the items handed out", field="gold_rate")
+        out["gold_rate"] = float(rate)
+    if "calibration_cadence_days" in out:
+        days = out["calibration_cadence_days"]
+        if isinstance(days, bool) or not isinstance(days, int | float) or not 1 <= days <= 366:
+            raise Invalid("must be a number of days from 1 to 366", field="calibration_cadence_days")
+        out["calibration_cadence_days"] = float(days)
     if (
         "variant_field" in out
         and out["variant_field"] is not None

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 from reviewdesk.domain.permissions import Actor, Permission
 from reviewdesk.domain.rubric import check_answers
 from reviewdesk.errors import Conflict, Invalid, NotFound
-from reviewdesk.services import audit, webhooks
+from reviewdesk.services import audit, calibrations, gold, webhooks
 from reviewdesk.services import datasets as datasets_service
 from reviewdesk.services.clock import utcnow
 from reviewdesk.services.queue_access import (
@@ -25,6 +25,7 @@ from reviewdesk.services.queue_access import (
 from reviewdesk.services.review_feedback import review_feedback_rows, write_review_feedback
 from reviewdesk.services.review_view import item_view, rubric_at, rubric_configs
 from reviewdesk.store import feedback as feedback_store
+from reviewdesk.store import gold as gold_store
 from reviewdesk.store import queue_items as items_store
 from reviewdesk.store.database import Database
 from reviewdesk.store.queue_items import DONE_STATUSES
@@ -79,7 +80,12 @@ def next_item(db: Database, actor: Actor, queue_id: uuid.UUID) -> dict[str, Any]
             held = items_store.review_of(conn, queue["_held_item_id"], actor.user_id)
             if item is not None and held is not None and item["status"] == "pending":
                 return item_view(conn, actor, queue, item, held)
-        claimed = items_store.claim(conn, _review_row(actor, queue, None), queue["reviewers_per_item"], now)
+            if item is not None and held is not None and gold_store.get(conn, item["id"]) is not None:
+                return item_view(conn, actor, queue, gold.disguised(item), held)
+        row = _review_row(actor, queue, None)
+        claimed = gold.draw_gold(conn, queue, row) or items_store.claim(
+            conn, row, queue["reviewers_per_item"], now
+        )
         if claimed is None:
             return None
         item, review = claimed
@@ -129,24 +135,29 @@ def _load_for_reviewer(conn: Connection, actor: Actor, item_id: uuid.UUID, *, lo
 
 
 def get_item(db: Database, actor: Actor, item_id: uuid.UUID) -> dict[str, Any]:
-    """An item the caller reviewed or holds (for going back through its history).
-
-    Those who manage queues (admins, members) read any item of a queue they see, with `review`
-    null when they have none on it: an overseer's read, which reserves nothing.
-    """
+    """An item the caller reviewed or holds (for going back through its history)."""
     with db.read() as conn:
-        if actor.can(Permission.MANAGE_QUEUES):
-            item = items_store.get(conn, item_id)
-            if item is None:
-                raise NotFound(f"no item {item_id}", field="item_id")
-            queue = load_visible(conn, actor, item["queue_id"])
-            review = items_store.review_of(conn, item_id, actor.user_id) if actor.user_id else None
-            if review is None:
-                return {**item_view(conn, actor, queue, item, {}), "review": None}
-            return item_view(conn, actor, queue, item, review)
         item, queue, review = _load_for_reviewer(conn, actor, item_id)
         if review is None:
             raise Conflict("you have no reservation or review on this item; use next", field="item_id")
+        return item_view(conn, actor, queue, item, review)
+
+
+def read_item(db: Database, actor: Actor, item_id: uuid.UUID) -> dict[str, Any]:
+    """`GET /items/{id}`: as `get_item` for a reviewer; those who manage queues (admins, members)
+    read any item of a queue they see, with `review` null when they have none on it — an
+    overseer's read, which reserves nothing and hides no feedback (they read all feedback anyway).
+    """
+    if not actor.can(Permission.MANAGE_QUEUES):
+        return get_item(db, actor, item_id)
+    with db.read() as conn:
+        item = items_store.get(conn, item_id)
+        if item is None:
+            raise NotFound(f"no item {item_id}", field="item_id")
+        queue = load_visible(conn, actor, item["queue_id"])
+        review = items_store.review_of(conn, item_id, actor.user_id) if actor.user_id else None
+        if review is None:
+            return {**item_view(conn, actor, queue, item, {}), "review": None}
         return item_view(conn, actor, queue, item, review)
 
 
@@ -218,6 +229,8 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
             # with, before the item's lock was granted: a concurrent request of this reviewer may
             # have finished it since. This and a lost conditional finish below are the two signs.
             review = items_store.review_of(conn, item_id, actor.user_id)
+        if item["status"] != "pending" and _is_gold_review(conn, item, review):
+            return _submit_gold(conn, actor, queue, item, review, answers, comment)  # type: ignore[arg-type]
         if review is not None and review["status"] == "submitted":
             return amend(review)
         if review is not None and review["status"] in ("skipped", "flagged"):
@@ -260,6 +273,8 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
             )
         feedback_ids = write_review_feedback(conn, rows)
         _correction_to_dataset(conn, actor, queue, item, correction)
+        if completed and queue.get("calibration_of") is not None:
+            calibrations.on_item_completed(conn, queue)
         if completed and queue.get("_webhooks_enabled", True):
             event = webhooks.item_payload(queue, item, completed_at=now, reviews_done=done)
             webhooks.enqueue(conn, queue["id"], "item.completed", event)
@@ -277,6 +292,37 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
             "item_status": "completed" if completed else "pending",
             "feedback_ids": feedback_ids,
         }
+
+
+def _is_gold_review(conn: Connection, item: dict[str, Any], review: dict[str, Any] | None) -> bool:
+    """A review of a gold item handed out by the gold draw (reserved, or submitted without feedback:
+    gold answers are a test of the reviewer, not feedback on the run). Only asked off the hot path,
+    for items that are not pending."""
+    if review is None or not (
+        review["status"] == "reserved" or (review["status"] == "submitted" and not review["feedback_ids"])
+    ):
+        return False
+    return gold_store.get(conn, item["id"]) is not None
+
+
+def _submit_gold(
+    conn: Connection,
+    actor: Actor,
+    queue: dict[str, Any],
+    item: dict[str, Any],
+    review: dict[str, Any],
+    answers: dict[str, Any],
+    comment: str | None,
+) -> dict[str, Any]:
+    """Record the reviewer's answers on a gold item; the item's own progress does not move."""
+    values: dict[str, Any] = {"answers": answers, "comment": comment}
+    if review["status"] == "reserved":
+        values.update(status="submitted", submitted_at=utcnow(), reserved_until=None, feedback_ids=[])
+    items_store.update_review(conn, review["id"], values)
+    audit.record(
+        conn, actor, "review.submit", "queue_item", item["id"], {"queue_id": str(queue["id"]), "gold": True}
+    )
+    return {"item_id": item["id"], "status": "submitted", "item_status": "pending", "feedback_ids": []}
 
 
 def _correction_to_dataset(

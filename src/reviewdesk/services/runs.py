@@ -7,7 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from reviewdesk.domain.filters import SqlTargets, parse, split_sample_rate, to_sql
+from reviewdesk.domain.filters import Node, SqlTargets, parse, split_sample_rate, to_sql
+from reviewdesk.domain.filters.to_sql import indexed_search_texts
 from reviewdesk.domain.payload_blocks import preview_line
 from reviewdesk.domain.permissions import Actor, Permission
 from reviewdesk.errors import Invalid, NotFound
@@ -86,9 +87,20 @@ def get_trace(db: Database, actor: Actor, trace_id: uuid.UUID) -> dict[str, Any]
     return {"trace_id": trace_id, "run_count": len(rows), "roots": roots}
 
 
-def filter_targets(db: Database) -> SqlTargets:
+def filter_targets(db: Database, node: Node | None = None) -> SqlTargets:
+    """The tables a filter reads; given the filter, also which of its search() texts are too common
+    for the full-text index to help (SQLite; see store/runs.py common_search_texts)."""
+    common: frozenset[str] = frozenset()
+    texts = indexed_search_texts(node) if node is not None and db.dialect == "sqlite" else set()
+    if texts:
+        with db.read() as conn:
+            common = runs_store.common_search_texts(conn, texts)
     return SqlTargets(
-        runs=tables.runs, feedback=tables.feedback, projects=tables.projects, dialect=db.dialect
+        runs=tables.runs,
+        feedback=tables.feedback,
+        projects=tables.projects,
+        dialect=db.dialect,
+        common_searches=common,
     )
 
 
@@ -109,7 +121,7 @@ def compile_filter(db: Database, text: str | None) -> list[sa.ColumnElement[bool
     node, rate = split_sample_rate(parse(text))
     if rate is not None:
         raise Invalid("random_sample belongs in a routing rule, not a search", field="filter")
-    return [] if node is None else [to_sql(node, filter_targets(db))]
+    return [] if node is None else [to_sql(node, filter_targets(db, node))]
 
 
 def search_runs(

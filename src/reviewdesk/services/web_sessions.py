@@ -82,7 +82,12 @@ def resume(db: Database, token: str, *, idle: timedelta) -> LiveSession:
         # Losing this write in a power cut costs a minute of "last seen": not worth a flush.
         with db.write(durable=False) as conn:
             sessions_store.touch(conn, row["id"], now)
-    actor = Actor(user_id=row["user_id"], email=row["email"], role=Role(row["role"]))
+    actor = Actor(
+        user_id=row["user_id"],
+        email=row["email"],
+        role=Role(row["role"]),
+        grants=frozenset(row.get("permissions") or ()),
+    )
     return LiveSession(id=row["id"], actor=actor)
 
 

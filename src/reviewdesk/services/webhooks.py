@@ -19,11 +19,12 @@ from reviewdesk.errors import Invalid, NotFound
 from reviewdesk.services import audit
 from reviewdesk.services.clock import utcnow
 from reviewdesk.services.destinations import DestinationGuard
+from reviewdesk.services.paging import decode_cursor, encode_cursor
 from reviewdesk.services.queue_access import load_manageable
 from reviewdesk.store import webhooks as webhooks_store
 from reviewdesk.store.database import Database
 
-EVENTS = ("item.completed", "item.flagged", "queue.backlog_alert")
+EVENTS = ("item.completed", "item.flagged", "queue.backlog_alert", "calibration.alert")
 TEST_EVENT = "webhook.test"
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
 _FIELDS = ("url", "secret", "events", "enabled")
@@ -160,15 +161,20 @@ def list_deliveries(
     *,
     status: str | None,
     limit: int,
-    offset: int,
-) -> list[dict[str, Any]]:
-    """The delivery log, newest first."""
+    cursor: str | None = None,
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A keyset page of the delivery log, newest first, and the cursor of the next page (None at the end)."""
     if status is not None and status not in DELIVERY_STATUSES:
         raise Invalid(f"must be one of {', '.join(DELIVERY_STATUSES)}", field="status")
     with db.read() as conn:
         _load(conn, actor, queue_id, webhook_id)
-        rows = webhooks_store.deliveries_of(conn, webhook_id, status=status, limit=limit, offset=offset)
-    return [public_delivery(r) for r in rows]
+        rows = webhooks_store.deliveries_of(
+            conn, webhook_id, status=status, limit=limit + 1, after=decode_cursor(cursor)
+        )
+    if len(rows) <= limit:
+        return [public_delivery(r) for r in rows], None
+    last = rows[limit - 1]
+    return [public_delivery(r) for r in rows[:limit]], encode_cursor(last["created_at"], last["id"])
 
 
 def send_test(db: Database, actor: Actor, queue_id: uuid.UUID, webhook_id: uuid.UUID) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from reviewdesk.store.tables import feedback, users
+from reviewdesk.store.tables import feedback, queue_rubrics, users
 
 
 def human_ratings(conn: Connection, queue_id: uuid.UUID) -> list[dict[str, Any]]:
@@ -19,6 +19,7 @@ def human_ratings(conn: Connection, queue_id: uuid.UUID) -> list[dict[str, Any]]
             feedback.c.score,
             feedback.c.value,
             feedback.c.created_by,
+            feedback.c.extra,
             users.c.email,
         )
         .outerjoin(users, users.c.id == feedback.c.created_by)
@@ -37,6 +38,7 @@ def ratings_of_key(conn: Connection, key: str, queue_id: uuid.UUID | None) -> li
             feedback.c.value,
             feedback.c.created_by,
             feedback.c.created_at,
+            feedback.c.extra,
             users.c.email,
         )
         .outerjoin(users, users.c.id == feedback.c.created_by)
@@ -46,3 +48,13 @@ def ratings_of_key(conn: Connection, key: str, queue_id: uuid.UUID | None) -> li
     if queue_id is not None:
         query = query.where(sa.or_(feedback.c.source == "model", feedback.c.queue_id == queue_id))
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def rubric_history(conn: Connection, queue_id: uuid.UUID) -> list[list[dict[str, Any]]]:
+    """Every rubric the queue has had, oldest first."""
+    query = (
+        sa.select(queue_rubrics.c.rubric)
+        .where(queue_rubrics.c.queue_id == queue_id)
+        .order_by(queue_rubrics.c.version)
+    )
+    return [r for (r,) in conn.execute(query)]

@@ -31,6 +31,13 @@ def _json_dumps(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+def _json_loads(value: Any) -> Any:
+    # SQLite gives a JSON column NUMERIC affinity: the text of a bare JSON number comes back a number.
+    if isinstance(value, int | float):
+        return value
+    return orjson.loads(value)
+
+
 def _is_timeout(exc: sa.exc.OperationalError) -> bool:
     """PostgreSQL's query_canceled (statement_timeout), or SQLite's interrupt by the progress handler."""
     orig = exc.orig
@@ -85,7 +92,7 @@ class Database:
             # start with its settings in the same round trip.
             isolation_level="AUTOCOMMIT",
             json_serializer=_json_dumps,
-            json_deserializer=orjson.loads,
+            json_deserializer=_json_loads,
         )
 
         @event.listens_for(engine, "begin")
@@ -126,7 +133,7 @@ class Database:
             connect_args={"check_same_thread": False, "timeout": 30, "isolation_level": None},
             **pool_args,
             json_serializer=_json_dumps,
-            json_deserializer=orjson.loads,
+            json_deserializer=_json_loads,
         )
 
         @event.listens_for(engine, "connect")

@@ -30,6 +30,7 @@ def _feedback_query(run_where: Sequence[sa.ColumnElement[bool]], filters: dict[s
             feedback.c.rubric_version,
             feedback.c.created_at,
             feedback.c.created_by,
+            feedback.c.extra,
             users.c.email.label("author"),
             annotation_queues.c.name.label("queue"),
             runs.c.inputs.label("input"),

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from reviewdesk.store.tables import feedback_configs
+from reviewdesk.store.tables import feedback, feedback_configs
 
 
 def get(conn: Connection, key: str) -> dict[str, Any] | None:
@@ -42,3 +42,28 @@ def update(conn: Connection, key: str, values: dict[str, Any]) -> None:
 
 def delete(conn: Connection, key: str) -> None:
     conn.execute(feedback_configs.delete().where(feedback_configs.c.key == key))
+
+
+def values_in_use(conn: Connection, key: str) -> dict[Any, int]:
+    """How many feedback rows of the key carry each value (categorical answers), one grouped read."""
+    query = (
+        sa.select(feedback.c.value, sa.func.count())
+        .where(feedback.c.key == key, feedback.c.value.is_not(None))
+        .group_by(feedback.c.value)
+    )
+    found: dict[Any, int] = {}
+    for value, n in conn.execute(query):
+        if isinstance(value, str | int | float | bool):
+            found[value] = found.get(value, 0) + n
+    return found
+
+
+def count_of_key(conn: Connection, key: str) -> int:
+    return conn.execute(sa.select(sa.func.count()).where(feedback.c.key == key)).scalar_one()
+
+
+def count_scores_outside(conn: Connection, key: str, low: float, high: float) -> int:
+    query = sa.select(sa.func.count()).where(
+        feedback.c.key == key, sa.or_(feedback.c.score < low, feedback.c.score > high)
+    )
+    return conn.execute(query).scalar_one()

@@ -132,13 +132,32 @@ def item_for_reviewer(
 
 
 def list_page(
-    conn: Connection, queue_id: uuid.UUID, *, status: str | None, limit: int, offset: int
+    conn: Connection,
+    queue_id: uuid.UUID,
+    *,
+    status: str | None,
+    limit: int,
+    offset: int = 0,
+    after: tuple[int, datetime, uuid.UUID] | None = None,
 ) -> list[dict[str, Any]]:
+    """Highest priority first, then oldest; `after` (priority, added_at, id) continues a page (keyset)."""
     query = sa.select(queue_items).where(queue_items.c.queue_id == queue_id)
     if status is not None:
         query = query.where(queue_items.c.status == status)
     else:
         query = query.where(queue_items.c.status != "removed")
+    if after is not None:
+        priority, added_at, item_id = after
+        c = queue_items.c
+        query = query.where(
+            sa.or_(
+                c.priority < priority,
+                sa.and_(
+                    c.priority == priority,
+                    sa.or_(c.added_at > added_at, sa.and_(c.added_at == added_at, c.id > item_id)),
+                ),
+            )
+        )
     query = query.order_by(queue_items.c.priority.desc(), queue_items.c.added_at, queue_items.c.id)
     return [dict(r) for r in conn.execute(query.limit(limit).offset(offset)).mappings()]
 

@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from reviewdesk.domain.filters.sql_json import fts_query
 from reviewdesk.store.coltypes import UtcDateTime
 from reviewdesk.store.dialect import upsert_statement
 from reviewdesk.store.tables import feedback, projects, runs
@@ -132,3 +133,28 @@ def roots_of_session(conn: Connection, session_id: str, limit: int = 200) -> lis
         .limit(limit)
     )
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+# A search() text held (by its trigrams) by at least this many runs is "common": see common_search_texts.
+COMMON_SEARCH_CANDIDATES = 5_000
+
+
+def common_search_texts(conn: Connection, texts: Iterable[str]) -> frozenset[str]:
+    """SQLite: the texts whose trigrams at least COMMON_SEARCH_CANDIDATES runs hold (counted by the
+    full-text index, stopping there). SQLite's planner would start from the index for every one and
+    check and sort all those runs; for a common text a scan in the query's order finds a page sooner.
+    PostgreSQL: none (its planner weighs the index with statistics)."""
+    if conn.dialect.name != "sqlite":
+        return frozenset()
+    common = set()
+    for text in texts:
+        query = fts_query(text)
+        if query is None:
+            continue
+        held = conn.execute(
+            sa.text("SELECT count(*) FROM (SELECT 1 FROM runs_search WHERE runs_search MATCH :q LIMIT :n)"),
+            {"q": query, "n": COMMON_SEARCH_CANDIDATES},
+        ).scalar_one()
+        if held >= COMMON_SEARCH_CANDIDATES:
+            common.add(text)
+    return frozenset(common)

@@ -106,6 +106,8 @@ feedback_configs = sa.Table(
     sa.Column("description", sa.Text, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    # Categorical only: whether the options are ranked (ordinal) or not (nominal, the default).
+    sa.Column("ordered", sa.Boolean, nullable=True),
 )
 
 users = sa.Table(
@@ -118,6 +120,8 @@ users = sa.Table(
     sa.Column("password_hash", sa.String(200), nullable=True),
     sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", UtcDateTime, nullable=False),
+    # Grants beyond the role, e.g. ["adjudicate"].
+    sa.Column("permissions", JSONType, nullable=True),
 )
 
 api_keys = sa.Table(
@@ -187,6 +191,11 @@ annotation_queues = sa.Table(
     sa.Column("updated_at", UtcDateTime, nullable=False),
     sa.Column("blind_metadata_keys", JSONType, nullable=True),
     sa.Column("blind_hides_scores", sa.Boolean, nullable=False, server_default=sa.false()),
+    # Share of next-item requests that hand out a gold item the reviewer has not seen yet.
+    sa.Column("gold_rate", sa.Float, nullable=False, server_default="0"),
+    # Set on a calibration session's own queue: the queue it calibrates.
+    sa.Column("calibration_of", sa.Uuid, nullable=True),
+    sa.Column("calibration_cadence_days", sa.Float, nullable=False, server_default="42"),
 )
 
 # Every rubric a queue has had, so feedback given under version N can always be read against N.
@@ -394,3 +403,60 @@ web_sessions = sa.Table(
     sa.Column("address", sa.String(100), nullable=False, server_default=""),
     sa.Index("ix_web_sessions_user", "user_id"),
 )
+
+# A calibration session: a queue of its own (blind, every chosen reviewer scores every item) taken
+# from a source queue, with the thresholds its report alerts on.
+calibrations = sa.Table(
+    "calibrations",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("queue_id", sa.Uuid, sa.ForeignKey("annotation_queues.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("source_queue_id", sa.Uuid, nullable=True),
+    sa.Column("reviewers", JSONType, nullable=False),
+    sa.Column("max_disagreement", sa.Float, nullable=False),
+    sa.Column("min_alpha", sa.Float, nullable=False),
+    sa.Column("created_by", sa.Uuid, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Column("completed_at", UtcDateTime, nullable=True),
+    sa.Column("alert_fields", JSONType, nullable=True),
+    sa.Index("ix_calibrations_source_created", "source_queue_id", "created_at"),
+)
+
+# The final value of an item whose reviews disagree; its answers are also written as feedback
+# marked adjudicated (feedback.extra), linked to the reviews it settles.
+adjudications = sa.Table(
+    "adjudications",
+    metadata,
+    sa.Column("id", sa.Uuid, primary_key=True),
+    sa.Column("item_id", sa.Uuid, sa.ForeignKey("queue_items.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("queue_id", sa.Uuid, nullable=False),
+    sa.Column("run_id", sa.Uuid, nullable=True),
+    sa.Column("answers", JSONType, nullable=False),
+    sa.Column("comment", sa.Text, nullable=True),
+    sa.Column("adjudicator_id", sa.Uuid, nullable=True),
+    sa.Column("review_ids", JSONType, nullable=False),
+    sa.Column("feedback_ids", JSONType, nullable=False),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.UniqueConstraint("item_id"),
+    sa.Index("ix_adjudications_queue", "queue_id", "created_at"),
+)
+
+# Items with a known answer, mixed into reviewers' streams to measure each reviewer's accuracy.
+gold_items = sa.Table(
+    "gold_items",
+    metadata,
+    sa.Column("item_id", sa.Uuid, sa.ForeignKey("queue_items.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("queue_id", sa.Uuid, nullable=False),
+    sa.Column("run_id", sa.Uuid, nullable=False),
+    sa.Column("answers", JSONType, nullable=False),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("created_by", sa.Uuid, nullable=True),
+    sa.Column("created_at", UtcDateTime, nullable=False),
+    sa.Index("ix_gold_items_queue", "queue_id", "created_at"),
+)
+# The full-text index of runs for search() (migration 0009): on SQLite an FTS5 virtual table
+# `runs_search` (and the shadow tables runs_search_*), on PostgreSQL the expression index
+# `ix_runs_search`. Neither is a sa.Table or a column index, so they live outside `metadata`;
+# the schema check skips names that start with these.
+FULL_TEXT_INDEX_PREFIXES = ("runs_search", "ix_runs_search")

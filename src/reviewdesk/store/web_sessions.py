@@ -21,6 +21,7 @@ _LIVE = (
         users.c.email,
         users.c.role,
         users.c.disabled,
+        users.c.permissions,
     )
     .join(users, users.c.id == web_sessions.c.user_id)
     .where(web_sessions.c.token_hash == sa.bindparam("token_hash"))

@@ -36,11 +36,22 @@ def insert_deliveries(conn: Connection, rows: list[dict[str, Any]]) -> None:
 
 
 def deliveries_of(
-    conn: Connection, webhook_id: uuid.UUID, *, status: str | None, limit: int, offset: int
+    conn: Connection,
+    webhook_id: uuid.UUID,
+    *,
+    status: str | None,
+    limit: int,
+    offset: int = 0,
+    after: tuple[datetime, uuid.UUID] | None = None,
 ) -> list[dict[str, Any]]:
+    """Newest first; `after` (created_at, id) of the last row seen continues the list (keyset)."""
     query = sa.select(webhook_deliveries).where(webhook_deliveries.c.webhook_id == webhook_id)
     if status is not None:
         query = query.where(webhook_deliveries.c.status == status)
+    if after is not None:
+        at, last_id = after
+        c = webhook_deliveries.c
+        query = query.where(sa.or_(c.created_at < at, sa.and_(c.created_at == at, c.id > last_id)))
     query = query.order_by(webhook_deliveries.c.created_at.desc(), webhook_deliveries.c.id)
     return [dict(r) for r in conn.execute(query.limit(limit).offset(offset)).mappings()]
 

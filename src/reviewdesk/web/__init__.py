@@ -10,13 +10,13 @@ from reviewdesk.web.render import STATIC_DIR
 
 
 class _Static(StaticFiles):
-    """Static files with nosniff; URLs carry a content hash, so they may be cached for long."""
+    """Static files; URLs carry a content hash, so they may be cached for long (nosniff and the other
+    security headers come from api/security_headers.py, as for every response)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         async def send_with_headers(message: dict) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers.append((b"x-content-type-options", b"nosniff"))
                 headers.append((b"cache-control", b"public, max-age=31536000, immutable"))
                 message = {**message, "headers": headers}
             await send(message)
@@ -28,6 +28,7 @@ def mount(app: FastAPI) -> None:
     """Add the web routes and /static to the app (called by create_app)."""
     from reviewdesk.web.routes import (
         admin,
+        api_docs,
         auth,
         datasets,
         exports,
@@ -39,6 +40,18 @@ def mount(app: FastAPI) -> None:
         webhooks,
     )
 
-    for module in (auth, queues, review, rules, traces, datasets, exports, admin, projects, webhooks):
+    for module in (
+        auth,
+        queues,
+        review,
+        rules,
+        traces,
+        datasets,
+        exports,
+        admin,
+        api_docs,
+        projects,
+        webhooks,
+    ):
         app.include_router(module.router)
     app.mount("/static", _Static(directory=STATIC_DIR), name="static")

@@ -1,4 +1,4 @@
-"""The web router's route class: CSRF on every unsafe request, typed errors as pages, security headers."""
+"""The web router's route class: CSRF on every unsafe request, typed errors as pages, no-store."""
 
 from __future__ import annotations
 
@@ -12,34 +12,15 @@ from fastapi.routing import APIRoute
 from starlette.datastructures import ImmutableMultiDict
 from starlette.responses import RedirectResponse, Response
 
+from reviewdesk.domain.limits import check_form_fields
 from reviewdesk.errors import Forbidden, Invalid, ReviewDeskError
 from reviewdesk.web.render import render
 from reviewdesk.web.session import CSRF_FIELD, CSRF_HEADER, LoginRequired, csrf_ok
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-CONTENT_SECURITY_POLICY = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "connect-src 'self'",
-        "font-src 'self'",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
-SECURITY_HEADERS = {
-    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Cross-Origin-Opener-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=()",
-    "Cache-Control": "no-store",
-}
+# The security headers common to every response (CSP, nosniff, frame and referrer policy) are set
+# by api/security_headers.py for the whole app; pages add only what is theirs.
+PAGE_HEADERS = {"Cache-Control": "no-store"}
 
 
 class CsrfFailed(Forbidden):
@@ -72,9 +53,11 @@ async def _parse_form(request: Request) -> ImmutableMultiDict[str, str]:
     if body and content_type not in ("application/x-www-form-urlencoded", ""):
         raise Invalid("forms are sent url-encoded", field="body")
     try:
-        return ImmutableMultiDict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        fields = parse_qsl(body.decode("utf-8"), keep_blank_values=True)
     except UnicodeDecodeError:
         raise Invalid("the form is not UTF-8", field="body") from None
+    check_form_fields(fields)  # NUL and sizes, as for every JSON body (domain/limits.py)
+    return ImmutableMultiDict(fields)
 
 
 class WebRoute(APIRoute):
@@ -99,7 +82,7 @@ class WebRoute(APIRoute):
                 response = error_page(request, Invalid(f"bad request: {first.get('msg')}"))
             except ReviewDeskError as exc:
                 response = error_page(request, exc)
-            for name, value in SECURITY_HEADERS.items():
+            for name, value in PAGE_HEADERS.items():
                 response.headers.setdefault(name, value)
             return response
 

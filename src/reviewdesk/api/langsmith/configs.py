@@ -135,7 +135,7 @@ def update_config(
     return FastJSONResponse(shapes.feedback_config_schema(updated, tenant(request)))
 
 
-@router.delete("/feedback-configs")
+@router.delete("/feedback-configs", status_code=204)
 def delete_config(
     feedback_key: str | None = None,
     id: str | None = None,

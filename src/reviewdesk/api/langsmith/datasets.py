@@ -76,12 +76,15 @@ def list_datasets(
 
 @router.get("/datasets/{dataset_id}")
 def read_dataset(
-    dataset_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
+    dataset_id: uuid.UUID,
+    limit: int | None = Query(None, description="sent by the SDK's read_dataset; one dataset is answered"),
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
 ) -> FastJSONResponse:
     return FastJSONResponse(shapes.dataset(datasets.get_dataset(db, actor, dataset_id)))
 
 
-@router.delete("/datasets/{dataset_id}")
+@router.delete("/datasets/{dataset_id}", status_code=204)
 def delete_dataset(
     dataset_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
 ) -> Response:
@@ -138,9 +141,15 @@ def _split(value: Any, field: str) -> str | None:
     return value
 
 
+def _object(value: Any, field: str) -> dict[str, Any]:
+    if value is not None and not isinstance(value, dict):
+        raise Invalid("must be a JSON object", field=field)
+    return value or {}
+
+
 def _example_fields(raw: dict[str, Any], field: str) -> dict[str, Any]:
     """Our example fields from a LangSmith example (its `dataset_split` metadata is our split)."""
-    metadata = dict(raw.get("metadata") or {})
+    metadata = dict(_object(raw.get("metadata"), f"{field}.metadata"))
     split = _split(raw.get("split", metadata.pop("dataset_split", None)), f"{field}.split")
     metadata.pop("dataset_split", None)
     return {
@@ -259,7 +268,7 @@ def _update(db: Database, actor: Actor, example_id: uuid.UUID, body: dict[str, A
         if body.get(name) is not None:
             changes[name] = body[name]
     if body.get("metadata") is not None:
-        metadata = dict(body["metadata"])
+        metadata = dict(_object(body["metadata"], "metadata"))
         if "dataset_split" in metadata:
             changes["split"] = _split(metadata.pop("dataset_split"), "metadata.dataset_split")
         changes["metadata"] = metadata
@@ -294,7 +303,7 @@ def _delete(db: Database, actor: Actor, example_id: uuid.UUID) -> None:
     datasets.delete_example(db, actor, current["dataset_id"], example_id)
 
 
-@router.delete("/examples/{example_id}")
+@router.delete("/examples/{example_id}", status_code=204)
 def delete_example(
     example_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
 ) -> Response:
@@ -302,7 +311,7 @@ def delete_example(
     return Response(status_code=204)
 
 
-@router.delete("/examples")
+@router.delete("/examples", status_code=204)
 def delete_examples(
     example_ids: list[uuid.UUID] = Query(...),
     actor: Actor = Depends(current_actor),

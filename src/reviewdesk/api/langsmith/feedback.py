@@ -80,7 +80,7 @@ def update_feedback(
     return FastJSONResponse(shapes.feedback(feedback_service.update_feedback(db, actor, feedback_id, body)))
 
 
-@router.delete("/feedback/{feedback_id}")
+@router.delete("/feedback/{feedback_id}", status_code=204)
 def delete_feedback(
     feedback_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
 ) -> Response:

@@ -165,7 +165,7 @@ def update_queue(
     return FastJSONResponse(_shape(db, actor, row, tenant(request)))
 
 
-@router.delete("/annotation-queues/{queue_id}")
+@router.delete("/annotation-queues/{queue_id}", status_code=204)
 def delete_queue(
     queue_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
 ) -> Response:
@@ -230,7 +230,7 @@ def queue_run_at(
     return FastJSONResponse(shapes.queue_run(entries[0]))
 
 
-@router.delete("/annotation-queues/{queue_id}/runs/{run_id}")
+@router.delete("/annotation-queues/{queue_id}/runs/{run_id}", status_code=204)
 def delete_queue_run(
     queue_id: uuid.UUID,
     run_id: uuid.UUID,

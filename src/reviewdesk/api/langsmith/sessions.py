@@ -41,6 +41,7 @@ def list_sessions(
     id: list[uuid.UUID] | None = Query(None),
     reference_free: str | None = None,
     reference_dataset: list[uuid.UUID] | None = Query(None),
+    include_stats: str | None = None,
     actor: Actor = Depends(current_actor),
     db: Database = Depends(get_db),
 ) -> FastJSONResponse:
@@ -48,6 +49,7 @@ def list_sessions(
     refuse_unknown(request.query_params.keys(), _LIST_PARAMS, "/sessions")
     limit, offset = check_window(limit, offset)
     flag(reference_free, "reference_free")  # every project of ours is reference-free
+    flag(include_stats, "include_stats")  # the SDK sends it; our sessions carry no run statistics
     owner = tenant(request)
     if reference_dataset:
         return FastJSONResponse([])  # no project of ours is an experiment on a dataset
@@ -107,7 +109,7 @@ def update_session(project_id: uuid.UUID, actor: Actor = Depends(current_actor))
     raise Invalid("projects cannot be renamed or ended here; they are created by name", code="unsupported")
 
 
-@router.delete("/sessions/{project_id}")
+@router.delete("/sessions/{project_id}", status_code=204)
 def delete_session(project_id: uuid.UUID, actor: Actor = Depends(current_actor)) -> FastJSONResponse:
     raise Invalid(
         "projects cannot be deleted: their runs may be under review and are part of the audit trail",

@@ -6,6 +6,7 @@ so a typed comparison is NULL (and, under the compiler's rules, false) instead o
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,26 @@ from sqlalchemy.sql.expression import FromClause
 
 Expr = ColumnElement[Any]
 _UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# The full-text index (migration 0009) holds, per run, its name, error and the string values of its
+# inputs and outputs. It is a trigram index on both databases: a needle of 3+ characters narrows
+# the runs to those holding all its trigrams, and the exact test then runs on those only.
+INDEXED_FOR_SEARCH = frozenset({"name", "error", "inputs", "outputs"})
+_MAX_TRIGRAMS = 12  # any subset of a needle's trigrams is a valid pre-filter; a few spread ones do
+_PG_TRIGRAM_WORD = re.compile(r"[^\W_]{3}")  # pg_trgm takes trigrams from runs of letters/digits only
+
+
+def fts_query(needle: str) -> str | None:
+    """The FTS5 query for runs holding every (or a spread of) trigram of the needle; None under 3."""
+    grams = _trigrams(needle)
+    return " ".join('"' + gram.replace('"', '""') + '"' for gram in grams) if grams else None
+
+
+def _trigrams(needle: str) -> list[str]:
+    grams = list(dict.fromkeys(needle[i : i + 3] for i in range(len(needle) - 2)))
+    if len(grams) <= _MAX_TRIGRAMS:
+        return grams
+    step = (len(grams) - 1) / (_MAX_TRIGRAMS - 1)
+    return [grams[round(i * step)] for i in range(_MAX_TRIGRAMS)]
 
 
 @dataclass(frozen=True)
@@ -75,6 +96,17 @@ class SqliteJson:
     def ordered(self, text: Expr) -> Expr:
         return text  # BINARY collation: UTF-8 byte order is code point order, as in Python
 
+    def search_prefilter(self, runs: FromClause, needle: str) -> Expr | None:
+        """Runs whose FTS5 document holds every trigram of the needle (a superset of the matches:
+        FTS5 folds case, also beyond ASCII). None when the needle is too short to use the index."""
+        query = fts_query(needle)
+        if query is None:
+            return None
+        matching = sa.text("SELECT rowid FROM runs_search WHERE runs_search MATCH :fts_query").bindparams(
+            sa.bindparam("fts_query", query, unique=True)
+        )
+        return sa.literal_column(f"{runs.name}.rowid").in_(matching)
+
 
 class PostgresJson:
     def _typeof(self, ref: Expr) -> Expr:
@@ -133,3 +165,14 @@ class PostgresJson:
 
     def ordered(self, text: Expr) -> Expr:
         return sa.collate(text, "C")  # code point order whatever the database collation is
+
+    def search_prefilter(self, runs: FromClause, needle: str) -> Expr | None:
+        """Runs whose document ILIKE the needle, through the pg_trgm index (ILIKE folds case beyond
+        ASCII: a superset of the matches). None when pg_trgm could take no trigram from the needle."""
+        if not _PG_TRIGRAM_WORD.search(needle):
+            return None
+        document = sa.func.reviewdesk_search_doc(
+            runs.c.name, runs.c.error, runs.c.inputs, runs.c.outputs, type_=sa.Text
+        )
+        pattern = "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        return document.ilike(sa.literal(pattern, sa.String))

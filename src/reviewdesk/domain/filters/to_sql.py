@@ -35,7 +35,7 @@ from reviewdesk.domain.filters.nodes import (
     Scalar,
     Search,
 )
-from reviewdesk.domain.filters.sql_json import PostgresJson, SqliteJson
+from reviewdesk.domain.filters.sql_json import INDEXED_FOR_SEARCH, PostgresJson, SqliteJson
 from reviewdesk.errors import Invalid
 
 Expr = ColumnElement[Any]
@@ -59,6 +59,10 @@ class SqlTargets:
     feedback: sa.FromClause
     projects: sa.FromClause
     dialect: Literal["sqlite", "postgresql"]
+    # search() texts (ASCII-lowered) so common that the full-text index would hand over a large share
+    # of all runs (store/runs.py common_search_texts): for these the exact test alone, which a scan in
+    # the query's order stops early, is faster. Only SQLite needs telling; PostgreSQL's planner knows.
+    common_searches: frozenset[str] = frozenset()
 
 
 def to_sql(node: Node, targets: SqlTargets) -> ColumnElement[bool]:
@@ -67,6 +71,25 @@ def to_sql(node: Node, targets: SqlTargets) -> ColumnElement[bool]:
         raise ValueError(f"unsupported dialect {targets.dialect!r}")
     expression, _ = _Compiler(targets).compile(node)
     return expression
+
+
+def indexed_search_texts(node: Node) -> set[str]:
+    """The (ASCII-lowered) texts of the search() terms the full-text index can serve."""
+    found: set[str] = set()
+    stack = [node]
+    while stack:
+        match stack.pop():
+            case And(children) | Or(children):
+                stack.extend(children)
+            case Not(child):
+                stack.append(child)
+            case Search(fields, text) if _indexed(fields):
+                found.add(text.translate(ASCII_LOWER))
+    return found
+
+
+def _indexed(fields: tuple[RunField | JsonPath, ...]) -> bool:
+    return all((f.root if isinstance(f, JsonPath) else f.name) in INDEXED_FOR_SEARCH for f in fields)
 
 
 def _is_number(value: object) -> bool:
@@ -78,6 +101,7 @@ class _Compiler:
         self.runs = targets.runs
         self.feedback = targets.feedback
         self.projects = targets.projects
+        self.common_searches = targets.common_searches
         self.json: Any = SqliteJson() if targets.dialect == "sqlite" else PostgresJson()
 
     def compile(self, node: Node) -> Compiled:
@@ -205,6 +229,14 @@ class _Compiler:
         return self._exists(source, *(self._term(term, key, ref) for term in terms))
 
     def _search(self, fields: tuple[RunField | JsonPath, ...], needle: str) -> Compiled:
+        exact, nullable = self._search_exact(fields, needle)
+        useful = _indexed(fields) and needle not in self.common_searches
+        prefilter = self.json.search_prefilter(self.runs, needle) if useful else None
+        if prefilter is None:
+            return exact, nullable
+        return sa.and_(prefilter, exact), nullable
+
+    def _search_exact(self, fields: tuple[RunField | JsonPath, ...], needle: str) -> Compiled:
         parts: list[Compiled] = []
         for field in fields:
             if isinstance(field, JsonPath) or field.name == "tags":

@@ -14,6 +14,7 @@ from reviewdesk.errors import Forbidden, Invalid, NotFound
 from reviewdesk.services import accounts, feedback_configs, queue_items, queue_stats, queues, rules, runs
 from reviewdesk.services.clock import utcnow
 from reviewdesk.web.pages.datasets import datasets_or_none
+from reviewdesk.web.pages.queue_signal import SignalPanel, build_signal_panel
 
 ITEMS_PAGE = 50
 
@@ -70,12 +71,16 @@ class ReviewerRow:
     flagged: int
     median_seconds: float | None
     items_per_hour: float | None
+    timed_reviews: int = 0
+    active_seconds: float = 0.0
+    minutes_per_item: float | None = None
 
 
 @dataclass
 class QueuePage:
     card: QueueCard
     reviewers: list[ReviewerRow]
+    signal: SignalPanel | None = None
 
 
 def build_queue_page(db: Any, actor: Actor, queue_id: uuid.UUID) -> QueuePage:
@@ -91,7 +96,7 @@ def build_queue_page(db: Any, actor: Actor, queue_id: uuid.UUID) -> QueuePage:
         )
         rows.append(ReviewerRow(label=label, **numbers))
     card = QueueCard(queue=queue, stats=stats, assigned_to_me=actor.user_id in queue["reviewers"])
-    return QueuePage(card=card, reviewers=rows)
+    return QueuePage(card=card, reviewers=rows, signal=build_signal_panel(db, actor, queue_id))
 
 
 @dataclass

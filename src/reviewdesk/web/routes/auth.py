@@ -62,6 +62,9 @@ def login(request: Request) -> Response:
     except Unauthorized:
         page.error = "Wrong email or password."
         return render(request, "login.html", page=page, status=401)
+    previous = read_session(request)
+    if previous is not None and previous.user_id is not None:
+        web_sessions.end_session(db, previous.sid)  # logging in again replaces this browser's session
     # A new session token at login: a session fixed before login is worth nothing after it.
     token = web_sessions.start_session(
         db, actor, user_agent=_user_agent(request), address=address, idle=idle_timeout(request)

@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import Conflict, Invalid
 from reviewdesk.services import queue_items
+from reviewdesk.web.pages import queue_signal as signal_pages
 from reviewdesk.web.pages import queues as pages
 from reviewdesk.web.render import render
 from reviewdesk.web.routing import form_of, web_router
@@ -94,3 +95,34 @@ _NOTICES = {"pending": "The item is back in the queue.", "remove": "The item was
 
 def _describe(exc: Invalid | Conflict) -> str:
     return f"{exc.field}: {exc.message}" if exc.field else exc.message
+
+
+@router.get("/queues/{queue_id}/adjudicate")
+def adjudicate_page(
+    queue_id: uuid.UUID,
+    request: Request,
+    status: str = "open",
+    notice: str | None = None,
+    actor: Actor = Depends(web_actor),
+) -> Response:
+    page = signal_pages.build_adjudicate_page(
+        get_db(request),
+        actor,
+        queue_id,
+        status if status in ("open", "resolved") else "open",
+        notice="The item was adjudicated." if notice == "done" else None,
+    )
+    return render(request, "adjudicate.html", page=page)
+
+
+@router.post("/queues/{queue_id}/adjudicate/{item_id}")
+def adjudicate_item(
+    queue_id: uuid.UUID, item_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)
+) -> Response:
+    db = get_db(request)
+    try:
+        signal_pages.adjudicate_from_form(db, actor, queue_id, item_id, form_of(request))
+    except Invalid as exc:
+        page = signal_pages.build_adjudicate_page(db, actor, queue_id, "open", error=_describe(exc))
+        return render(request, "adjudicate.html", page=page, status=400)
+    return RedirectResponse(f"/queues/{queue_id}/adjudicate?notice=done", status_code=303)

@@ -1,0 +1,81 @@
+"""Gold items (known answers) of a queue, handing one to a reviewer, and the reviews behind reviewer
+quality."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from reviewdesk.store import queue_items as items_store
+from reviewdesk.store.queue_items import DONE_STATUSES
+from reviewdesk.store.tables import gold_items, queue_items, reviews, users
+
+
+def insert(conn: Connection, row: dict[str, Any]) -> None:
+    conn.execute(gold_items.insert().values(**row))
+
+
+def update(conn: Connection, item_id: uuid.UUID, values: dict[str, Any]) -> None:
+    conn.execute(gold_items.update().where(gold_items.c.item_id == item_id).values(**values))
+
+
+_GOLD = sa.select(gold_items).where(gold_items.c.item_id == sa.bindparam("item_id"))
+
+
+def get(conn: Connection, item_id: uuid.UUID) -> dict[str, Any] | None:
+    row = conn.execute(_GOLD, {"item_id": item_id}).mappings().first()
+    return dict(row) if row else None
+
+
+def of_queue(conn: Connection, queue_id: uuid.UUID) -> list[dict[str, Any]]:
+    query = sa.select(gold_items).where(gold_items.c.queue_id == queue_id).order_by(gold_items.c.created_at)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+_UNSEEN_GOLD = (
+    sa.select(queue_items)
+    .join(gold_items, gold_items.c.item_id == queue_items.c.id)
+    .where(
+        gold_items.c.queue_id == sa.bindparam("queue_id"),
+        ~sa.exists().where(
+            reviews.c.item_id == gold_items.c.item_id,
+            reviews.c.reviewer_id == sa.bindparam("reviewer_id"),
+            reviews.c.status.in_(DONE_STATUSES),
+        ),
+    )
+    .order_by(gold_items.c.created_at, gold_items.c.item_id)
+    .limit(1)
+)
+
+
+def claim(conn: Connection, review: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """Reserve for the reviewer the oldest gold item of the queue it has not finished: any number of
+    reviewers see each gold item, so there is no slot to count."""
+    params = {"queue_id": review["queue_id"], "reviewer_id": review["reviewer_id"]}
+    item = conn.execute(_UNSEEN_GOLD, params).mappings().first()
+    if item is None:
+        return None
+    reserved = items_store.reserve_review(conn, {**review, "item_id": item["id"]})
+    return (dict(item), reserved) if reserved else None
+
+
+def submitted_reviews(conn: Connection, queue_id: uuid.UUID) -> list[dict[str, Any]]:
+    """Every submitted review of the queue with its reviewer, item and run (for quality figures)."""
+    query = (
+        sa.select(
+            reviews.c.item_id,
+            reviews.c.reviewer_id,
+            reviews.c.started_at,
+            reviews.c.submitted_at,
+            reviews.c.answers,
+            users.c.email,
+            queue_items.c.run_id,
+        )
+        .join(queue_items, queue_items.c.id == reviews.c.item_id)
+        .outerjoin(users, users.c.id == reviews.c.reviewer_id)
+        .where(reviews.c.queue_id == queue_id, reviews.c.status == "submitted")
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]

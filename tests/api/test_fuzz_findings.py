@@ -1,0 +1,56 @@
+"""Inputs the schemathesis run (.ci/fuzz_api.py) answered with a 500, each now a 4xx or a success."""
+
+from __future__ import annotations
+
+import uuid
+
+from tests.factories import run_payload
+
+
+def _error_field(response, status=400):
+    assert response.status_code == status, response.text
+    return response.json()["error"]["field"]
+
+
+def test_a_numeric_feedback_value_reads_back(client):
+    run = run_payload()
+    client.post("/api/v1/runs/batch", json={"post": [run]})
+    created = client.post("/api/v1/feedback", json={"run_id": run["id"], "key": "latency_ok", "value": 5})
+    assert created.status_code == 201, created.text
+    listed = client.get("/api/v1/feedback", params={"run_id": run["id"]})
+    assert listed.status_code == 200 and listed.json()["items"][0]["value"] == 5
+
+
+def test_an_empty_project_name_is_the_default_project(client):
+    run = run_payload(project="")
+    assert client.post("/api/v1/runs", json=run).status_code == 202
+    assert client.get(f"/api/v1/runs/{run['id']}").json()["project"] == "default"
+
+
+def test_values_of_the_wrong_json_type_are_refused_by_name(client):
+    assert _error_field(client.post("/api/v1/runs", json=run_payload(run_type={"a": 1}))).endswith("run_type")
+    client.post(
+        "/api/v1/feedback-configs", json={"key": "tone", "type": "categorical", "options": ["ok", "rude"]}
+    )
+    run = run_payload()
+    client.post("/api/v1/runs/batch", json={"post": [run]})
+    bad = client.post("/api/v1/feedback", json={"run_id": run["id"], "key": "tone", "value": ["ok"]})
+    assert _error_field(bad) == "value"
+    assert _error_field(client.post("/api/v1/runs/search", json={"trace_id": "not-a-uuid"})) == "trace_id"
+
+
+def test_user_updates_of_the_wrong_type_are_refused(client, make_user):
+    user = make_user("member")
+    assert _error_field(client.patch(f"/api/v1/users/{user.id}", json={"role": {"admin": True}})) == "role"
+    assert _error_field(client.patch(f"/api/v1/users/{user.id}", json={"name": None})) == "name"
+
+
+def test_a_langsmith_example_with_list_metadata_is_refused(client):
+    dataset = client.post("/langsmith/datasets", json={"name": "set"}).json()
+    body = {"dataset_id": str(dataset["id"]), "inputs": {"q": 1}, "metadata": [None, None]}
+    assert _error_field(client.post("/langsmith/examples", json=body)) == "[0].metadata"
+
+
+def test_an_audit_cursor_past_any_id_is_refused(client):
+    assert _error_field(client.get("/api/v1/audit", params={"cursor": 2**70})) == "cursor"
+    assert client.get("/api/v1/audit", params={"cursor": str(uuid.uuid4().int % 1000)}).status_code == 200
