@@ -150,6 +150,10 @@ def test_previews_show_the_last_user_turn_and_the_reply():
     assert preview_line(LC_INPUTS, output=False) == "How do I reset my router?"
     assert preview_line(LC_OUTPUTS, output=True) == "Hold the reset button for 10 seconds."
     assert preview_line({"answer": "\n\nFirst line\nsecond"}, output=True) == "First line"
+    assert preview_line({"answer": "## **Answer 1.** Hold it for *10 s*.\n- unplug"}, output=True) == (
+        "Answer 1. Hold it for 10 s."
+    )
+    assert preview_line({"answer": "snake_case_name * 2"}, output=True) == "snake_case_name * 2"
 
 
 def test_openai_chat_export_reads_langchain_runs_and_says_why_it_skips():

@@ -6,6 +6,7 @@ builds its blocks here, so a shape learnt once is rendered the same everywhere.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,10 +134,17 @@ def output_blocks(outputs: Any) -> list[Block]:
     return _blocks(outputs, markdown=True)
 
 
+def _plain(line: str) -> str:
+    """A markdown line as it reads: no heading or quote marks, no emphasis stars."""
+    line = line.lstrip("#> ").strip()
+    line = re.sub(r"\*\*(.+?)\*\*", r"\1", line)
+    return re.sub(r"(?<![\w*])\*(\S(?:.*?\S)?)\*(?![\w*])", r"\1", line)
+
+
 def _first_line(text: str) -> str:
     for line in text.splitlines():
         if line.strip():
-            line = line.strip()
+            line = _plain(line.strip())
             return line if len(line) <= PREVIEW_CHARS else line[: PREVIEW_CHARS - 1] + "…"
     return ""
 
