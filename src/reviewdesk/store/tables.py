@@ -189,6 +189,8 @@ annotation_queues = sa.Table(
     sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("blind_metadata_keys", JSONType, nullable=True),
+    sa.Column("blind_hides_scores", sa.Boolean, nullable=False, server_default=sa.false()),
     # Share of next-item requests that hand out a gold item the reviewer has not seen yet.
     sa.Column("gold_rate", sa.Float, nullable=False, server_default="0"),
     # Set on a calibration session's own queue: the queue it calibrates.

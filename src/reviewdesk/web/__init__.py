@@ -33,12 +33,27 @@ def mount(app: FastAPI) -> None:
         dashboards,
         datasets,
         exports,
+        projects,
         queues,
         review,
         rules,
         traces,
+        webhooks,
     )
 
-    for module in (auth, queues, review, rules, traces, datasets, exports, admin, api_docs, dashboards):
+    for module in (
+        auth,
+        queues,
+        review,
+        rules,
+        traces,
+        datasets,
+        exports,
+        admin,
+        api_docs,
+        dashboards,
+        projects,
+        webhooks,
+    ):
         app.include_router(module.router)
     app.mount("/static", _Static(directory=STATIC_DIR), name="static")
