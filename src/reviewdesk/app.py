@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from reviewdesk import __version__
 from reviewdesk.api import (
     adjudications,
+    analytics,
     audit,
     calibrations,
     contract,
@@ -147,7 +148,11 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         datasets,
         calibrations,
         adjudications,
+<<<<<<< HEAD
         evaluators,
+=======
+        analytics,
+>>>>>>> main
     ):
         app.include_router(module.router, prefix="/api/v1")
     # OTLP exporters append /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT: http://HOST:PORT/otlp or the bare host.

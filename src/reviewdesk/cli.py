@@ -108,7 +108,7 @@ def demo(db_url: str | None, seed: int, n_traces: int, force: bool) -> None:
         )
     click.echo(
         f"Loaded {summary['traces']} traces, {summary['runs']} runs, {summary['feedback']} feedback rows, "
-        f"{summary['pairs']} model-comparison pairs, {summary['reviews']} sample reviews."
+        f"{summary['pairs']} model-comparison pairs, {summary['reviews']} reviews over 30 days."
     )
     click.echo("Demo reviewers: ana@, ben@, chen@reviewdesk.local (password: reviewdesk-demo).")
 

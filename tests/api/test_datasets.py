@@ -335,3 +335,69 @@ def test_csv_exports_neutralise_formulas_and_write_plain_timestamps(client, make
     exported = list(csv.DictReader(io.StringIO(text)))
     assert sorted(r["split"] for r in exported) == sorted("'" + t for t in FORMULAS)
     assert {json.loads(r["inputs"])["q"] for r in exported} == set(FORMULAS)  # JSON cells keep the text
+
+
+def test_openai_finetuning_reads_langchain_messages_and_refuses_when_nothing_converts(client):
+    """LangChain-traced runs keep messages as serialized objects; the LangSmith endpoint the SDK's
+    read_dataset_openai_finetuning calls converts them, and says why when nothing converts."""
+
+    def lc(name: str, content: str) -> dict:
+        kwargs = {"content": content, "type": {"HumanMessage": "human", "SystemMessage": "system"}[name]}
+        return {
+            "lc": 1,
+            "type": "constructor",
+            "id": ["langchain", "schema", "messages", name],
+            "kwargs": kwargs,
+        }
+
+    generations = {
+        "generations": [
+            [
+                {
+                    "text": "Hold reset for 10 s.",
+                    "type": "ChatGeneration",
+                    "message": {
+                        "lc": 1,
+                        "type": "constructor",
+                        "id": ["langchain", "schema", "messages", "AIMessage"],
+                        "kwargs": {"content": "Hold reset for 10 s.", "type": "ai"},
+                    },
+                }
+            ]
+        ],
+        "llm_output": None,
+        "type": "LLMResult",
+    }
+    dataset = client.post("/api/v1/datasets", json={"name": "lc-chat"}).json()
+    client.post(
+        f"/api/v1/datasets/{dataset['id']}/examples",
+        json={
+            "examples": [
+                {
+                    "inputs": {
+                        "messages": [[lc("SystemMessage", "Be brief."), lc("HumanMessage", "Reset?")]]
+                    },
+                    "outputs": generations,
+                }
+            ]
+        },
+    )
+    ft = client.get(f"/langsmith/datasets/{dataset['id']}/openai_ft")
+    assert ft.status_code == 200
+    [line] = [json.loads(text) for text in ft.text.splitlines()]
+    assert line == {
+        "messages": [
+            {"role": "system", "content": "Be brief."},
+            {"role": "user", "content": "Reset?"},
+            {"role": "assistant", "content": "Hold reset for 10 s."},
+        ]
+    }
+    empty = client.post("/api/v1/datasets", json={"name": "no-chat"}).json()
+    client.post(
+        f"/api/v1/datasets/{empty['id']}/examples",
+        json={"examples": [{"inputs": {"n": 1}, "outputs": {"score": 2}}]},
+    )
+    refused = client.get(f"/langsmith/datasets/{empty['id']}/openai_ft")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["field"] == "format"
+    assert "inputs hold no chat messages" in refused.json()["error"]["message"]

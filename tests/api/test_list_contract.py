@@ -82,26 +82,34 @@ def world(client, db, make_user):
         )
     for i in range(2):
         assert client.post(f"/api/v1/users/{user.id}/api-keys", json={"name": f"k{i}"}).status_code == 201
-    reviewers = [str(make_user("reviewer").id) for _ in range(2)]
-    calibration_id = None
-    for i in range(2):
-        body = {"name": f"cal-{i}", "queue_id": queue_id, "reviewers": reviewers, "item_count": 2}
-        calibration = client.post("/api/v1/calibrations", json=body)
-        assert calibration.status_code == 201, calibration.text
-        calibration_id = calibration.json()["id"]
-        gold = client.post(
-            f"/api/v1/queues/{queue_id}/gold", json={"run_id": runs[i]["id"], "answers": {"quality": True}}
-        )
-        assert gold.status_code == 201, gold.text
     for name in ("alpha", "beta", "gamma"):
         client.post("/api/v1/projects", json={"name": name})
     item_id = client.get(f"/api/v1/queues/{queue_id}/items").json()["items"][0]["id"]
+    other = make_user("reviewer")
+    calibrations = [
+        client.post(
+            "/api/v1/calibrations",
+            json={
+                "name": f"cal-{i}",
+                "queue_id": queue_id,
+                "item_count": 2,
+                "reviewers": [str(user.id), str(other.id)],
+            },
+        )
+        for i in range(2)
+    ]
+    assert all(c.status_code == 201 for c in calibrations), calibrations[0].text
+    for run in runs[1:]:
+        gold = client.post(
+            f"/api/v1/queues/{queue_id}/gold", json={"run_id": run["id"], "answers": {"quality": True}}
+        )
+        assert gold.status_code == 201, gold.text
     return {
+        "calibration_id": calibrations[0].json()["id"],
         "project_id": client.get("/api/v1/projects").json()["items"][0]["id"],
         "feedback_id": feedback[0].json()["id"],
         "key": "quality",
         "item_id": item_id,
-        "calibration_id": calibration_id,
         "queue_id": queue_id,
         "webhook_id": webhook_id,
         "dataset_id": dataset_id,

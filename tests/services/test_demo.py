@@ -1,21 +1,25 @@
-"""The demo loads through the real services: traces, feedback, queues filled by their rules, reviews."""
+"""The demo loads through the real services as a month of use: traces and feedback arrive over 30 days,
+rules route them, three reviewers work weekday sessions at human pace, a model judges keys humans
+also score, and pairwise reviewers differ."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
-from reviewdesk.services import demo, queue_stats, queues
+from reviewdesk.services import dashboards, demo, queue_stats, queues
 from reviewdesk.services.runs import search_runs
 
+NOW = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)  # a Friday afternoon
 
-def test_demo_loads_routes_and_reviews(db):
-    summary = demo.load_demo(db, seed=3, n_traces=300, now=datetime.now(UTC))
-    assert summary["traces"] == 300
+
+def test_demo_is_a_month_of_human_paced_work(db, monkeypatch):
+    summary = demo.load_demo(db, seed=3, n_traces=300, now=NOW)
+    assert summary["traces"] == 300 and summary["reviews"] > 50
     assert demo.is_loaded(db)
     by_name = {q["name"]: q for q in queues.list_queues(db, SYSTEM_ACTOR)}
-    assert set(by_name) == {"production-rag-review", "quality-sample-1pct", "gpt-4o-vs-gpt-4o-mini"}
-    rag = queue_stats.stats(db, SYSTEM_ACTOR, by_name["production-rag-review"]["id"])
+    assert {"production-rag-review", "quality-sample-5pct", "gpt-4o-vs-gpt-4o-mini"} < set(by_name)
+    assert any(name.startswith("Calibration · production-rag-review") for name in by_name)
     routed = search_runs(
         db,
         SYSTEM_ACTOR,
@@ -23,7 +27,33 @@ def test_demo_loads_routes_and_reviews(db):
         limit=1000,
         filter='metadata.eval_score < 0.5 or feedback.user_rating == "negative"',
     )[0]
+    monkeypatch.setattr(queue_stats, "utcnow", lambda: NOW)
+    rag = queue_stats.stats(db, SYSTEM_ACTOR, by_name["production-rag-review"]["id"])
     assert rag["total"] == len([r for r in routed if r["end_time"] is not None])
     assert rag["counts"]["completed"] > 0
+    for reviewer in rag["reviewers"].values():  # human pace, not thousands an hour
+        assert 10 < reviewer["items_per_hour"] < 60
+        assert 60 < reviewer["median_seconds"] < 600
+    assert not rag["backlog_alert"]
+    active_days = [d for d in rag["per_day"] if d["completed"]]
+    assert len(active_days) >= 5  # work spread over the weeks, not one instant
     pairwise = queue_stats.stats(db, SYSTEM_ACTOR, by_name["gpt-4o-vs-gpt-4o-mini"]["id"])
-    assert pairwise["counts"]["pending"] == summary["pairs"] > 0
+    assert pairwise["total"] == summary["pairs"] > 20
+    assert len(pairwise["pairwise"]["answers"]) >= 3  # reviewers pick differently
+
+
+def test_demo_plants_disagreement_and_model_scores(db):
+    demo.load_demo(db, seed=5, n_traces=400, now=NOW)
+    window = {"since": NOW - timedelta(days=30), "until": NOW}
+    (rag,) = [
+        q
+        for q in dashboards.agreement_panel(db, SYSTEM_ACTOR, window)
+        if q["name"] == "production-rag-review"
+    ]
+    alpha = {f["key"]: f["krippendorff_alpha"] for f in rag["fields"]}
+    assert alpha["overall_quality"] > 0.6
+    assert alpha["groundedness"] < 0.3  # the planted disagreement
+    hvm = dashboards.human_vs_model_panel(db, SYSTEM_ACTOR, {**window, "key": "overall_quality"})
+    assert hvm["pairs"] > 20 and hvm["accuracy"] > 0.5
+    scatter = dashboards.human_vs_model_panel(db, SYSTEM_ACTOR, {**window, "key": "helpfulness"})
+    assert len(scatter["points"]) > 5

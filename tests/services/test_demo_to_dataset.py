@@ -12,7 +12,7 @@ import jsonschema
 import pyarrow.parquet as pq
 
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
-from reviewdesk.services import datasets, demo, exports, queues, review
+from reviewdesk.services import datasets, demo, exports, queue_items, queues, review
 from reviewdesk.services.demo_setup import _ensure_reviewers
 
 # The shape OpenAI's chat fine-tuning accepts, one object per line.
@@ -44,7 +44,19 @@ def _export(db, dataset_id, fmt: str) -> bytes:
 def test_demo_reviews_with_corrections_become_a_dataset_in_every_format(db):
     demo.load_demo(db, seed=11, n_traces=200, now=datetime.now(UTC))
     reviewer = _ensure_reviewers(db)[0]
-    queue = next(q for q in queues.list_queues(db, SYSTEM_ACTOR) if q["name"] == "production-rag-review")
+    # The demo's month leaves its reviewers little pending: a fresh queue over the support answers.
+    queue = queues.create_queue(
+        db,
+        SYSTEM_ACTOR,
+        {
+            "name": "rag-corrections",
+            "reviewers": [str(reviewer.user_id)],
+            "rubric": ["overall_quality", "groundedness"],
+        },
+    )
+    queue_items.add_items(
+        db, SYSTEM_ACTOR, queue["id"], {"filter": "is_root == true", "project": "support-rag"}
+    )
     corrected: dict = {}
     answered = 0
     # Items tie on added_at and then go by random id, so walk until a few RAG answers were corrected;

@@ -115,3 +115,17 @@ def login(page, email: str, password: str) -> None:  # type: ignore[no-untyped-d
 def screenshot(page, name: str, *, full_page: bool = False) -> None:  # type: ignore[no-untyped-def]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
+
+
+def press_and_swap(page, key: str) -> None:  # type: ignore[no-untyped-def]
+    """Press a review key (S, K, Enter in the flag dialog) and wait until the next item is swapped in
+    place: the review view shows the prefetched item and posts in the background, with no page load."""
+    before = page.locator("#review-item .review-bar").get_attribute("data-item-id")
+    page.keyboard.press(key)
+    page.wait_for_function(
+        "(before) => { const bar = document.querySelector('#review-item .review-bar');"
+        " return bar !== null && bar.dataset.itemId !== before; }",
+        arg=before,
+    )
+    # The item shows before the server has answered; wait for that answer too.
+    page.wait_for_function("() => document.getElementById('review-item').dataset.posting === '0'")

@@ -52,11 +52,19 @@ def test_trace_view_tree_details_and_direct_annotation(page, web_db, world: Worl
     page.goto(f"/traces/{root}")
     names = page.locator(".span-name").all_inner_texts()
     assert names == ["support_answer", "retrieve_docs", "ChatModel"]
-    page.locator(f"#run-{root} > details > summary").click()
-    body = page.locator(f"#run-{root} > details .span-body")
-    assert body.is_visible()
+    body = page.locator(f"#run-{root} > details > .span-body")
+    assert body.is_visible()  # the root opens by itself
+    # A wrong value is refused in place, with what was typed kept.
+    body.get_by_label("Score config").select_option("reviewer_note")
+    body.get_by_label("Comment").fill("kept after the error")
+    body.get_by_role("button", name="Annotate").click()
+    assert "choose or enter a value" in body.locator(".annotate-error").inner_text()
+    assert body.get_by_label("Comment").input_value() == "kept after the error"
+    # Each config type gets its own control: a slider for a 0–1 score.
     body.get_by_label("Score config").select_option("correctness")
-    body.get_by_label("Value").fill("0.25")
+    slider = body.locator('input[type=range][name="value.correctness"]')
+    assert slider.is_visible()
+    slider.evaluate("(e) => { e.value = '0.25'; e.dispatchEvent(new Event('input', {bubbles: true})); }")
     body.get_by_role("button", name="Annotate").click()
     assert page.locator(".notice").inner_text() == "Your score was saved."
     assert "correctness=0.25" in page.locator(f"#run-{root} > details > summary").inner_text()

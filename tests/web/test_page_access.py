@@ -23,6 +23,8 @@ EVERYONE_BUT_ADMINS = {"member", "reviewer", "outsider"}
 NOT_MANAGERS = {"reviewer", "outsider"}
 NOT_WORKERS = {"member", "outsider"}  # the queue is assigned to the reviewer and the admin only
 
+DASHBOARD_PANELS = ("scores", "queues", "agreement", "human-vs-model", "pairwise", "reviewers")
+
 # (method, path template, form, roles answered 403)
 ROUTES = [
     ("GET", "/", None, set()),
@@ -47,8 +49,18 @@ ROUTES = [
     ("GET", "/exports", None, NOT_MANAGERS),
     ("GET", "/exports/feedback?format=csv&pivot=1", None, NOT_MANAGERS),
     ("GET", "/admin/score-configs", None, set()),
+    ("GET", "/dashboards", None, set()),
+    ("GET", "/dashboards?queue={q}", None, {"outsider"}),
+    ("GET", "/queues/{q}/dashboard", None, set()),  # a redirect; the page it leads to decides
+    *[("GET", f"/dashboards/panels/{name}", None, set()) for name in DASHBOARD_PANELS],
+    *[("GET", f"/dashboards/panels/{name}?queue={{q}}", None, {"outsider"}) for name in DASHBOARD_PANELS],
+    ("GET", '/dashboards/panels/scores?filter=name+%3D%3D+"x"', None, NOT_MANAGERS),
     ("GET", "/admin/users", None, EVERYONE_BUT_ADMINS),
     ("GET", "/admin/audit", None, EVERYONE_BUT_ADMINS),
+    ("GET", "/projects", None, NOT_MANAGERS),
+    ("GET", "/queues/{q}/webhooks", None, EVERYONE_BUT_ADMINS),
+    ("GET", "/queues/{q}/review/prefetch?after={item}", None, NOT_WORKERS),
+    ("GET", "/queues/{q}/review/progress", None, {"outsider"}),
     ("POST", "/queues/new", {"name": "made-by-{role}"}, NOT_MANAGERS),
     ("POST", "/queues/{q}/settings", {"name": "support-answers"}, NOT_MANAGERS),
     ("POST", "/queues/{q}/rules/preview", {"filter": 'name == "x"'}, NOT_MANAGERS),
@@ -59,16 +71,25 @@ ROUTES = [
     ("POST", "/items/{item}/submit", {"queue_id": "{q}", "answer.overall_quality": "good"}, NOT_WORKERS),
     ("POST", "/items/{item}/skip", {"queue_id": "{q}"}, NOT_WORKERS),
     ("POST", "/items/{item}/flag", {"queue_id": "{q}", "reason": "odd"}, NOT_WORKERS),
+    ("POST", "/items/{item}/release", {"queue_id": "{q}"}, NOT_WORKERS),
     ("POST", "/queues/{q}/items/{item}/resolve", {"action": "pending"}, EVERYONE_BUT_ADMINS),
     ("POST", "/traces/add-to-queue", {"queue_id": "{q}", "run_id": "{run}"}, NOT_MANAGERS),
     ("POST", "/runs/{run}/annotate", {"key": "overall_quality", "value": "good"}, NOT_MANAGERS),
     ("POST", "/datasets", {"name": "ds-{role}"}, NOT_MANAGERS),
     ("POST", "/datasets/{ds}/tags", {"tag": "t-{role}"}, NOT_MANAGERS),
     ("POST", "/datasets/{ds}/splits", {"split_name": "train", "split_share": "1"}, NOT_MANAGERS),
+    ("POST", "/datasets/{ds}/examples/{run}/delete", {}, NOT_MANAGERS),
+    (
+        "POST",
+        "/queues/{q}/webhooks",
+        {"url": "https://127.0.0.1/hook", "events": "item.completed"},
+        EVERYONE_BUT_ADMINS,
+    ),
     ("POST", "/traces/add-to-dataset", {"dataset_id": "{ds}", "run_id": "{run}"}, NOT_MANAGERS),
     ("POST", "/runs/{run}/add-to-dataset", {"dataset_id": "{ds}"}, NOT_MANAGERS),
     ("POST", "/admin/score-configs", {"key": "k-{role}", "type": "boolean"}, NOT_MANAGERS),
     ("POST", "/admin/score-configs/no-such-key/delete", {}, NOT_MANAGERS),
+    ("POST", "/admin/score-configs/overall_quality/edit", {"options": "good\nacceptable\nbad"}, NOT_MANAGERS),
     ("POST", "/admin/users", {"email": "new-{role}@example.com", "role": "reviewer"}, EVERYONE_BUT_ADMINS),
     ("POST", "/admin/users/{admin}", {"role": "admin"}, EVERYONE_BUT_ADMINS),
     ("POST", "/admin/users/{admin}/api-keys", {"name": "k"}, EVERYONE_BUT_ADMINS),

@@ -7,7 +7,7 @@ import uuid
 
 from reviewdesk.domain.permissions import SYSTEM_ACTOR, Actor, Role
 from reviewdesk.services import feedback, queue_items, review
-from tests.web.conftest import login, screenshot
+from tests.web.conftest import login, press_and_swap, screenshot
 from tests.web.seed import World
 
 
@@ -68,9 +68,8 @@ def test_five_items_with_the_keyboard_only(page, web_db, world: World):
             page.keyboard.press("Control+End")
             page.keyboard.type(" Then wait a minute.")
             page.keyboard.press("Escape")
-        with page.expect_navigation():
-            page.keyboard.press("s")
-        assert page.locator(".notice").inner_text().startswith("Submitted")
+        press_and_swap(page, "s")
+        assert page.locator(".swap-note").inner_text() == "Submitted."
         chosen.append(
             (
                 ["good", "acceptable", "bad"][quality - 1],
@@ -91,7 +90,7 @@ def test_five_items_with_the_keyboard_only(page, web_db, world: World):
     assert [r["value"] for r in last] == ["seems fine"]
     assert last[0]["comment"] == "short answer"
     assert last[0]["correction"]["answer"].endswith("- wait Then wait a minute.")
-    assert page.locator("#progress").inner_text().startswith("5 of 8")
+    page.wait_for_function("() => document.getElementById('progress').innerText.startsWith('5 of 8')")
     assert page.js_errors == []
 
 
@@ -100,16 +99,14 @@ def test_skip_flag_and_going_back_to_amend(page, web_db, world: World):
     queue_id = world.single_queue["id"]
     page.goto(f"/queues/{queue_id}/review")
     page.wait_for_selector("#review-form")
-    with page.expect_navigation():
-        page.keyboard.press("k")
-    assert page.locator(".notice").inner_text().startswith("Skipped")
+    press_and_swap(page, "k")
+    assert page.locator(".swap-note").inner_text() == "Skipped."
     page.keyboard.press("f")
     reason = page.locator("#flag-reason")
     assert page.evaluate("document.activeElement.id") == "flag-reason"
     reason.type("the sources are missing")  # typing "s" and "f" here must not submit or re-flag
-    with page.expect_navigation():
-        page.keyboard.press("Enter")
-    assert page.locator(".notice").inner_text().startswith("Flagged")
+    press_and_swap(page, "Enter")
+    assert page.locator(".swap-note").inner_text() == "Flagged for an admin."
     me = Actor(user_id=world.reviewer.id, email=world.reviewer.email, role=Role.REVIEWER)
     finished = review.history(web_db, me, queue_id)
     statuses = [h["status"] for h in finished]
@@ -144,13 +141,11 @@ def test_pairwise_review_with_a_and_b(page, web_db, world: World):
     screenshot(page, "review-pairwise")
     shown_first = page.locator("article.run").first.get_attribute("id")
     page.keyboard.press("a")
-    with page.expect_navigation():
-        page.keyboard.press("s")
+    press_and_swap(page, "s")
     page.wait_for_selector("#review-form")
     second_b = page.locator("article.run").nth(1).get_attribute("id")
     page.keyboard.press("b")
-    with page.expect_navigation():
-        page.keyboard.press("s")
+    press_and_swap(page, "s")
     assert page.locator("#end-of-queue").is_visible()
     rows = _feedback_of(web_db, queue_id, world.reviewer.id)
     winners = {str(r["run_id"]): r["score"] for r in rows if r["key"] == "preference"}

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 
 from reviewdesk.app import create_app
 from reviewdesk.domain.permissions import SYSTEM_ACTOR, Actor, Role
-from reviewdesk.services import accounts, dataset_versions, datasets, queues, review
+from reviewdesk.services import accounts, dataset_versions, datasets, feedback_configs, queues, review
 from reviewdesk.store.database import Database
 from tests.conftest import settings_for_tests
 from tests.web.seed import PASSWORD, World, make_world
@@ -237,11 +237,20 @@ def test_a_queue_default_dataset_set_in_settings_collects_corrections(db, world,
     examples, _next = dataset_versions.list_examples(db, SYSTEM_ACTOR, dataset["id"])
     assert [e["outputs"]["answer"] for e in examples] == ["Unplug it for 30 seconds."]
     # Choosing "none" clears it.
+    kept = {"rubric_key": ["overall_quality"], "include.overall_quality": "on"}
     web_client.post(
         f"/queues/{queue_id}/settings",
-        data={"csrf_token": token, "name": "support-answers", "default_dataset_id": ""},
+        data={"csrf_token": token, "name": "support-answers", "default_dataset_id": "", **kept},
     )
     assert queues.get_queue(db, SYSTEM_ACTOR, queue_id)["default_dataset_id"] is None
+    # A single queue needs a rubric field: refused on the server, the form shown again as typed.
+    refused = web_client.post(
+        f"/queues/{queue_id}/settings",
+        data={"csrf_token": token, "name": "support-answers-renamed", "rubric_key": ["overall_quality"]},
+    )
+    assert refused.status_code == 400
+    assert "choose at least one rubric field" in refused.text and "support-answers-renamed" in refused.text
+    assert queues.get_queue(db, SYSTEM_ACTOR, queue_id)["name"] == "support-answers"
 
 
 def test_feedback_export_page_downloads_rows_or_one_column_per_reviewer(db, world, web_client):
@@ -299,3 +308,91 @@ def test_the_examples_table_pages_by_cursor_at_the_chosen_version(db, world, web
     assert len(questions(web_client.get(next_url).text)) == 10
     assert '<option value="version:1" selected>version 1</option>' in first
     assert "format=parquet&amp;version=1" in first  # downloads follow the version shown
+
+
+def test_a_score_config_is_edited_in_place_and_a_refusal_keeps_what_was_typed(db, world, web_client):
+    token = _login(web_client, world.member.email)
+    saved = web_client.post(
+        "/admin/score-configs/helpfulness/edit",
+        data={"csrf_token": token, "min": "1", "max": "5", "description": "1 useless, 5 would ship"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    assert (
+        feedback_configs.get_config(db, SYSTEM_ACTOR, "helpfulness")["description"]
+        == "1 useless, 5 would ship"
+    )
+    refused = web_client.post(
+        "/admin/score-configs/helpfulness/edit",
+        data={"csrf_token": token, "min": "9", "max": "5", "description": "typed before the error"},
+    )
+    assert refused.status_code == 400
+    form = refused.text[refused.text.index('action="/admin/score-configs/helpfulness/edit"') :]
+    assert 'role="alert"' in form[:2000] and "typed before the error" in form[:4000]
+    assert feedback_configs.get_config(db, SYSTEM_ACTOR, "helpfulness")["min"] == 1
+
+
+def test_openai_chat_download_says_what_it_skipped_and_examples_and_datasets_are_deleted(
+    db, world, web_client
+):
+    dataset = datasets.create_dataset(db, SYSTEM_ACTOR, {"name": "chat-or-not"})
+    datasets.add_examples(
+        db,
+        SYSTEM_ACTOR,
+        dataset["id"],
+        {
+            "examples": [
+                {"inputs": {"messages": [{"role": "user", "content": "hi"}]}, "outputs": {"answer": "hello"}},
+                {"inputs": {"x": 1}, "outputs": {"answer": "no conversation"}},
+            ]
+        },
+    )
+    token = _login(web_client, world.member.email)
+    chat = web_client.get(f"/datasets/{dataset['id']}/export?format=openai-chat")
+    assert chat.status_code == 200 and len(chat.text.splitlines()) == 1
+    assert chat.headers["x-export-converted"] == "1" and chat.headers["x-export-skipped"] == "1"
+    assert "inputs hold no chat messages" in chat.headers["x-export-skipped-reasons"]
+    examples, _next = dataset_versions.list_examples(db, SYSTEM_ACTOR, dataset["id"])
+    chat_example = next(e for e in examples if "messages" in e["inputs"])
+    removed = web_client.post(
+        f"/datasets/{dataset['id']}/examples/{chat_example['id']}/delete",
+        data={"csrf_token": token},
+        follow_redirects=False,
+    )
+    assert removed.status_code == 303
+    # Nothing converts now: a clear 400 that says why, not an empty file.
+    refused = web_client.get(f"/datasets/{dataset['id']}/export?format=openai-chat")
+    assert refused.status_code == 400
+    assert "none of the 1 examples converts" in refused.text
+    gone = web_client.post(
+        f"/datasets/{dataset['id']}/delete", data={"csrf_token": token}, follow_redirects=False
+    )
+    assert gone.status_code == 303
+    assert all(d["id"] != dataset["id"] for d in datasets.list_datasets(db, SYSTEM_ACTOR))
+
+
+def test_webhooks_screen_is_an_admins_creates_tests_and_lists_deliveries(db, world):
+    # Loopback allowed for this app alone, so the URL below passes the policy without any DNS lookup.
+    app = create_app(settings_for_tests(allow_private_destinations="127.0.0.0/8"), db=db)
+    with TestClient(app) as client:
+        token = _login(client, world.member.email)
+        assert client.get(f"/queues/{world.single_queue['id']}/webhooks").status_code == 403
+    with TestClient(app) as client:
+        token = _login(client, world.admin.email)
+        base = f"/queues/{world.single_queue['id']}/webhooks"
+        refused = client.post(
+            base, data={"csrf_token": token, "url": "ftp://127.0.0.1/x", "events": ["item.completed"]}
+        )
+        assert refused.status_code == 400
+        assert 'role="alert"' in refused.text and 'value="ftp://127.0.0.1/x"' in refused.text
+        created = client.post(
+            base, data={"csrf_token": token, "url": "http://127.0.0.1:9/hook", "events": ["item.flagged"]}
+        )
+        assert created.status_code == 201 and "whsec_" in created.text
+        webhook_id = re.search(r'/webhooks/([0-9a-f-]+)/test"', created.text).group(1)
+        tested = client.post(f"{base}/{webhook_id}/test", data={"csrf_token": token}, follow_redirects=True)
+        assert tested.status_code == 200 and "webhook.test" in tested.text and "pending" in tested.text
+        deleted = client.post(
+            f"{base}/{webhook_id}/delete", data={"csrf_token": token}, follow_redirects=True
+        )
+        assert "No webhooks" in deleted.text

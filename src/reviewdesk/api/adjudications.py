@@ -68,10 +68,11 @@ def list_gold(
     actor: Actor = Depends(current_actor),
     db: Database = Depends(get_db),
 ) -> FastJSONResponse:
-    """The queue's gold items and their answers (queue managers only: reviewers must not see them)."""
+    """The queue's gold items and their answers (queue managers only: reviewers must not see them);
+    keyset pages."""
     rows = gold.list_gold(db, actor, queue_id)
     return page(
-        *page_of_list(rows, limit=limit, cursor=cursor, key=lambda g: (g["created_at"], g["item_id"]))
+        *page_of_list(rows, limit=limit, cursor=cursor, key=lambda r: (r["created_at"], r["item_id"]))
     )
 
 

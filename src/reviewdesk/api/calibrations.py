@@ -36,7 +36,7 @@ def list_calibrations(
     actor: Actor = Depends(current_actor),
     db: Database = Depends(get_db),
 ) -> FastJSONResponse:
-    """Sessions oldest first with per-field figures (readers of feedback)."""
+    """Sessions oldest first with per-field figures (readers of feedback); keyset pages."""
     rows = calibrations.list_calibrations(db, actor, queue_id)
     return page(*page_of_list(rows, limit=limit, cursor=cursor, key=by_creation))
 

@@ -19,6 +19,15 @@ from reviewdesk.store.database import Database
 router = APIRouter(tags=["datasets"])
 
 
+def chat_streamed(export: exports.ChatExport) -> StreamingResponse:
+    """OpenAI chat lines; `X-Export-Skipped` (and `-Reasons`) say which examples had none and why."""
+    return StreamingResponse(
+        export.lines,
+        media_type=export_formats.MEDIA_TYPES["openai-chat"],
+        headers={"Content-Disposition": f'attachment; filename="{export.name}.jsonl"', **export.headers()},
+    )
+
+
 def streamed(stream: exports.RowStream, fmt: str) -> StreamingResponse:
     return StreamingResponse(
         exports.encode(stream, fmt),
@@ -150,8 +159,10 @@ def export_dataset(
 ) -> StreamingResponse:
     """Streamed in constant memory: `format=jsonl|openai-chat|csv|parquet`."""
     fmt = exports.check_format(format, allow_chat=True)
-    stream = exports.dataset_rows(db, actor, dataset_id, {"version": version, "tag": tag, "split": split})
-    return streamed(stream, fmt)
+    params = {"version": version, "tag": tag, "split": split}
+    if fmt == "openai-chat":
+        return chat_streamed(exports.dataset_chat_export(db, actor, dataset_id, params))
+    return streamed(exports.dataset_rows(db, actor, dataset_id, params), fmt)
 
 
 @router.get("/exports/feedback")

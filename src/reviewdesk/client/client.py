@@ -21,6 +21,7 @@ from reviewdesk.client.datasets import DatasetsMixin
 from reviewdesk.client.feedback import FeedbackMixin
 from reviewdesk.client.queues import QueuesMixin
 from reviewdesk.client.runs import RunsMixin
+from reviewdesk.client.series import ScoreSeriesMixin
 from reviewdesk.client.signal import SignalMixin
 
 DEFAULT_URL = "http://127.0.0.1:8700"
@@ -28,7 +29,16 @@ DEFAULT_URL = "http://127.0.0.1:8700"
 log = logging.getLogger("reviewdesk.client")
 
 
-class Client(RunsMixin, FeedbackMixin, ConfigsMixin, AccountsMixin, QueuesMixin, DatasetsMixin, SignalMixin):
+class Client(
+    RunsMixin,
+    FeedbackMixin,
+    ConfigsMixin,
+    AccountsMixin,
+    QueuesMixin,
+    DatasetsMixin,
+    SignalMixin,
+    ScoreSeriesMixin,
+):
     """A ReviewDesk server seen from Python. Results are plain dicts decoded from the JSON answers.
 
     `url` defaults to `$REVIEWDESK_URL` (else http://127.0.0.1:8700), `api_key` to

@@ -1,78 +1,84 @@
-"""OpenAI chat fine-tuning lines: {"messages": [...]} from chat inputs and the final output."""
+"""OpenAI chat fine-tuning lines: {"messages": [...]} from chat inputs and the final output.
+
+Messages are read by domain/llm_messages, so every shape the review view draws as a conversation
+(OpenAI, Anthropic, LangChain serialized objects and `generations`, OTel GenAI, OpenInference) exports.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-ROLES = ("system", "user", "assistant", "tool", "developer")
+from reviewdesk.domain.llm_messages import ChatMessage, conversation_of, generation_of, message_of
+
+NO_INPUTS = "inputs are not a JSON object"
+NO_CONVERSATION = "inputs hold no chat messages and no question"
+NO_ANSWER = "outputs hold no final answer"
+_CONVERSATION_KEYS = ("messages", "input", "inputs", "prompt", "conversation")
+_QUESTION_KEYS = ("question", "input", "query", "prompt")
+_ANSWER_KEYS = ("answer", "output", "content", "text", "response", "completion")
 
 
-def _message(raw: Any) -> dict[str, Any] | None:
-    if not isinstance(raw, Mapping):
-        return None
-    role = raw.get("role") or raw.get("type")
-    role = {"human": "user", "ai": "assistant"}.get(role, role)
-    content = raw.get("content")
-    if role not in ROLES or not isinstance(content, str | list):
-        return None
-    message: dict[str, Any] = {"role": role, "content": content}
-    if raw.get("tool_calls") and role == "assistant":
-        message["tool_calls"] = raw["tool_calls"]
-    if role == "tool" and raw.get("tool_call_id"):
-        message["tool_call_id"] = raw["tool_call_id"]
-    return message
+@dataclass
+class ChatLine:
+    line: dict[str, Any] | None
+    skipped_because: str | None = None
 
 
-def _input_messages(inputs: Mapping[str, Any]) -> list[dict[str, Any]]:
-    raw = inputs.get("messages")
-    if isinstance(raw, list) and raw and isinstance(raw[0], list):
-        raw = raw[0]  # LangChain batches: [[messages]]
-    if isinstance(raw, list):
-        messages = [m for m in (_message(x) for x in raw) if m]
-        if messages:
-            return messages
-    history = inputs.get("chat_history")
-    messages = [m for m in (_message(x) for x in history)] if isinstance(history, list) else []
-    messages = [m for m in messages if m]
-    question = inputs.get("question") or inputs.get("input") or inputs.get("query") or inputs.get("prompt")
-    if isinstance(question, str):
-        messages.append({"role": "user", "content": question})
+def _input_messages(inputs: Mapping[str, Any]) -> list[ChatMessage]:
+    for key in _CONVERSATION_KEYS:
+        conversation = conversation_of(inputs.get(key))
+        if conversation:
+            system = inputs.get("system")  # Anthropic keeps the system prompt beside the messages
+            prompt = message_of({"role": "system", "content": system}) if system is not None else None
+            if prompt is not None and not any(m.role == "system" for m in conversation):
+                conversation.insert(0, prompt)
+            return conversation
+    messages = conversation_of(inputs.get("chat_history")) or []
+    question = next((inputs[k] for k in _QUESTION_KEYS if isinstance(inputs.get(k), str)), None)
+    if question is not None:
+        messages.append(ChatMessage(role="user", text=question))
     return messages
 
 
-def _final_text(outputs: Any) -> str | None:
+def _final_answer(outputs: Any) -> dict[str, Any] | None:
     if isinstance(outputs, str):
-        return outputs
+        return {"role": "assistant", "content": outputs}
     if not isinstance(outputs, Mapping):
         return None
-    for key in ("answer", "output", "content", "text", "response", "completion"):
+    for key in _ANSWER_KEYS:
         value = outputs.get(key)
         if isinstance(value, str):
-            return value
+            return {"role": "assistant", "content": value}
         if isinstance(value, Mapping) and isinstance(value.get("content"), str):
-            return value["content"]
-    message = _message(outputs.get("message")) or _message(outputs)
-    if message and message["role"] == "assistant" and isinstance(message["content"], str):
-        return message["content"]
-    choices = outputs.get("choices")
-    if isinstance(choices, list) and choices and isinstance(choices[0], Mapping):
-        inner = _message(choices[0].get("message"))
-        if inner and isinstance(inner["content"], str):
-            return inner["content"]
+            return {"role": "assistant", "content": value["content"]}
+    reply = generation_of(outputs)
+    if reply and reply[-1].role == "assistant" and (reply[-1].text or reply[-1].tool_calls):
+        return reply[-1].openai()
+    single = message_of(outputs)
+    if single is not None and single.role == "assistant":
+        return single.openai()
     return None
 
 
-def chat_line(inputs: Any, outputs: Any, system_prompt: str | None = None) -> dict[str, Any] | None:
-    """The training line, or None when the example holds no conversation and no final answer."""
+def convert(inputs: Any, outputs: Any, system_prompt: str | None = None) -> ChatLine:
+    """The training line, or why this example has none."""
     if not isinstance(inputs, Mapping):
-        return None
-    messages = _input_messages(inputs)
-    answer = _final_text(outputs)
-    if not messages or answer is None:
-        return None
+        return ChatLine(None, NO_INPUTS)
+    messages = [m.openai() for m in _input_messages(inputs)]
+    if not messages:
+        return ChatLine(None, NO_CONVERSATION)
+    answer = _final_answer(outputs)
+    if answer is None:
+        return ChatLine(None, NO_ANSWER)
     if system_prompt and not any(m["role"] == "system" for m in messages):
         messages.insert(0, {"role": "system", "content": system_prompt})
     if messages[-1]["role"] == "assistant":
         messages = messages[:-1]
-    return {"messages": [*messages, {"role": "assistant", "content": answer}]}
+    return ChatLine({"messages": [*messages, answer]})
+
+
+def chat_line(inputs: Any, outputs: Any, system_prompt: str | None = None) -> dict[str, Any] | None:
+    """The training line, or None when the example holds no conversation and no final answer."""
+    return convert(inputs, outputs, system_prompt).line

@@ -9,6 +9,7 @@ from reviewdesk.domain.score_configs import check_feedback, validate_key
 from reviewdesk.errors import Invalid
 
 RECOMMENDED_MAX_FIELDS = 5
+CONDITIONS = ("visible_if", "required_if")  # {"field": an earlier key, "equals": v} or {"field", "in": [v]}
 PAIRWISE_KEY = "preference"
 PREFERENCES = ("A", "B", "tie", "both_bad")
 
@@ -37,8 +38,12 @@ def normalize_rubric(
         instructions = item.get("instructions")
         if instructions is not None and not isinstance(instructions, str):
             raise Invalid("must be a string", field=f"rubric[{i}].instructions")
+        field = {"key": key, "required": required, "instructions": instructions}
+        for rule in CONDITIONS:
+            if item.get(rule) is not None:
+                field[rule] = _condition(item[rule], f"rubric[{i}].{rule}", seen, configs)
         seen.add(key)
-        fields.append({"key": key, "required": required, "instructions": instructions})
+        fields.append(field)
     warnings = []
     if len(fields) > RECOMMENDED_MAX_FIELDS:
         warnings.append(
@@ -46,6 +51,78 @@ def normalize_rubric(
             "and makes scores less consistent"
         )
     return fields, warnings
+
+
+def _condition(
+    raw: Any, where: str, earlier: set[str], configs: Mapping[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """A condition on an earlier field's answer, its values checked against that field's config."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("field"), str):
+        raise Invalid(
+            'must be {"field": key, "equals": value} or {"field": key, "in": [values]}', field=where
+        )
+    unknown = sorted(set(raw) - {"field", "equals", "in"})
+    if unknown:
+        raise Invalid(f"unknown part {unknown[0]!r}", field=f"{where}.{unknown[0]}")
+    target = raw["field"]
+    if target not in earlier and target != PAIRWISE_KEY:
+        raise Invalid(
+            f"must name a field that comes earlier in the rubric, not {target!r}", field=f"{where}.field"
+        )
+    if ("equals" in raw) == ("in" in raw):
+        raise Invalid('give exactly one of "equals" and "in"', field=where)
+    values = [raw["equals"]] if "equals" in raw else raw["in"]
+    if not isinstance(values, list) or not values:
+        raise Invalid("must be a non-empty list", field=f"{where}.in")
+    config = (
+        configs.get(target) if target != PAIRWISE_KEY else {"type": "categorical", "options": PREFERENCES}
+    )
+    for value in values:
+        _check_trigger_value(config or {}, value, f"{where}.{'equals' if 'equals' in raw else 'in'}")
+    return {"field": target, "in": values}
+
+
+def _check_trigger_value(config: dict[str, Any], value: Any, where: str) -> None:
+    kind = config.get("type")
+    if kind == "categorical":
+        options = [o["value"] if isinstance(o, dict) else o for o in config.get("options") or []]
+        if value not in options:
+            raise Invalid(
+                f"{value!r} is not an option of that field ({', '.join(map(str, options))})", field=where
+            )
+    elif kind == "boolean" and not isinstance(value, bool):
+        raise Invalid("must be true or false (that field is boolean)", field=where)
+    elif kind == "continuous" and (isinstance(value, bool) or not isinstance(value, int | float)):
+        raise Invalid("must be a number (that field is continuous)", field=where)
+
+
+def _matches(answer: Any, values: list[Any]) -> bool:
+    for value in values:
+        numbers = isinstance(answer, int | float) and isinstance(value, int | float)
+        if numbers and not isinstance(answer, bool) and not isinstance(value, bool):
+            if float(answer) == float(value):
+                return True
+        elif answer == value:
+            return True
+    return False
+
+
+def condition_holds(condition: dict[str, Any] | None, answers: Mapping[str, Any]) -> bool:
+    """True without a condition; else whether the named field's answer is one of the values."""
+    if condition is None:
+        return True
+    answer = answers.get(condition["field"])
+    return answer is not None and _matches(answer, condition["in"])
+
+
+def field_state(field: dict[str, Any], answers: Mapping[str, Any]) -> tuple[bool, bool]:
+    """(visible, required) of a rubric field given the answers so far."""
+    visible = condition_holds(field.get("visible_if"), answers)
+    required = visible and (
+        bool(field.get("required"))
+        or (field.get("required_if") is not None and condition_holds(field["required_if"], answers))
+    )
+    return visible, required
 
 
 def check_answers(
@@ -71,10 +148,21 @@ def check_answers(
     for field in rubric:
         key = field["key"]
         value = answers.get(key)
+        visible, required = field_state(field, answers)
         if value is None or value == "":
-            if field["required"]:
-                raise Invalid("is required", field=f"answers.{key}")
+            if required:
+                why = (
+                    ""
+                    if field["required"]
+                    else f" when {field['required_if']['field']} is {_shown(field['required_if'])}"
+                )
+                raise Invalid(f"is required{why}", field=f"answers.{key}")
             continue
+        if not visible:
+            condition = field["visible_if"]
+            raise Invalid(
+                f"is asked only when {condition['field']} is {_shown(condition)}", field=f"answers.{key}"
+            )
         config = configs[key]
         try:
             if config["type"] == "continuous":
@@ -84,3 +172,7 @@ def check_answers(
         except Invalid as exc:
             raise Invalid(exc.message, field=f"answers.{key}") from None
     return checked
+
+
+def _shown(condition: dict[str, Any]) -> str:
+    return " or ".join(str(v) for v in condition["in"])

@@ -242,7 +242,7 @@ def report(db: Database, actor: Actor, calibration_id: uuid.UUID) -> dict[str, A
 
 
 def list_calibrations(
-    db: Database, actor: Actor, queue_id: uuid.UUID | None = None, limit: int = 100
+    db: Database, actor: Actor, queue_id: uuid.UUID | None = None, limit: int = 1000
 ) -> list[dict[str, Any]]:
     """Sessions oldest first, each with its per-field figures, so a field's drift shows."""
     actor.require(Permission.READ_FEEDBACK)

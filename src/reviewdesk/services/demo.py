@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import random
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from reviewdesk.domain.demo import reviewing
 from reviewdesk.domain.demo_data import generate_demo
 from reviewdesk.domain.permissions import SYSTEM_ACTOR, Actor
 from reviewdesk.domain.run_payload import parse_time
 from reviewdesk.errors import Conflict
-from reviewdesk.services import demo_setup, feedback_configs, ingest
+from reviewdesk.services import calibrations, demo_month, demo_setup, feedback_configs, gold, queue_items
 from reviewdesk.services import feedback as feedback_service
+from reviewdesk.services.clock import set_to
 from reviewdesk.store import settings_kv
 from reviewdesk.store.database import Database
 
@@ -36,7 +39,11 @@ DEMO_CONFIGS: list[dict[str, Any]] = [
         "description": "An LLM judge's estimate that the answer is correct (0 = wrong, 1 = right).",
     },
 ]
-BATCH_TRACES = 200
+DEMO_PERIOD = timedelta(days=30)
+EXPERIMENT_ROUNDS = 4
+PAIRS_PER_ROUND = 10
+GOLD_ITEMS = 4
+CALIBRATION_ITEMS = 12
 
 
 def is_loaded(db: Database) -> bool:
@@ -60,36 +67,91 @@ def _write_feedback(db: Database, items: list[dict[str, Any]]) -> None:
             feedback_service.insert(conn, DEMO_ACTOR, row)
 
 
+def _experiment_rounds(
+    db: Database, queue: dict[str, Any], traces: list[Any], start: datetime, added: list[int]
+) -> dict[datetime, Callable[[], None]]:
+    """Four weekly rounds of the gpt-4o vs gpt-4o-mini comparison, ten questions each, put in the
+    pairwise queue at the round's time (on questions asked before it)."""
+    roots = sorted(
+        (t.runs[0] for t in traces if t.runs[0]["project"] == "support-rag" and t.runs[0]["error"] is None),
+        key=lambda r: r["end_time"],
+    )
+    rounds: dict[datetime, Callable[[], None]] = {}
+    for week in range(EXPERIMENT_ROUNDS):
+        at = (start + timedelta(days=2 + 7 * week)).replace(hour=9, minute=0, second=0, microsecond=0)
+        asked = [r for r in roots if datetime.fromisoformat(r["end_time"]) < at][-PAIRS_PER_ROUND:]
+        rounds[at] = lambda asked=asked, at=at, week=week: added.append(
+            demo_setup.add_model_comparison(db, queue, asked, at, f"mini-rollout-week-{week + 1}")
+        )
+    return rounds
+
+
+def _signal_checks(
+    db: Database, setup: dict[str, Any], people: demo_month.Reviewers, start: datetime, traces: list[Any]
+) -> dict[datetime, Callable[[], None]]:
+    """Gold items in the review queue in week 2; a calibration session in week 4 that every reviewer
+    works through first (it alerts on groundedness, the field they read differently)."""
+    rag = setup["rag"]
+    eval_scores = {
+        str(t.runs[0]["id"]): (t.runs[0]["metadata"] or {}).get("eval_score") or 0.5 for t in traces
+    }
+
+    def add_gold() -> None:
+        items = queue_items.list_items(db, SYSTEM_ACTOR, rag["id"], status="completed", limit=GOLD_ITEMS)
+        for item in items:
+            quality = reviewing.quality_of(
+                eval_scores.get(str(item["run_id"]), 0.5), random.Random(0), noise=0
+            )
+            answers = {
+                "overall_quality": quality,
+                "groundedness": "hallucinated" if quality == "bad" else "grounded",
+            }
+            gold.add_gold(db, SYSTEM_ACTOR, rag["id"], {"run_id": str(item["run_id"]), "answers": answers})
+
+    def calibrate() -> None:
+        session = calibrations.create_calibration(
+            db,
+            SYSTEM_ACTOR,
+            {
+                "name": "groundedness check",
+                "queue_id": str(rag["id"]),
+                "item_count": CALIBRATION_ITEMS,
+                "reviewers": [str(a.user_id) for a in setup["reviewers"]],
+            },
+        )
+        people.queues.insert(0, {"id": session["queue_id"]})
+        people.never_skip.add(session["queue_id"])
+
+    def at(day: int) -> datetime:
+        return (start + timedelta(days=day)).replace(hour=10, minute=0, second=0, microsecond=0)
+
+    return {at(8): add_gold, at(17): calibrate}
+
+
 def load_demo(
     db: Database, *, seed: int, n_traces: int, now: datetime, on_progress: Callable[[int], None] | None = None
 ) -> dict[str, int]:
-    _ensure_configs(db)
-    setup = demo_setup.create_queues(db)
-    totals = {"traces": 0, "runs": 0, "feedback": 0}
-    runs: list[dict[str, Any]] = []
-    feedback: list[dict[str, Any]] = []
-
-    def flush() -> None:
-        if runs:
-            ingest.ingest_batch(db, DEMO_ACTOR, post=runs, patch=None)
-        if feedback:
-            _write_feedback(db, feedback)
-        totals["runs"] += len(runs)
-        totals["feedback"] += len(feedback)
-        runs.clear()
-        feedback.clear()
-        if on_progress:
-            on_progress(totals["traces"])
-
-    for trace in generate_demo(seed, n_traces, now):
-        runs.extend(trace.runs)
-        feedback.extend(trace.feedback)
-        totals["traces"] += 1
-        if totals["traces"] % BATCH_TRACES == 0:
-            flush()
-    flush()
-    totals["pairs"] = demo_setup.add_model_comparison(db, setup["pairwise"], now)
-    totals["reviews"] = demo_setup.review_some(db, setup, seed=seed)
+    """A month of use ending at `now`: see services/demo_month.py."""
+    start = now - DEMO_PERIOD
+    with set_to(start - timedelta(hours=2)):
+        _ensure_configs(db)
+        setup = demo_setup.create_queues(db)
+    rng = random.Random(seed)
+    traces = list(generate_demo(seed, n_traces, now))
+    month = demo_month.arrange(traces, start, now, rng)
+    pairs: list[int] = []
+    rounds = _experiment_rounds(db, setup["pairwise"], traces, start, pairs)
+    people = demo_month.Reviewers(
+        actors=setup["reviewers"], queues=[setup["rag"], setup["sample"], setup["pairwise"]], rng=rng
+    )
+    checks = _signal_checks(db, setup, people, start, traces)
+    reviews = demo_month.replay(db, month, people, _write_feedback, DEMO_ACTOR, rounds | checks, on_progress)
     with db.write() as conn:
         settings_kv.put_if_absent(conn, DEMO_MARKER, now.isoformat())
-    return totals
+    return {
+        "traces": len(traces),
+        "runs": sum(len(r) for r in month.runs.values()),
+        "feedback": sum(len(f) for f in month.feedback.values()),
+        "pairs": sum(pairs),
+        "reviews": reviews,
+    }

@@ -1,10 +1,9 @@
-"""The demo's people and queues: reviewers, the tutorial's queue and rule, a 1% quality sample,
-a pairwise model comparison, and a few finished reviews so progress and stats have something to show."""
+"""The demo's people and queues: reviewers, the tutorial's queue and rule (two reviewers an item, so
+agreement shows), a 5% quality sample, and a pairwise model comparison run in weekly rounds."""
 
 from __future__ import annotations
 
 import contextlib
-import random
 import re
 import uuid
 from datetime import datetime, timedelta
@@ -12,8 +11,7 @@ from typing import Any
 
 from reviewdesk.domain.permissions import SYSTEM_ACTOR, Actor, Role
 from reviewdesk.errors import Conflict
-from reviewdesk.services import accounts, feedback_configs, ingest, queue_items, queues, review, rules
-from reviewdesk.services.runs import search_runs
+from reviewdesk.services import accounts, feedback_configs, ingest, queue_items, queues, rules
 from reviewdesk.store.database import Database
 
 DEMO_PASSWORD = "reviewdesk-demo"
@@ -28,9 +26,9 @@ RUBRIC_CONFIGS: list[dict[str, Any]] = [
         "type": "categorical",
         "description": "Would you ship this answer to the customer as it is?",
         "options": [
-            {"value": "good", "description": "correct, complete, on-brand"},
-            {"value": "acceptable", "description": "right but could be clearer or shorter"},
-            {"value": "bad", "description": "wrong, unsafe or unhelpful"},
+            {"value": "good", "score": 1, "description": "correct, complete, on-brand"},
+            {"value": "acceptable", "score": 0.5, "description": "right but could be clearer or shorter"},
+            {"value": "bad", "score": 0, "description": "wrong, unsafe or unhelpful"},
         ],
     },
     {
@@ -97,6 +95,7 @@ def create_queues(db: Database) -> dict[str, Any]:
             "name": "production-rag-review",
             "description": GUIDE,
             "reviewers": ids,
+            "reviewers_per_item": 2,
             "rubric": [
                 {"key": "overall_quality", "required": True},
                 {
@@ -121,10 +120,10 @@ def create_queues(db: Database) -> dict[str, Any]:
         db,
         SYSTEM_ACTOR,
         {
-            "name": "quality-sample-1pct",
+            "name": "quality-sample-5pct",
             "reviewers": ids,
             "reviewers_per_item": 2,
-            "description": "A 1% random sample of all production traffic, scored by two reviewers each.",
+            "description": "A 5% random sample of all production traffic, scored by two reviewers each.",
             "rubric": [
                 {"key": "overall_quality", "required": True},
                 {"key": "helpfulness", "required": True},
@@ -132,7 +131,7 @@ def create_queues(db: Database) -> dict[str, Any]:
         },
     )
     rules.create_rule(
-        db, SYSTEM_ACTOR, sample["id"], {"name": "1% sample", "filter": "random_sample == 0.01"}
+        db, SYSTEM_ACTOR, sample["id"], {"name": "5% sample", "filter": "random_sample == 0.05"}
     )
     pairwise = queues.create_queue(
         db,
@@ -153,20 +152,20 @@ def _concise(answer: str) -> str:
     return " ".join(sentences[:2])
 
 
-def add_model_comparison(db: Database, queue: dict[str, Any], now: datetime, n_pairs: int = 40) -> int:
-    """Experiment runs: each support question answered by gpt-4o and by a terser gpt-4o-mini."""
-    roots, _ = search_runs(
-        db, SYSTEM_ACTOR, project="support-rag", is_root=True, filter='status == "success"', limit=n_pairs
-    )
+def add_model_comparison(
+    db: Database, queue: dict[str, Any], roots: list[dict[str, Any]], at: datetime, tag: str
+) -> int:
+    """One experiment round: these support questions answered again by gpt-4o and by a terser
+    gpt-4o-mini, each pair put in the comparison queue."""
     posts, pairs = [], []
     for i, root in enumerate(roots):
         answer = (root["outputs"] or {}).get("answer")
         if not isinstance(answer, str):
             continue
-        start = now - timedelta(hours=2, minutes=i)
+        start = at - timedelta(minutes=30, seconds=20 * i)
         ids = []
         for model, text in (("gpt-4o", answer), ("gpt-4o-mini", _concise(answer))):
-            run_id = str(uuid.uuid5(root["id"], model))
+            run_id = str(uuid.uuid5(uuid.UUID(str(root["id"])), model))
             ids.append(run_id)
             posts.append(
                 {
@@ -178,43 +177,12 @@ def add_model_comparison(db: Database, queue: dict[str, Any], now: datetime, n_p
                     "outputs": {"answer": text},
                     "start_time": start.isoformat(),
                     "end_time": (start + timedelta(seconds=2)).isoformat(),
-                    "metadata": {"model": model, "experiment": "mini-rollout"},
+                    "metadata": {"model": model, "experiment": tag},
                     "tags": ["experiment"],
                 }
             )
         pairs.append(ids)
+    if not pairs:
+        return 0
     ingest.ingest_batch(db, SYSTEM_ACTOR, post=posts, patch=None)
-    return queue_items.add_items(db, SYSTEM_ACTOR, queue["id"], {"pairs": pairs, "reason": "mini rollout"})[
-        "added"
-    ]
-
-
-def _answers_for(view: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    score = ((view["runs"][0].get("metadata") or {}).get("eval_score")) or 0.5
-    quality = "good" if score > 0.7 else ("acceptable" if score > 0.45 else "bad")
-    if rng.random() < 0.2:
-        quality = rng.choice(["good", "acceptable", "bad"])  # reviewers disagree sometimes
-    answers: dict[str, Any] = {"overall_quality": quality}
-    for field in view["rubric"]:
-        if field["key"] == "groundedness":
-            answers["groundedness"] = (
-                "grounded" if quality != "bad" else rng.choice(["hallucinated", "partially_grounded"])
-            )
-        elif field["key"] == "helpfulness":
-            answers["helpfulness"] = {"good": 5, "acceptable": 3, "bad": 1}[quality]
-    return answers
-
-
-def review_some(db: Database, setup: dict[str, Any], per_reviewer: int = 5, seed: int = 7) -> int:
-    """A few finished reviews so the queue pages, stats and agreement have data on first start."""
-    rng = random.Random(seed)
-    done = 0
-    for reviewer in setup["reviewers"]:
-        for queue in (setup["rag"], setup["sample"]):
-            for _ in range(per_reviewer):
-                view = review.next_item(db, reviewer, queue["id"])
-                if view is None:
-                    break
-                review.submit(db, reviewer, view["item"]["id"], {"answers": _answers_for(view, rng)})
-                done += 1
-    return done
+    return queue_items.add_items(db, SYSTEM_ACTOR, queue["id"], {"pairs": pairs, "reason": tag})["added"]

@@ -4,13 +4,14 @@ streams read page by page, encoded to JSONL, OpenAI chat JSONL, CSV or Parquet i
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from reviewdesk.domain import export_formats
 from reviewdesk.domain.datasets import check_gold_rule, gold_values
-from reviewdesk.domain.openai_chat import chat_line
+from reviewdesk.domain.openai_chat import chat_line, convert
 from reviewdesk.domain.permissions import Actor, Permission
 from reviewdesk.domain.run_payload import parse_time, parse_uuid
 from reviewdesk.errors import Invalid
@@ -58,6 +59,7 @@ class RowStream:
     columns: list[tuple[str, str]]
     rows: Iterator[dict[str, Any]]
     on_row: list[Callable[[], None]] = field(default_factory=list)
+    version: int | None = None  # a dataset export: the version read
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         for row in self.rows:
@@ -228,4 +230,50 @@ def dataset_rows(db: Database, actor: Actor, dataset_id: uuid.UUID, params: dict
                 "source_run_id": str(example["source_run_id"]) if example["source_run_id"] else None,
             }
 
-    return RowStream(f"{dataset['name']}-v{dataset['exported_version']}", EXAMPLE_COLUMNS, rows())
+    name = f"{dataset['name']}-v{dataset['exported_version']}"
+    return RowStream(name, EXAMPLE_COLUMNS, rows(), version=dataset["exported_version"])
+
+
+@dataclass
+class ChatExport:
+    """OpenAI chat lines of a dataset, with how many examples had none and why (counted first)."""
+
+    name: str
+    lines: Iterator[bytes]
+    converted: int
+    skipped: Counter[str]
+
+    def headers(self) -> dict[str, str]:
+        reasons = "; ".join(f"{count} {reason}" for reason, count in self.skipped.most_common())
+        return {
+            "X-Export-Converted": str(self.converted),
+            "X-Export-Skipped": str(sum(self.skipped.values())),
+        } | ({"X-Export-Skipped-Reasons": reasons} if reasons else {})
+
+
+def dataset_chat_export(
+    db: Database, actor: Actor, dataset_id: uuid.UUID, params: dict[str, Any]
+) -> ChatExport:
+    """Two passes over the same version: one counts (so headers and refusals come before the body),
+    one streams. Nothing converting is an error that says why, never an empty file."""
+    counting = dataset_rows(db, actor, dataset_id, params)
+    converted, skipped = 0, Counter[str]()
+    for row in counting:
+        result = convert(row.get("inputs"), row.get("outputs"))
+        if result.line is None:
+            skipped[result.skipped_because or "not a conversation"] += 1
+        else:
+            converted += 1
+    if converted == 0:
+        if not skipped:
+            raise Invalid("the dataset has no examples to export at this version", field="dataset_id")
+        reasons = "; ".join(f"{count} {reason}" for reason, count in skipped.most_common())
+        raise Invalid(
+            f"none of the {sum(skipped.values())} examples converts to an OpenAI chat line ({reasons})",
+            field="format",
+        )
+    pinned = {"version": counting.version, "split": params.get("split")}
+    stream = dataset_rows(db, actor, dataset_id, pinned)
+    lines = (chat_line(r.get("inputs"), r.get("outputs")) for r in stream)
+    body = export_formats.jsonl(line for line in lines if line is not None)
+    return ChatExport(name=stream.name, lines=body, converted=converted, skipped=skipped)

@@ -40,3 +40,15 @@ def item_trace(db: Database, actor: Actor, item_id: uuid.UUID, run_id: uuid.UUID
     if not rows:
         raise NotFound(f"no trace {trace_id}", field="trace_id")
     return {"trace_id": trace_id, "run_id": shown[0]["id"], "run_count": len(rows), "roots": _tree(rows)}
+
+
+def traces_of_shown_runs(db: Database, view: dict[str, Any]) -> dict[uuid.UUID, list[dict[str, Any]]]:
+    """The span trees behind the runs of an item view the caller was already allowed to read
+    (`review.get_item` / `next_item`), keyed by run id: the review view's Sources panel reads them."""
+    shown = [r for r in view["runs"] if not r.get("missing")]
+    trace_ids = {r["id"]: r["trace_id"] or r["id"] for r in shown}
+    trees: dict[uuid.UUID, list[dict[str, Any]]] = {}
+    with db.read() as conn:
+        for trace_id in set(trace_ids.values()):
+            trees[trace_id] = _tree(runs_store.by_trace(conn, trace_id))
+    return {run_id: trees[trace_id] for run_id, trace_id in trace_ids.items()}

@@ -21,6 +21,7 @@ from reviewdesk.store import users as users_store
 from reviewdesk.store.database import Database
 
 KINDS = ("single", "pairwise")
+MAX_BLIND_KEYS = 50
 ACCESS_MODES = ("assigned", "any")
 _DEFAULTS: dict[str, Any] = {
     "description": None,
@@ -35,6 +36,8 @@ _DEFAULTS: dict[str, Any] = {
     "backlog_alert_days": 3.0,
     "archived": False,
     "reviewers": [],
+    "blind_metadata_keys": None,  # None: domain/blinding.DEFAULT_BLIND_KEYS
+    "blind_hides_scores": False,
     "gold_rate": 0.0,
     "calibration_cadence_days": 42.0,
 }
@@ -66,6 +69,8 @@ def public_queue(row: dict[str, Any], reviewers: list[uuid.UUID], warnings: list
             "updated_at",
         )
     }
+    body["blind_metadata_keys"] = row.get("blind_metadata_keys")
+    body["blind_hides_scores"] = bool(row.get("blind_hides_scores"))
     body["reviewers"] = reviewers
     if warnings:
         body["warnings"] = warnings
@@ -93,9 +98,18 @@ def _check_settings(conn: Connection, values: dict[str, Any]) -> tuple[dict[str,
         raise Invalid(f"must be one of {', '.join(KINDS)}", field="kind")
     if "reviewer_access" in out and out["reviewer_access"] not in ACCESS_MODES:
         raise Invalid(f"must be one of {', '.join(ACCESS_MODES)}", field="reviewer_access")
-    for flag in ("blind", "archived"):
+    for flag in ("blind", "archived", "blind_hides_scores"):
         if flag in out and not isinstance(out[flag], bool):
             raise Invalid("must be true or false", field=flag)
+    keys = out.get("blind_metadata_keys")
+    if keys is not None and (
+        not isinstance(keys, list)
+        or len(keys) > MAX_BLIND_KEYS
+        or not all(isinstance(k, str) and 0 < len(k) <= 200 for k in keys)
+    ):
+        raise Invalid(
+            f"must be a list of at most {MAX_BLIND_KEYS} key names, or null", field="blind_metadata_keys"
+        )
     if "reviewers_per_item" in out:
         _int_in(out["reviewers_per_item"], "reviewers_per_item", 1, 100)
     if "reservation_seconds" in out:
@@ -141,6 +155,15 @@ def _check_settings(conn: Connection, values: dict[str, Any]) -> tuple[dict[str,
                 raise Invalid(f"no user {user_id}", field=f"reviewers[{i}]")
         out["reviewers"] = ids
     return out, warnings
+
+
+def require_rubric_field(actor: Actor, kind: str, rubric: list[Any]) -> None:
+    """The screens' rule: a single queue without a rubric field would collect nothing (a pairwise
+    queue asks its preference anyway). The LangSmith adapter creates queues with no rubric items, so
+    this is not a rule of every queue."""
+    actor.require(Permission.MANAGE_QUEUES)
+    if kind != "pairwise" and not rubric:
+        raise Invalid("choose at least one rubric field", field="rubric")
 
 
 def create_queue(db: Database, actor: Actor, payload: dict[str, Any]) -> dict[str, Any]:

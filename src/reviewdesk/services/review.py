@@ -92,6 +92,38 @@ def next_item(db: Database, actor: Actor, queue_id: uuid.UUID) -> dict[str, Any]
         return item_view(conn, actor, queue, item, review)
 
 
+def reserve_following(
+    db: Database, actor: Actor, queue_id: uuid.UUID, current_item_ids: list[uuid.UUID]
+) -> dict[str, Any] | None:
+    """Prefetch: the item to review after the current one (and any whose submit is still on its way),
+    reserved now so it is ready the moment they are done. An item already held besides those is
+    handed back, so asking twice holds at most one extra. None when nothing else is left."""
+    if len(current_item_ids) > 20:
+        raise Invalid("at most 20 items to look past", field="after")
+    if actor.user_id is None:
+        raise Invalid("only a user can review", field="actor")
+    with db.write(durable=False) as conn:
+        now = utcnow()
+        queue = load_workable(conn, actor, queue_id)
+        held = items_store.held_besides(conn, queue_id, actor.user_id, current_item_ids, now)
+        if held is not None:
+            item = items_store.get(conn, held)
+            review = items_store.review_of(conn, held, actor.user_id)
+            if item is not None and review is not None and item["status"] == "pending":
+                return item_view(conn, actor, queue, item, review)
+        claimed = items_store.claim(
+            conn,
+            _review_row(actor, queue, None),
+            queue["reviewers_per_item"],
+            now,
+            excluding=current_item_ids,
+        )
+        if claimed is None:
+            return None
+        item, review = claimed
+        return item_view(conn, actor, queue, item, review)
+
+
 def _load_for_reviewer(conn: Connection, actor: Actor, item_id: uuid.UUID, *, lock: bool = False):  # type: ignore[no-untyped-def]
     item = items_store.get(conn, item_id, for_update=lock)
     if item is None:

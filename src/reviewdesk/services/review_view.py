@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from reviewdesk.domain.blinding import blind_keys, blind_run
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.services import feedback as feedback_service
 from reviewdesk.services.queue_items import public_item
@@ -62,6 +63,17 @@ def _runs_in_order(conn: Connection, item: dict[str, Any], review: dict[str, Any
     return [public_run(found[i]) if i in found else {"id": i, "missing": True} for i in ids]
 
 
+def _blinded(
+    queue: dict[str, Any], runs: list[dict[str, Any]], *, for_reviewer: bool
+) -> list[dict[str, Any]]:
+    """Blind pairwise queues show a reviewer no side's model: its naming keys are removed before it
+    reads (an overseer's read, with no review of its own, sees the runs as they are)."""
+    if not (for_reviewer and queue["blind"] and queue["kind"] == "pairwise"):
+        return runs
+    keys = blind_keys(queue.get("blind_metadata_keys"), queue.get("variant_field"))
+    return [r if r.get("missing") else blind_run(r, keys) for r in runs]
+
+
 def _feedback_view(
     conn: Connection, actor: Actor, queue: dict[str, Any], item: dict[str, Any], review: dict[str, Any]
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -73,14 +85,17 @@ def _feedback_view(
     rows = feedback_store.newest_of_runs(conn, run_ids, limit=500)
     # An empty `review` is an overseer's read (review.get_item), not a reviewer's: nothing is hidden.
     hide_humans = queue["blind"] and bool(review) and review.get("status") != "submitted"
+    # A queue may also keep automated scores (and their comments and suggestions) back until then.
+    hide_automated = hide_humans and bool(queue.get("blind_hides_scores"))
     visible = [
         feedback_service.public_feedback(r)
         for r in rows
         if not (hide_humans and r["source"] == "human" and r["created_by"] != actor.user_id)
+        and not (hide_automated and r["source"] != "human")
     ]
     rubric_keys = {f["key"] for f in queue["rubric"]}
     suggestions: dict[str, Any] = {}
-    for row in sorted(rows, key=lambda r: r["created_at"]):
+    for row in sorted(rows, key=lambda r: r["created_at"]) if not hide_automated else ():
         if row["source"] == "model" and row["key"] in rubric_keys:
             suggestions[row["key"]] = {
                 "score": row["score"],
@@ -113,7 +128,7 @@ def item_view(
                 "rubric_version",
             )
         },
-        "runs": _runs_in_order(conn, item, review),
+        "runs": _blinded(queue, _runs_in_order(conn, item, review), for_reviewer=bool(review)),
         "rubric": _rubric_with_configs(conn, queue, rubric),
         "rubric_version": review.get("rubric_version") or queue["rubric_version"],
         "queue": {

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from reviewdesk.domain.filters import Node, SqlTargets, parse, split_sample_rate, to_sql
 from reviewdesk.domain.filters.to_sql import indexed_search_texts
+from reviewdesk.domain.payload_blocks import preview_line
 from reviewdesk.domain.permissions import Actor, Permission
 from reviewdesk.errors import Invalid, NotFound
 from reviewdesk.services.paging import check_limit, decode_cursor, encode_cursor
@@ -56,6 +57,19 @@ def get_run(db: Database, actor: Actor, run_id: uuid.UUID) -> dict[str, Any]:
     if row is None:
         raise NotFound(f"no run {run_id}", field="id")
     return public_run(row)
+
+
+def previews_of(db: Database, actor: Actor, run_ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple[str, str]]:
+    """The first line of each run's input and output (for lists of items); runs not found are left out."""
+    actor.require(Permission.READ_RUNS)
+    if not run_ids:
+        return {}
+    with db.read() as conn:
+        rows = runs_store.fetch_by_ids(conn, list(dict.fromkeys(run_ids)))
+    return {
+        r["id"]: (preview_line(r["inputs"], output=False), preview_line(r["outputs"], output=True))
+        for r in rows
+    }
 
 
 def get_trace(db: Database, actor: Actor, trace_id: uuid.UUID) -> dict[str, Any]:

@@ -10,11 +10,16 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from reviewdesk.store import feedback_hourly
 from reviewdesk.store.tables import feedback
+
+# Writes that change what the hourly counts count (see store/feedback_hourly.py).
+_COUNTED = {"key", "score", "value", "source", "queue_id", "created_by", "created_at"}
 
 
 def insert(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(feedback.insert().values(**row))
+    feedback_hourly.add(conn, [row])
 
 
 _INSERT = feedback.insert()
@@ -23,6 +28,7 @@ _INSERT = feedback.insert()
 def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
         conn.execute(_INSERT, rows)
+        feedback_hourly.add(conn, rows)
 
 
 # Two fixed parameters rather than an expanding IN list (which SQLAlchemy re-renders on every call):
@@ -59,11 +65,18 @@ def get(conn: Connection, feedback_id: uuid.UUID) -> dict[str, Any] | None:
 
 
 def update(conn: Connection, feedback_id: uuid.UUID, values: dict[str, Any]) -> None:
+    old = get(conn, feedback_id) if _COUNTED & values.keys() else None
     conn.execute(feedback.update().where(feedback.c.id == feedback_id).values(**values))
+    if old is not None:
+        feedback_hourly.add(conn, [old], sign=-1)
+        feedback_hourly.add(conn, [{**old, **values}])
 
 
 def delete(conn: Connection, feedback_id: uuid.UUID) -> None:
+    old = get(conn, feedback_id)
     conn.execute(feedback.delete().where(feedback.c.id == feedback_id))
+    if old is not None:
+        feedback_hourly.add(conn, [old], sign=-1)
 
 
 def list_page(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -218,6 +219,33 @@ _CLAIM_SKIP_LOCKED = _CLAIM.with_for_update(skip_locked=True, of=queue_items)
 _CLAIM_SKIP_LOCKED_PASSING_OVER = _CLAIM_SKIP_LOCKED.where(
     queue_items.c.id.not_in(sa.bindparam("passed_over", expanding=True))
 )
+_CLAIM_EXCLUDING = _CLAIM.where(queue_items.c.id.not_in(sa.bindparam("passed_over", expanding=True)))
+_HELD_OTHER = (
+    sa.select(reviews.c.item_id)
+    .where(
+        reviews.c.queue_id == sa.bindparam("queue_id"),
+        reviews.c.reviewer_id == sa.bindparam("reviewer_id"),
+        reviews.c.status == "reserved",
+        reviews.c.reserved_until > sa.bindparam("now"),
+        reviews.c.item_id.not_in(sa.bindparam("item_ids", expanding=True)),
+    )
+    .order_by(reviews.c.started_at)
+    .limit(1)
+)
+
+
+def held_besides(
+    conn: Connection,
+    queue_id: uuid.UUID,
+    reviewer_id: uuid.UUID,
+    item_ids: Sequence[uuid.UUID],
+    now: datetime,
+) -> uuid.UUID | None:
+    """An item of the queue, not one of `item_ids`, the reviewer holds a live reservation on (a prefetched one)."""
+    params = {"queue_id": queue_id, "reviewer_id": reviewer_id, "item_ids": list(item_ids), "now": now}
+    return conn.execute(_HELD_OTHER, params).scalar()
+
+
 _STILL_CLAIMABLE = sa.select(queue_items.c.id).where(
     queue_items.c.id == sa.bindparam("item_id"), *_claim_conditions()
 )
@@ -239,7 +267,11 @@ def _reserve_if_claimable_statement() -> sa.Insert:
 
 
 def claim(
-    conn: Connection, review: dict[str, Any], reviews_needed: int, now: datetime
+    conn: Connection,
+    review: dict[str, Any],
+    reviews_needed: int,
+    now: datetime,
+    excluding: Sequence[uuid.UUID] = (),
 ) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """Reserve for `review["reviewer_id"]` the highest-priority, oldest pending item of
     `review["queue_id"]` that it has not finished and that has a free slot; the item and the review
@@ -257,12 +289,13 @@ def claim(
         "now": now,
     }
     if conn.dialect.name != "postgresql":
-        item = conn.execute(_CLAIM, params).mappings().first()
+        query = _CLAIM_EXCLUDING if excluding else _CLAIM
+        item = conn.execute(query, {**params, "passed_over": list(excluding)}).mappings().first()
         if item is None:
             return None
         reserved = reserve_review(conn, {**review, "item_id": item["id"]})
         return (dict(item), reserved) if reserved else None
-    passed_over: list[uuid.UUID] = []
+    passed_over: list[uuid.UUID] = list(excluding)  # `excluding`: items the caller already holds
     for _attempt in range(50):
         query = _CLAIM_SKIP_LOCKED_PASSING_OVER if passed_over else _CLAIM_SKIP_LOCKED
         item = conn.execute(query, {**params, "passed_over": passed_over}).mappings().first()

@@ -189,6 +189,8 @@ annotation_queues = sa.Table(
     sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    sa.Column("blind_metadata_keys", JSONType, nullable=True),
+    sa.Column("blind_hides_scores", sa.Boolean, nullable=False, server_default=sa.false()),
     # Share of next-item requests that hand out a gold item the reviewer has not seen yet.
     sa.Column("gold_rate", sa.Float, nullable=False, server_default="0"),
     # Set on a calibration session's own queue: the queue it calibrates.
@@ -469,6 +471,50 @@ otel_log_content = sa.Table(
     sa.Column("outputs", JSONType, nullable=True),
     sa.Column("received_at", UtcDateTime, nullable=False),
     sa.Index("ix_otel_log_content_received_at", "received_at"),
+)
+
+# The dashboards' reads (migration 0014): a key's feedback over a window, covering what its series
+# aggregates; a queue's newest ratings; queue activity and reviews by day.
+sa.Index(
+    "ix_feedback_key_created",
+    feedback.c.key,
+    feedback.c.created_at,
+    feedback.c.source,
+    feedback.c.queue_id,
+    feedback.c.created_by,
+    feedback.c.score,
+)
+sa.Index("ix_feedback_queue_created", feedback.c.queue_id, feedback.c.created_at)
+sa.Index("ix_queue_items_queue_added", queue_items.c.queue_id, queue_items.c.added_at, queue_items.c.status)
+sa.Index(
+    "ix_queue_items_queue_completed", queue_items.c.queue_id, queue_items.c.completed_at, queue_items.c.status
+)
+sa.Index(
+    "ix_reviews_queue_reviewer_submitted",
+    reviews.c.queue_id,
+    reviews.c.reviewer_id,
+    reviews.c.status,
+    reviews.c.submitted_at,
+    reviews.c.started_at,
+)
+
+# Feedback counted per hour, key, source, queue, author and category (migration 0014), kept in step by
+# store/feedback.py on every insert, update and delete: a key's series over any window reads a few
+# thousand of these rows instead of every feedback row. "No queue" and "no author" are the nil UUID
+# and "no category" is "" (ON CONFLICT never matches NULLs).
+feedback_hourly = sa.Table(
+    "feedback_hourly",
+    metadata,
+    sa.Column("hour", UtcDateTime, nullable=False),
+    sa.Column("key", sa.String(200), nullable=False),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("queue_id", sa.Uuid, nullable=False),
+    sa.Column("created_by", sa.Uuid, nullable=False),
+    sa.Column("label", sa.String(100), nullable=False),
+    sa.Column("n", sa.Integer, nullable=False),
+    sa.Column("score_sum", sa.Float, nullable=False),
+    sa.Column("scored", sa.Integer, nullable=False),
+    sa.PrimaryKeyConstraint("key", "hour", "source", "queue_id", "created_by", "label"),
 )
 
 # Evaluators: the current definition here, every definition it ever had in evaluator_versions.

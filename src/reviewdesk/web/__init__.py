@@ -26,8 +26,34 @@ class _Static(StaticFiles):
 
 def mount(app: FastAPI) -> None:
     """Add the web routes and /static to the app (called by create_app)."""
-    from reviewdesk.web.routes import admin, api_docs, auth, datasets, exports, queues, review, rules, traces
+    from reviewdesk.web.routes import (
+        admin,
+        api_docs,
+        auth,
+        dashboards,
+        datasets,
+        exports,
+        projects,
+        queues,
+        review,
+        rules,
+        traces,
+        webhooks,
+    )
 
-    for module in (auth, queues, review, rules, traces, datasets, exports, admin, api_docs):
+    for module in (
+        auth,
+        queues,
+        review,
+        rules,
+        traces,
+        datasets,
+        exports,
+        admin,
+        api_docs,
+        dashboards,
+        projects,
+        webhooks,
+    ):
         app.include_router(module.router)
     app.mount("/static", _Static(directory=STATIC_DIR), name="static")

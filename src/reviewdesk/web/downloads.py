@@ -24,3 +24,12 @@ def streamed(stream: exports.RowStream, fmt: str) -> StreamingResponse:
         media_type=export_formats.MEDIA_TYPES[fmt],
         headers={"Content-Disposition": content_disposition(exports.filename(stream, fmt))},
     )
+
+
+def chat_streamed(export: exports.ChatExport) -> StreamingResponse:
+    """OpenAI chat lines, with how many examples were skipped and why in `X-Export-*` headers."""
+    return StreamingResponse(
+        export.lines,
+        media_type=export_formats.MEDIA_TYPES["openai-chat"],
+        headers={"Content-Disposition": content_disposition(f"{export.name}.jsonl"), **export.headers()},
+    )

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.responses import HTMLResponse
 
 from reviewdesk import __version__
+from reviewdesk.domain.payload_blocks import fold_preview, is_long
 from reviewdesk.web.markdown import render_markdown
 from reviewdesk.web.session import csrf_token, read_session
 
@@ -65,7 +66,13 @@ def _build_env() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        markdown=render_markdown, ms=_duration_ms, when=_when, num=_number, pretty_json=_pretty_json
+        markdown=render_markdown,
+        ms=_duration_ms,
+        when=_when,
+        num=_number,
+        pretty_json=_pretty_json,
+        is_long=is_long,
+        fold_preview=fold_preview,
     )
     env.globals.update(static=static_url, version=__version__)
     return env

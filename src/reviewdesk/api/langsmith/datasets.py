@@ -97,8 +97,8 @@ def openai_finetuning(
     dataset_id: uuid.UUID, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
 ) -> StreamingResponse:
     """One `{"messages": [...]}` line per example that holds a conversation and a final answer."""
-    stream = exports.dataset_rows(db, actor, dataset_id, {})
-    return StreamingResponse(exports.encode(stream, "openai-chat"), media_type="application/jsonl")
+    export = exports.dataset_chat_export(db, actor, dataset_id, {})
+    return StreamingResponse(export.lines, media_type="application/jsonl", headers=export.headers())
 
 
 def _version(as_of: str | None) -> dict[str, Any]:

@@ -14,9 +14,11 @@ from typing import Any
 from pydantic import BaseModel
 
 from reviewdesk.api.schemas import datasets as ds
+from reviewdesk.api.schemas import langfuse as lf
 from reviewdesk.api.schemas import langsmith as ls
 from reviewdesk.api.schemas import queues as qs
 from reviewdesk.api.schemas import runs as rs
+from reviewdesk.api.schemas import signal as sg
 
 
 @dataclass(frozen=True)
@@ -46,18 +48,25 @@ _MULTIPART = RequestBody(
         }
     }
 )
-_OTLP = RequestBody(
-    content={
-        "application/x-protobuf": {"schema": {**_BINARY, "description": "an ExportTraceServiceRequest"}},
-        "application/json": {
-            "schema": {
-                "type": "object",
-                "description": "an ExportTraceServiceRequest in OTLP/JSON",
-                "properties": {"resourceSpans": {"type": "array", "items": {"type": "object"}}},
-            }
-        },
-    }
-)
+
+
+def _otlp(signal: str, resource_key: str) -> RequestBody:
+    request = f"an Export{signal}ServiceRequest"
+    return RequestBody(
+        content={
+            "application/x-protobuf": {"schema": {**_BINARY, "description": request}},
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "description": f"{request} in OTLP/JSON",
+                    "properties": {resource_key: {"type": "array", "items": {"type": "object"}}},
+                }
+            },
+        }
+    )
+
+
+_OTLP = _otlp("Trace", "resourceSpans")
 
 REQUEST_BODIES: dict[str, RequestBody] = {
     # /api/v1
@@ -90,17 +99,23 @@ REQUEST_BODIES: dict[str, RequestBody] = {
     "items.flag": RequestBody(qs.Reason),
     "items.resolve": RequestBody(qs.FlagResolve),
     "webhooks.create_webhook": RequestBody(qs.WebhookCreate),
-    "calibrations.create_calibration": RequestBody(qs.CalibrationCreate),
-    "adjudications.adjudicate": RequestBody(qs.Adjudicate),
-    "adjudications.add_gold": RequestBody(qs.GoldAdd),
     "webhooks.send_test": NO_BODY,
     "datasets.create_dataset": RequestBody(ds.DatasetCreate),
     "datasets.add_examples": RequestBody(ds.ExamplesAdd),
+    "calibrations.create_calibration": RequestBody(sg.CalibrationCreate),
+    "adjudications.adjudicate": RequestBody(sg.Adjudication),
+    "adjudications.add_gold": RequestBody(sg.GoldAdd),
     "datasets.update_example": RequestBody(ds.ExampleUpdate),
     "datasets.tag_version": RequestBody(ds.VersionTag),
     "datasets.assign_splits": RequestBody(ds.Splits),
     # OpenTelemetry
     "otlp.export_traces": _OTLP,
+    "otlp_signals.export_logs": _otlp("Logs", "resourceLogs"),
+    "otlp_signals.export_metrics": _otlp("Metrics", "resourceMetrics"),
+    "langfuse.export_traces": _OTLP,
+    "langfuse.create_scores": RequestBody(lf.LangfuseScores),
+    "langfuse.ingestion": RequestBody(lf.IngestionBatch),
+    "langsmith.runs_v2.query_runs": RequestBody(ls.RunQueryV2),
     # LangSmith adapter
     "langsmith.runs.ingest_multipart": _MULTIPART,
     "langsmith.runs.ingest_batch": RequestBody(ls.LangSmithRunBatch),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -33,6 +33,9 @@ class ExamplesAdd(Open):
     examples: list[ExampleIn] | None = None
     split: str | None = None
     split_proportions: dict[str, float] | None = Field(None, description='e.g. {"train": 0.8, "test": 0.2}')
+    gold: Literal["latest", "majority", "adjudicated"] | None = Field(
+        None, description="which human value each feedback key takes in the example's metadata"
+    )
 
 
 class ExampleUpdate(Closed):

@@ -49,6 +49,32 @@ class RunQuery(Closed):
     query: None = Field(None, description="natural-language queries are not supported")
 
 
+class RunQueryV2(Closed):
+    """`client.runs.query()` / `query_v2()`: what the SDK's next API posts to /api/v2/runs/query."""
+
+    project_ids: list[UUIDText] | None = None
+    filter: FilterText | None = None
+    trace_filter: FilterText | None = None
+    tree_filter: FilterText | None = None
+    is_root: bool | None = None
+    run_type: str | None = None
+    trace_id: UUIDText | None = None
+    ids: list[UUIDText] | None = None
+    reference_examples: list[UUIDText] | None = None
+    has_error: bool | None = None
+    min_start_time: Timestamp | None = Field(None, description="default: one day ago")
+    max_start_time: Timestamp | None = None
+    page_size: Annotated[int, Field(ge=1, le=1000)] | None = 100
+    cursor: str | None = None
+    selects: list[str] | None = Field(None, description="ID, NAME, INPUTS, OUTPUTS, FEEDBACK_STATS, …")
+    include_subtree_usage: bool | None = None
+    ai_search: None = Field(None, description="not supported")
+    sem_filter: None = Field(None, description="not supported")
+    reference_dataset_id: None = Field(None, description="not supported")
+    min_feedback_modified_at: None = Field(None, description="not supported")
+    max_feedback_modified_at: None = Field(None, description="not supported")
+
+
 class SessionCreate(Open):
     name: Annotated[str, Field(min_length=1)]
     description: str | None = None

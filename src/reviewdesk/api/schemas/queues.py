@@ -29,6 +29,10 @@ class QueueSettings(Closed):
     backlog_alert_days: Annotated[float, Field(gt=0)] | None = None
     archived: bool | None = None
     reviewers: list[UUIDText] | None = Field(None, description="user ids")
+    gold_rate: Annotated[float, Field(ge=0, le=1)] | None = Field(
+        None, description="share of next-item requests that hand out an unseen gold item"
+    )
+    calibration_cadence_days: Annotated[float, Field(ge=1, le=366)] | None = None
 
 
 class QueueCreate(QueueSettings):
@@ -91,29 +95,6 @@ class RulePreview(Open):
 
 class Backfill(Open):
     since: Timestamp | None = Field(None, description="only runs that started since")
-
-
-class CalibrationCreate(Open):
-    name: Annotated[str, Field(min_length=1, max_length=150)]
-    queue_id: UUIDText = Field(description="a single-run queue to calibrate on")
-    run_ids: list[UUIDText] | None = Field(None, description="2 or more; drawn from the queue when absent")
-    item_count: Annotated[int, Field(ge=2)] | None = None
-    reviewers: list[UUIDText] | None = Field(None, description="at least 2 user ids")
-    min_alpha: float | None = None
-    max_disagreement: float | None = None
-
-
-class Adjudicate(Open):
-    answers: dict[str, JSONValue] = Field(description="rubric key → the final answer")
-    comment: str | None = None
-
-
-class GoldAdd(Open):
-    """An adjudicated item of the queue (item_id), or a run with its known answers."""
-
-    item_id: UUIDText | None = None
-    run_id: UUIDText | None = None
-    answers: dict[str, JSONValue] | None = None
 
 
 class WebhookCreate(Closed):

@@ -117,6 +117,9 @@ class FeedbackConfigCreate(Open):
     max: float | None = Field(None, description="continuous only")
     max_length: int | None = Field(None, description="freeform only")
     description: Text | None = Field(None, description="what a low and a high score mean")
+    ordered: bool | None = Field(
+        None, description="categorical only: options ranked (ordinal), default nominal"
+    )
 
 
 class FeedbackConfigUpdate(Open):
@@ -126,6 +129,7 @@ class FeedbackConfigUpdate(Open):
     max: float | None = None
     max_length: int | None = None
     description: Text | None = None
+    ordered: bool | None = None
 
 
 Role = Literal["admin", "member", "reviewer"]
@@ -143,6 +147,7 @@ class UserUpdate(Closed):
     role: Role | None = None
     password: str | None = None
     disabled: bool | None = None
+    permissions: list[Literal["adjudicate"]] | None = Field(None, description="grants beyond the role")
 
 
 class ApiKeyCreate(Open):

@@ -142,7 +142,7 @@ def _users(rng: random.Random) -> list[_User]:
 
 
 def generate_demo(seed: int, n_traces: int, now: datetime) -> Iterator[DemoTrace]:
-    """Yields `n_traces` realistic traces over the 14 days before `now`, in no particular time order.
+    """Yields `n_traces` realistic traces over the 30 days before `now`, in no particular time order.
 
     Three apps, one project each: `support-rag` (retriever + chat, some two-turn sessions), `ops-agent`
     (tool-calling agent) and `invoice-extraction` (prompt → llm → parser). About 2% of traces fail, ~30%

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from reviewdesk.domain.demo.models import ModelSpec
 
-WINDOW = timedelta(days=14)
+WINDOW = timedelta(days=30)
 
 # Relative traffic by UTC hour: Europe's working day with the US afternoon overlapping it.
 _HOURLY = (
@@ -41,7 +41,7 @@ def llm_duration_us(rng: random.Random, model: ModelSpec, prompt_tokens: int, co
 
 
 def sample_start(rng: random.Random, now: datetime, duration_us: int) -> datetime:
-    """A start time in the 14 days before `now`, following the daily rhythm, ending before `now`."""
+    """A start time in the 30 days before `now`, following the daily rhythm, ending before `now`."""
     window_us = int(WINDOW.total_seconds() * 1_000_000)
     margin_us = duration_us + 1_000_000
     while True:

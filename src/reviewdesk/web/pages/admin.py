@@ -21,6 +21,23 @@ class ConfigsPage:
     error: str | None = None
     notice: str | None = None
     draft: dict[str, str] = field(default_factory=dict)  # the new-config form as typed
+    editing: str | None = None  # the config whose edit was refused: its form opens with the error
+    edit_error: str | None = None
+    edit_draft: dict[str, str] = field(default_factory=dict)
+
+    def options_text(self, config: dict[str, Any]) -> str:
+        if self.editing == config["key"] and "options" in self.edit_draft:
+            return self.edit_draft["options"]
+        return "\n".join(
+            o["value"] + (f" | {o['description']}" if o.get("description") else "")
+            for o in config.get("options") or []
+        )
+
+    def typed(self, config: dict[str, Any], name: str) -> str:
+        if self.editing == config["key"] and name in self.edit_draft:
+            return self.edit_draft[name]
+        value = config.get(name)
+        return "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
 
 
 def build_configs_page(
@@ -30,10 +47,31 @@ def build_configs_page(
     error: str | None = None,
     notice: str | None = None,
     draft: ImmutableMultiDict[str, str] | None = None,
+    editing: str | None = None,
+    edit_error: str | None = None,
+    edit_draft: ImmutableMultiDict[str, str] | None = None,
 ) -> ConfigsPage:
     return ConfigsPage(
-        configs=feedback_configs.list_configs(db, actor), error=error, notice=notice, draft=dict(draft or {})
+        configs=feedback_configs.list_configs(db, actor),
+        error=error,
+        notice=notice,
+        draft=dict(draft or {}),
+        editing=editing,
+        edit_error=edit_error,
+        edit_draft=dict(edit_draft or {}),
     )
+
+
+def update_config(db: Any, actor: Actor, key: str, form: ImmutableMultiDict[str, str]) -> dict[str, Any]:
+    """The edit form of one config: description always; options or the range by its type."""
+    config = feedback_configs.get_config(db, actor, key)
+    changes: dict[str, Any] = {"description": (form.get("description") or "").strip() or None}
+    if config["type"] == "categorical":
+        changes["options"] = _options(form.get("options") or "")
+    elif config["type"] == "continuous":
+        changes["min"] = _float_or_none(form.get("min"), "min")
+        changes["max"] = _float_or_none(form.get("max"), "max")
+    return feedback_configs.update_config(db, actor, key, changes)
 
 
 def _options(text: str) -> list[dict[str, Any]]:

@@ -11,10 +11,10 @@ from urllib.parse import urlencode
 from starlette.datastructures import ImmutableMultiDict
 
 from reviewdesk.domain import export_formats
+from reviewdesk.domain.payload_blocks import Block, input_blocks, output_blocks, preview_line
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import Conflict, Forbidden, Invalid
 from reviewdesk.services import dataset_versions, datasets
-from reviewdesk.web.pages.payloads import TEXT_KEYS, as_conversation
 
 EXAMPLES_PAGE = 50
 RECENT_VERSIONS = 25  # the picker lists this many versions below the latest (a queue's dataset grows
@@ -68,21 +68,12 @@ def create_dataset(db: Any, actor: Actor, form: ImmutableMultiDict[str, str]) ->
     )
 
 
-def _summary(value: Any) -> str:
-    """One line to recognise an example by: the last chat message, a text output, else compact JSON."""
-    if isinstance(value, dict):
-        for key in ("messages", "input", "question", "prompt", *TEXT_KEYS):
-            inner = value.get(key)
-            conversation = as_conversation(inner)
-            if conversation:
-                return _summary(conversation[-1].text)
-            if isinstance(inner, str):
-                return _summary(inner)
-    if isinstance(value, str):
-        text = " ".join(value.split())
-    else:
-        text = json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
-    return text if len(text) <= SUMMARY_CHARS else text[: SUMMARY_CHARS - 1] + "…"
+def _summary(value: Any, *, output: bool) -> str:
+    """One line to recognise an example by: the last user turn, the reply, a text, else compact JSON."""
+    line = preview_line(value, output=output)
+    if not line and value not in (None, {}, []):
+        line = json.dumps(value, ensure_ascii=False, default=str, separators=(",", ":"))
+    return line if len(line) <= SUMMARY_CHARS else line[: SUMMARY_CHARS - 1] + "…"
 
 
 @dataclass
@@ -91,6 +82,8 @@ class ExampleRow:
     input_summary: str
     output_summary: str
     corrected: bool
+    inputs: list[Block]
+    outputs: list[Block]
 
 
 @dataclass
@@ -185,9 +178,11 @@ def build_dataset_page(
     rows = [
         ExampleRow(
             example=e,
-            input_summary=_summary(e["inputs"]),
-            output_summary=_summary(e["outputs"]),
+            input_summary=_summary(e["inputs"], output=False),
+            output_summary=_summary(e["outputs"], output=True),
             corrected=bool((e["metadata"] or {}).get("corrected")),
+            inputs=input_blocks(e["inputs"]),
+            outputs=output_blocks(e["outputs"]),
         )
         for e in examples
     ]

@@ -9,9 +9,9 @@ from typing import Any
 
 from starlette.datastructures import ImmutableMultiDict
 
-from reviewdesk.domain.permissions import Actor
+from reviewdesk.domain.permissions import Actor, Permission
 from reviewdesk.errors import Forbidden, Invalid, NotFound
-from reviewdesk.services import accounts, feedback_configs, queue_items, queue_stats, queues, rules
+from reviewdesk.services import accounts, feedback_configs, queue_items, queue_stats, queues, rules, runs
 from reviewdesk.services.clock import utcnow
 from reviewdesk.web.pages.datasets import datasets_or_none
 from reviewdesk.web.pages.queue_signal import SignalPanel, build_signal_panel
@@ -127,6 +127,8 @@ class SettingsDraft:
     blind: bool = True
     archived: bool = False
     default_dataset_id: str = ""
+    blind_keys: str = ""  # one per line; empty: the default model-naming keys
+    blind_hides_scores: bool = False
 
 
 def _draft_of_queue(queue: dict[str, Any] | None, emails: dict[str, str]) -> SettingsDraft:
@@ -145,6 +147,8 @@ def _draft_of_queue(queue: dict[str, Any] | None, emails: dict[str, str]) -> Set
         blind=queue["blind"],
         archived=queue["archived"],
         default_dataset_id=str(queue["default_dataset_id"] or ""),
+        blind_keys="\n".join(queue.get("blind_metadata_keys") or []),
+        blind_hides_scores=bool(queue.get("blind_hides_scores")),
     )
 
 
@@ -162,6 +166,8 @@ def _draft_of_form(form: ImmutableMultiDict[str, str]) -> SettingsDraft:
         blind=form.get("blind") is not None,
         archived=form.get("archived") is not None,
         default_dataset_id=form.get("default_dataset_id") or "",
+        blind_keys=form.get("blind_keys") or "",
+        blind_hides_scores=form.get("blind_hides_scores") is not None,
     )
 
 
@@ -303,8 +309,12 @@ def settings_payload(db: Any, form: ImmutableMultiDict[str, str], *, creating: b
         "reservation_seconds": _int(form, "reservation_minutes", 10) * 60,
         "reviewer_access": form.get("reviewer_access") or "assigned",
         "blind": form.get("blind") is not None,
+        "blind_hides_scores": form.get("blind_hides_scores") is not None,
         "backlog_alert_days": _float(form, "backlog_alert_days", 3.0),
     }
+    if "blind_keys" in form:
+        keys = [k.strip() for k in form["blind_keys"].replace(",", "\n").splitlines() if k.strip()]
+        payload["blind_metadata_keys"] = keys or None
     if "default_dataset_id" in form:  # only when the form offered the choice
         payload["default_dataset_id"] = form["default_dataset_id"] or None
     if creating:
@@ -316,6 +326,16 @@ def settings_payload(db: Any, form: ImmutableMultiDict[str, str], *, creating: b
 
 def save_queue(db: Any, actor: Actor, queue_id: uuid.UUID | None, form: ImmutableMultiDict[str, str]) -> dict:
     payload = settings_payload(db, form, creating=queue_id is None)
+    saved = None if queue_id is None else queues.get_queue(db, actor, queue_id)
+    kind = payload.get("kind") or (saved["kind"] if saved else None)
+    if saved is not None:
+        # The form has no controls for conditions (set through the API): a saved field keeps its own.
+        conditions = {f["key"]: f for f in saved["rubric"]}
+        for field_ in payload["rubric"]:
+            for rule in ("visible_if", "required_if"):
+                if conditions.get(field_["key"], {}).get(rule) is not None:
+                    field_[rule] = conditions[field_["key"]][rule]
+    queues.require_rubric_field(actor, kind or "single", payload["rubric"])
     if queue_id is None:
         return queues.create_queue(db, actor, payload)
     return queues.update_queue(db, actor, queue_id, payload)
@@ -331,6 +351,7 @@ class ItemsPage:
     notice: str | None = None
     error: str | None = None
     now: datetime = field(default_factory=utcnow)
+    previews: dict[uuid.UUID, tuple[str, str]] = field(default_factory=dict)  # by run id: input, output
 
     def review_state(self, review: dict[str, Any]) -> str:
         """submitted · skipped · flagged · reviewing (holds it now) · lapsed (a hold that ran out)."""
@@ -347,9 +368,12 @@ def build_items_page(
         db, actor, queue_id, status=status or None, limit=ITEMS_PAGE + 1, offset=offset
     )
     queue = queues.get_queue(db, actor, queue_id)
+    shown = items[:ITEMS_PAGE]
+    run_ids = [r for it in shown for r in (it["run_id"], it["run_b_id"]) if r]
     return ItemsPage(
         queue=queue,
-        items=items[:ITEMS_PAGE],
+        items=shown,
+        previews=runs.previews_of(db, actor, run_ids) if actor.can(Permission.READ_RUNS) else {},
         status=status or None,
         offset=offset,
         more=len(items) > ITEMS_PAGE,

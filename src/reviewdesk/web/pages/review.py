@@ -10,8 +10,9 @@ from typing import Any
 from starlette.datastructures import ImmutableMultiDict
 
 from reviewdesk.domain.permissions import Actor
+from reviewdesk.domain.rubric import field_state
 from reviewdesk.errors import Invalid, NotFound
-from reviewdesk.services import queue_stats, queues, review
+from reviewdesk.services import item_traces, queue_stats, queues, review
 from reviewdesk.services.clock import utcnow
 from reviewdesk.web.pages.datasets import datasets_or_none
 from reviewdesk.web.pages.payloads import (
@@ -22,6 +23,7 @@ from reviewdesk.web.pages.payloads import (
     metadata_rows,
     output_blocks,
 )
+from reviewdesk.web.pages.trace_view import Sources, sources_of
 
 PAIRWISE_KEY = "preference"
 PREFERENCE_OPTIONS = (
@@ -58,6 +60,10 @@ class FieldView:
     high: float | None = None
     max_length: int | None = None
     suggested: str | None = None  # the model's suggestion, when it pre-filled this field
+    always_required: bool = False
+    visible: bool = True
+    visible_if: dict[str, Any] | None = None  # read by review.js to show the field as answers change
+    required_if: dict[str, Any] | None = None
 
 
 @dataclass
@@ -68,6 +74,7 @@ class RunPanel:
     outputs: list[Block]
     metadata: list[tuple[str, str]]
     scores: list[dict[str, Any]]
+    sources: list[Sources] = field(default_factory=list)
 
 
 @dataclass
@@ -124,14 +131,26 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def field_view(rubric_field: dict[str, Any], answers: dict[str, Any], suggestion: dict | None) -> FieldView:
+def field_view(
+    rubric_field: dict[str, Any],
+    answers: dict[str, Any],
+    suggestion: dict | None,
+    shown: dict[str, Any] | None = None,
+) -> FieldView:
+    """`shown`: every field's value as the form starts (answers and kept suggestions), which decides
+    what a conditional field looks like at first."""
     value, suggested = _field_value(rubric_field, answers, suggestion)
     kind = rubric_field.get("type") or "freeform"
+    visible, required = field_state(rubric_field, answers if shown is None else shown)
     view = FieldView(
         key=rubric_field["key"],
         type=kind,
         input="text",
-        required=bool(rubric_field.get("required")),
+        required=required,
+        always_required=bool(rubric_field.get("required")),
+        visible=visible,
+        visible_if=rubric_field.get("visible_if"),
+        required_if=rubric_field.get("required_if"),
         instructions=rubric_field.get("instructions"),
         description=rubric_field.get("description"),
         max_length=rubric_field.get("max_length"),
@@ -184,7 +203,7 @@ def preference_view(answers: dict[str, Any]) -> FieldView:
     )
 
 
-def _run_panels(view: dict[str, Any]) -> list[RunPanel]:
+def _run_panels(view: dict[str, Any], trees: dict[uuid.UUID, list[dict[str, Any]]]) -> list[RunPanel]:
     runs = view["runs"]
     pairwise = view["queue"]["kind"] == "pairwise"
     panels = []
@@ -200,6 +219,7 @@ def _run_panels(view: dict[str, Any]) -> list[RunPanel]:
                 outputs=output_blocks(run.get("outputs")),
                 metadata=metadata_rows(run.get("metadata")),
                 scores=scores,
+                sources=sources_of(trees.get(run["id"]) or []),
             )
         )
     return panels
@@ -214,6 +234,10 @@ def _progress(db: Any, actor: Actor, queue_id: uuid.UUID) -> Progress:
         total=stats["total"],
         minutes_per_item=None if seconds is None else seconds / 60,
     )
+
+
+def progress_of(db: Any, actor: Actor, queue_id: uuid.UUID) -> Progress:
+    return _progress(db, actor, queue_id)
 
 
 def heartbeat_seconds(until: datetime | None) -> int:
@@ -244,10 +268,14 @@ def build_review_page(
     notice: str | None = None,
     error: str | None = None,
     typed: ImmutableMultiDict[str, str] | None = None,
+    prefetch_after: list[uuid.UUID] | None = None,
 ) -> ReviewPage:
     """The item I asked for (from my history), else the one I hold or the next one; None at the end.
-    `typed`: a submit that failed, shown again as the reviewer left it."""
-    if item_id is not None:
+    `typed`: a submit that failed, shown again as the reviewer left it. `prefetch_after`: the item to
+    come after that one, reserved ahead."""
+    if prefetch_after:
+        view = review.reserve_following(db, actor, queue_id, prefetch_after)
+    elif item_id is not None:
         view = review.get_item(db, actor, item_id)
         if view["queue"]["id"] != queue_id:
             raise NotFound(f"no item {item_id} in this queue", field="item_id")
@@ -261,14 +289,16 @@ def build_review_page(
         return ReviewPage(
             queue=queue, progress=progress, prev_item_id=ids[0] if ids else None, notice=notice, error=error
         )
-    my_review = view["review"]
+    my_review = view["review"] or {}  # None: an overseer reads an item it holds no review of
     answers, suggestions = my_review.get("answers") or {}, view["suggestions"]
     comment = my_review.get("comment") or ""
     if typed is not None:
         # What was typed already holds any suggestion the reviewer kept; cleared fields stay clear.
         answers, suggestions = _typed_answers(view, typed), {}
         comment = typed.get("comment") or ""
-    fields = [field_view(f, answers, suggestions.get(f["key"])) for f in view["rubric"]]
+    shown = {f["key"]: _field_value(f, answers, suggestions.get(f["key"]))[0] for f in view["rubric"]}
+    shown = {k: v for k, v in shown.items() if v is not None}
+    fields = [field_view(f, answers, suggestions.get(f["key"]), shown) for f in view["rubric"]]
     if view["queue"]["kind"] == "pairwise":
         fields.insert(0, preference_view(answers))
     previous, following, in_history = _history_neighbours(history, view["item"]["id"])
@@ -284,7 +314,7 @@ def build_review_page(
         progress=progress,
         item_id=view["item"]["id"],
         status=my_review.get("status"),
-        runs=_run_panels(view),
+        runs=_run_panels(view, item_traces.traces_of_shown_runs(db, view)),
         fields=fields,
         comment=comment,
         correction=correction,

@@ -1,4 +1,4 @@
-"""The trace explorer (search, runs table, bulk add to a queue) and the trace view (tree, annotate)."""
+"""The trace explorer: search, runs table with previews, bulk add to a queue or a dataset."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Any
 
 from starlette.datastructures import ImmutableMultiDict
 
+from reviewdesk.domain.payload_blocks import preview_line
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import FilterSyntaxError, Invalid
-from reviewdesk.services import feedback, feedback_configs, queue_items, queues, runs
+from reviewdesk.services import feedback, queue_items, queues, runs
 from reviewdesk.web.pages.datasets import AddedToDataset, add_runs, dataset_id_from, datasets_or_none
 
 PAGE_SIZE = 50
@@ -50,6 +51,7 @@ class ExplorerPage:
     notice_link: tuple[str, str] | None = None  # (text, URL) after the notice
     add_error: str | None = None  # a failed add, shown by the add panel with the choices kept
     draft: dict[str, Any] = field(default_factory=dict)
+    previews: dict[uuid.UUID, tuple[str, str]] = field(default_factory=dict)  # first line of input, output
 
 
 def _scores_of(db: Any, actor: Actor, run_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[dict[str, Any]]]:
@@ -105,6 +107,13 @@ def build_explorer(
         notice_link=notice_link,
         add_error=add_error,
         draft=_draft_of(draft),
+        previews={
+            r["id"]: (
+                preview_line(r.get("inputs"), output=False),
+                preview_line(r.get("outputs"), output=True),
+            )
+            for r in found
+        },
     )
 
 
@@ -187,68 +196,3 @@ def add_to_queue(db: Any, actor: Actor, form: ImmutableMultiDict[str, str]) -> A
 def add_to_dataset(db: Any, actor: Actor, form: ImmutableMultiDict[str, str]) -> AddedToDataset:
     """The selected runs, or every run matching the filter, into a dataset as one new version."""
     return add_runs(db, actor, dataset_id_from(form), _selection(form))
-
-
-@dataclass
-class TracePage:
-    trace: dict[str, Any]
-    root: dict[str, Any] | None
-    scores: dict[uuid.UUID, list[dict[str, Any]]]
-    configs: list[dict[str, Any]]
-    notice: str | None = None
-    error: str | None = None
-    spans: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _flatten(nodes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    out = []
-    for node in nodes:
-        out.append(node)
-        out.extend(_flatten(node["children"]))
-    return out
-
-
-def run_location(db: Any, actor: Actor, run_id: uuid.UUID) -> str:
-    """Where a run is shown: its trace's page. The same services decide as for that page (which lists
-    every score on the trace), so whoever may follow the link may also open what it leads to."""
-    run = runs.get_run(db, actor, run_id)
-    feedback.list_feedback(db, actor, filters={"run_id": [run_id]}, limit=1, cursor=None)
-    return f"/traces/{run['trace_id']}#run-{run_id}"
-
-
-def build_trace_page(db: Any, actor: Actor, trace_id: uuid.UUID, notice: str | None = None) -> TracePage:
-    trace = runs.get_trace(db, actor, trace_id)
-    spans = _flatten(trace["roots"])
-    rows, _next = feedback.list_feedback(db, actor, filters={"trace_id": [trace_id]}, limit=1000, cursor=None)
-    scores: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
-    for row in rows:
-        scores[row["run_id"]].append(row)
-    return TracePage(
-        trace=trace,
-        root=trace["roots"][0] if trace["roots"] else None,
-        scores=scores,
-        configs=feedback_configs.list_configs(db, actor),
-        notice=notice,
-        spans=spans,
-    )
-
-
-def annotate(db: Any, actor: Actor, run_id: uuid.UUID, form: ImmutableMultiDict[str, str]) -> dict[str, Any]:
-    """A human score on any run, typed by its score config."""
-    key = form.get("key") or ""
-    config = feedback_configs.get_config(db, actor, key)
-    raw = (form.get("value") or "").strip()
-    payload: dict[str, Any] = {"run_id": str(run_id), "key": key, "source": "human"}
-    if config["type"] == "continuous":
-        try:
-            payload["score"] = float(raw)
-        except ValueError:
-            raise Invalid("must be a number", field="value") from None
-    elif config["type"] == "boolean":
-        if raw.lower() not in ("true", "false"):
-            raise Invalid("must be true or false", field="value")
-        payload["value"] = raw.lower() == "true"
-    else:
-        payload["value"] = raw
-    payload["comment"] = (form.get("comment") or "").strip() or None
-    return feedback.create_feedback(db, actor, payload)

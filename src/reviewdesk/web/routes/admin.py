@@ -47,6 +47,18 @@ def create_config(request: Request, actor: Actor = Depends(web_actor)) -> Respon
     return RedirectResponse("/admin/score-configs?notice=created", status_code=303)
 
 
+@router.post("/admin/score-configs/{key}/edit")
+def edit_config(key: str, request: Request, actor: Actor = Depends(web_actor)) -> Response:
+    db, form = get_db(request), form_of(request)
+    try:
+        pages.update_config(db, actor, key, form)
+    except (Invalid, Conflict) as exc:
+        # Refused (a 409 when scores already given would change meaning): shown in that config's form.
+        page = pages.build_configs_page(db, actor, editing=key, edit_error=_message(exc), edit_draft=form)
+        return render(request, "admin_configs.html", page=page, status=exc.status)
+    return RedirectResponse("/admin/score-configs?notice=updated", status_code=303)
+
+
 @router.post("/admin/score-configs/{key}/delete")
 def delete_config(key: str, request: Request, actor: Actor = Depends(web_actor)) -> Response:
     feedback_configs.delete_config(get_db(request), actor, key)

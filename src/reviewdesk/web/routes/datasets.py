@@ -10,8 +10,8 @@ from starlette.responses import RedirectResponse, Response
 
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import Conflict, Invalid
-from reviewdesk.services import exports
-from reviewdesk.web.downloads import streamed
+from reviewdesk.services import datasets, exports
+from reviewdesk.web.downloads import chat_streamed, streamed
 from reviewdesk.web.pages import datasets as pages
 from reviewdesk.web.pages.auth import safe_next
 from reviewdesk.web.render import render
@@ -19,12 +19,18 @@ from reviewdesk.web.routing import form_of, is_htmx, web_router
 from reviewdesk.web.session import get_db, web_actor
 
 router = web_router()
-NOTICES = {"created": "The dataset was created.", "tagged": "The current version was tagged."}
+NOTICES = {
+    "created": "The dataset was created.",
+    "tagged": "The current version was tagged.",
+    "deleted": "The dataset was deleted.",
+    "example-deleted": "The example was removed (a new version; older versions keep it).",
+}
 
 
 @router.get("/datasets")
-def datasets_page(request: Request, actor: Actor = Depends(web_actor)) -> Response:
-    return render(request, "datasets.html", page=pages.build_datasets_page(get_db(request), actor))
+def datasets_page(request: Request, notice: str | None = None, actor: Actor = Depends(web_actor)) -> Response:
+    page = pages.build_datasets_page(get_db(request), actor, notice=NOTICES.get(notice or ""))
+    return render(request, "datasets.html", page=page)
 
 
 @router.post("/datasets")
@@ -97,6 +103,8 @@ def export_dataset(
     """The API's export, for the browser's session: streamed as it is read, in constant memory."""
     fmt = exports.check_format(format, allow_chat=True)
     params = {"version": version, "tag": tag, "split": split or None}
+    if fmt == "openai-chat":
+        return chat_streamed(exports.dataset_chat_export(get_db(request), actor, dataset_id, params))
     return streamed(exports.dataset_rows(get_db(request), actor, dataset_id, params), fmt)
 
 
@@ -109,3 +117,17 @@ def add_run(run_id: uuid.UUID, request: Request, actor: Actor = Depends(web_acto
     if is_htmx(request):
         return render(request, "_dataset_added.html", page=result)
     return RedirectResponse(safe_next(form.get("next")), status_code=303)
+
+
+@router.post("/datasets/{dataset_id}/delete")
+def delete_dataset(dataset_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)) -> Response:
+    datasets.delete_dataset(get_db(request), actor, dataset_id)
+    return RedirectResponse("/datasets?notice=deleted", status_code=303)
+
+
+@router.post("/datasets/{dataset_id}/examples/{example_id}/delete")
+def delete_example(
+    dataset_id: uuid.UUID, example_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)
+) -> Response:
+    datasets.delete_example(get_db(request), actor, dataset_id, example_id)
+    return RedirectResponse(f"/datasets/{dataset_id}?notice=example-deleted", status_code=303)

@@ -8,9 +8,11 @@ from fastapi import Depends, Request
 from starlette.responses import RedirectResponse, Response
 
 from reviewdesk.domain.permissions import Actor
+from reviewdesk.domain.run_payload import parse_uuid
 from reviewdesk.errors import Conflict, Invalid
-from reviewdesk.services import item_traces, review
+from reviewdesk.services import review
 from reviewdesk.web.pages import review as pages
+from reviewdesk.web.pages import trace_view
 from reviewdesk.web.render import render
 from reviewdesk.web.routing import form_of, web_router
 from reviewdesk.web.session import get_db, web_actor
@@ -39,6 +41,27 @@ def review_view(
     return render(request, "review.html", page=page)
 
 
+@router.get("/queues/{queue_id}/review/prefetch")
+def prefetch(queue_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)) -> Response:
+    """The item after `?after=` (the one being read, and any still being submitted), reserved and
+    rendered while the reviewer reads."""
+    after = [parse_uuid(v, "after", required=True) for v in request.query_params.getlist("after")]
+    if not after:
+        raise Invalid("is required", field="after")
+    page = pages.build_review_page(get_db(request), actor, queue_id, prefetch_after=after)
+    return render(request, "_review_item.html", page=page)
+
+
+@router.get("/queues/{queue_id}/review/progress")
+def progress(queue_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)) -> Response:
+    return render(request, "_progress.html", page=pages.progress_of(get_db(request), actor, queue_id))
+
+
+def _swapping(request: Request) -> bool:
+    """review.js posts with this header and swaps the prefetched item in itself: no redirect needed."""
+    return request.headers.get("x-review-swap") == "1"
+
+
 @router.post("/items/{item_id}/submit")
 def submit(item_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)) -> Response:
     db = get_db(request)
@@ -50,6 +73,8 @@ def submit(item_id: uuid.UUID, request: Request, actor: Actor = Depends(web_acto
         message = f"{exc.field}: {exc.message}" if exc.field else exc.message
         page = pages.build_review_page(db, actor, queue_id, item_id, error=message, typed=form)
         return render(request, "review.html", page=page, status=400)
+    if _swapping(request) and not result.amended:
+        return Response(status_code=204)
     if result.amended:
         target = f"/queues/{result.queue_id}/review?item={item_id}&notice=amended"
     else:
@@ -69,6 +94,8 @@ def skip(item_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)
     form = form_of(request)
     queue_id = _queue_id(form)
     review.skip(get_db(request), actor, item_id, (form.get("reason") or "").strip() or None)
+    if _swapping(request):
+        return Response(status_code=204)
     return RedirectResponse(f"/queues/{queue_id}/review?notice=skipped", status_code=303)
 
 
@@ -77,7 +104,17 @@ def flag(item_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)
     form = form_of(request)
     queue_id = _queue_id(form)
     review.flag(get_db(request), actor, item_id, (form.get("reason") or "").strip())
+    if _swapping(request):
+        return Response(status_code=204)
     return RedirectResponse(f"/queues/{queue_id}/review?notice=flagged", status_code=303)
+
+
+@router.post("/items/{item_id}/release")
+def release(item_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)) -> Response:
+    """Give the item back without an answer (it goes to the next reviewer), and leave the queue."""
+    queue_id = _queue_id(form_of(request))
+    review.release(get_db(request), actor, item_id)
+    return RedirectResponse(f"/queues/{queue_id}", status_code=303)
 
 
 @router.post("/items/{item_id}/heartbeat")
@@ -96,5 +133,5 @@ def heartbeat(item_id: uuid.UUID, request: Request, actor: Actor = Depends(web_a
 def item_trace(
     item_id: uuid.UUID, request: Request, run: uuid.UUID | None = None, actor: Actor = Depends(web_actor)
 ) -> Response:
-    trace = item_traces.item_trace(get_db(request), actor, item_id, run)
-    return render(request, "_trace_panel.html", page=trace)
+    panel = trace_view.build_trace_panel(get_db(request), actor, item_id, run)
+    return render(request, "_trace_panel.html", page=panel)

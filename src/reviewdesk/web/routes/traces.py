@@ -11,6 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import Invalid
+from reviewdesk.web.pages import trace_view as trace_pages
 from reviewdesk.web.pages import traces as pages
 from reviewdesk.web.render import render
 from reviewdesk.web.routing import form_of, web_router
@@ -116,17 +117,23 @@ def trace_view(
     trace_id: uuid.UUID, request: Request, annotated: str | None = None, actor: Actor = Depends(web_actor)
 ) -> Response:
     notice = "Your score was saved." if annotated else None
-    page = pages.build_trace_page(get_db(request), actor, trace_id, notice=notice)
+    page = trace_pages.build_trace_page(get_db(request), actor, trace_id, notice=notice)
     return render(request, "trace.html", page=page)
 
 
 @router.get("/runs/{run_id}")
 def run_in_its_trace(run_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)) -> Response:
     """Any run (a child span, an OTel root) opens inside its trace, scrolled to the run."""
-    return RedirectResponse(pages.run_location(get_db(request), actor, run_id), status_code=303)
+    return RedirectResponse(trace_pages.run_location(get_db(request), actor, run_id), status_code=303)
 
 
 @router.post("/runs/{run_id}/annotate")
 def annotate(run_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)) -> Response:
-    row = pages.annotate(get_db(request), actor, run_id, form_of(request))
+    db, form = get_db(request), form_of(request)
+    try:
+        row = trace_pages.annotate(db, actor, run_id, form)
+    except Invalid as exc:
+        # Shown in place, in the span's own form, with what was typed kept.
+        page = trace_pages.failed_annotation_page(db, actor, run_id, form, exc)
+        return render(request, "trace.html", page=page, status=400)
     return RedirectResponse(f"/traces/{row['trace_id'] or run_id}?annotated=1#run-{run_id}", status_code=303)

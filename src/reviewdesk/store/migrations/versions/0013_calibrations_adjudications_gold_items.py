@@ -18,15 +18,23 @@ branch_labels = None
 depends_on = None
 
 
+# Plain ADD/DROP COLUMN, never batch mode: on SQLite a batch rebuild of users or annotation_queues
+# would drop a table other tables' foreign keys point at, which fails once rows exist.
+_NEW_COLUMNS = [
+    ("feedback_configs", lambda: sa.Column("ordered", sa.Boolean, nullable=True)),
+    ("users", lambda: sa.Column("permissions", JSONType, nullable=True)),
+    ("annotation_queues", lambda: sa.Column("gold_rate", sa.Float, nullable=False, server_default="0")),
+    ("annotation_queues", lambda: sa.Column("calibration_of", sa.Uuid, nullable=True)),
+    (
+        "annotation_queues",
+        lambda: sa.Column("calibration_cadence_days", sa.Float, nullable=False, server_default="42"),
+    ),
+]
+
+
 def upgrade() -> None:
-    with op.batch_alter_table("feedback_configs") as batch:
-        batch.add_column(sa.Column("ordered", sa.Boolean, nullable=True))
-    with op.batch_alter_table("users") as batch:
-        batch.add_column(sa.Column("permissions", JSONType, nullable=True))
-    with op.batch_alter_table("annotation_queues") as batch:
-        batch.add_column(sa.Column("gold_rate", sa.Float, nullable=False, server_default="0"))
-        batch.add_column(sa.Column("calibration_of", sa.Uuid, nullable=True))
-        batch.add_column(sa.Column("calibration_cadence_days", sa.Float, nullable=False, server_default="42"))
+    for table, column in _NEW_COLUMNS:
+        op.add_column(table, column())
     op.create_table(
         "calibrations",
         sa.Column("id", sa.Uuid, primary_key=True),
@@ -97,11 +105,6 @@ def downgrade() -> None:
     op.drop_table("adjudications")
     op.drop_index("ix_calibrations_source_created", table_name="calibrations")
     op.drop_table("calibrations")
-    with op.batch_alter_table("annotation_queues") as batch:
-        batch.drop_column("calibration_cadence_days")
-        batch.drop_column("calibration_of")
-        batch.drop_column("gold_rate")
-    with op.batch_alter_table("users") as batch:
-        batch.drop_column("permissions")
-    with op.batch_alter_table("feedback_configs") as batch:
-        batch.drop_column("ordered")
+    for table, column in reversed(_NEW_COLUMNS):
+        # SQLite 3.35+ drops a plain column in place (ALTER TABLE … DROP COLUMN).
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column().name}")

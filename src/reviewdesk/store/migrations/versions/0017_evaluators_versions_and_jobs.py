@@ -1,7 +1,7 @@
 """evaluators (versioned) and the durable evaluator job table
 
 Revision ID: 0017
-Revises: 0016
+Revises: 0015
 Create Date: 2026-12-06 15:40:00
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from reviewdesk.store.coltypes import JSONType, UtcDateTime
 
 revision = "0017"
-down_revision = "0016"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

@@ -11,6 +11,8 @@ function refresh(byUser = true) {
     selectPage.checked = selected > 0 && selected === rows().length;
     selectPage.indeterminate = selected > 0 && selected < rows().length;
   }
+  // With runs selected, the add bar stays at the top of the screen while the list scrolls.
+  document.getElementById("add-panel")?.classList.toggle("has-selection", selected > 0);
   // Ticking a run means "these runs"; a page shown again after a failed add keeps its choice.
   if (byUser && selected > 0) {
     const chosen = document.querySelector('input[name="scope"][value="selected"]');
@@ -33,3 +35,24 @@ document.addEventListener("keydown", (event) => {
   }
 });
 refresh(false);
+
+// The column chooser: hidden columns are remembered in this browser.
+const HIDDEN_KEY = "reviewdesk.explorer.hidden-columns";
+const table = document.getElementById("runs-table");
+
+function applyColumns() {
+  const hidden = new Set(JSON.parse(localStorage.getItem(HIDDEN_KEY) ?? "[]"));
+  for (const box of document.querySelectorAll("input[data-column]")) box.checked = !hidden.has(box.dataset.column);
+  for (const cell of table?.querySelectorAll("[data-col]") ?? []) cell.hidden = hidden.has(cell.dataset.col);
+}
+
+document.addEventListener("change", (event) => {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement) || !box.dataset.column) return;
+  const hidden = new Set(JSON.parse(localStorage.getItem(HIDDEN_KEY) ?? "[]"));
+  if (box.checked) hidden.delete(box.dataset.column);
+  else hidden.add(box.dataset.column);
+  localStorage.setItem(HIDDEN_KEY, JSON.stringify([...hidden]));
+  applyColumns();
+});
+applyColumns();

@@ -1,11 +1,54 @@
-// The review view's keyboard (DESIGN.md reviewer keys), reservation countdown and trace panel.
-// Keys never fire while typing in a text field; Esc leaves the field so they work again.
+// The review view's keyboard (DESIGN.md reviewer keys), reservation countdown and trace panel, and
+// the loop without waiting: the next item is reserved and rendered ahead (prefetch), and submit,
+// skip and flag post in the background and swap it in place. Keys never fire while typing in a text
+// field; Esc leaves the field so they work again.
 
-const form = document.getElementById("review-form");
+const container = document.getElementById("review-item");
+const queueId = container?.dataset.queueId;
 let lastField = null;
+let prefetched = null; // {after: item id, fragment: Promise<DocumentFragment | null>}
+const formEl = () => document.getElementById("review-form");
 
 // Rubric fields, the comment, and the correction editor (a <details> that opens when reached).
-const fields = () => [...document.querySelectorAll("#review-form .field")];
+const fields = () => [...document.querySelectorAll("#review-form .field")].filter((f) => !f.hidden);
+
+// Conditional rubric fields (visible_if / required_if on another field's answer); the server checks
+// the same rules on submit.
+function answerOf(key) {
+  const form = formEl();
+  if (!form) return null;
+  const checked = form.querySelector(`input[type=radio][name="answer.${CSS.escape(key)}"]:checked`);
+  if (checked) return checked.value;
+  const other = form.querySelector(`[name="answer.${CSS.escape(key)}"]:not([type=radio])`);
+  return other && other.value.trim() !== "" ? other.value.trim() : null;
+}
+
+function holds(condition) {
+  const answer = answerOf(condition.field);
+  if (answer === null) return false;
+  return condition.in.some((v) => String(v) === answer || (typeof v === "number" && Number(answer) === v));
+}
+
+function applyConditions() {
+  for (const fieldset of document.querySelectorAll("#review-form .field[data-field]")) {
+    const visibleIf = fieldset.dataset.visibleIf ? JSON.parse(fieldset.dataset.visibleIf) : null;
+    const requiredIf = fieldset.dataset.requiredIf ? JSON.parse(fieldset.dataset.requiredIf) : null;
+    if (!visibleIf && !requiredIf) continue;
+    const visible = !visibleIf || holds(visibleIf);
+    const required = visible && ("alwaysRequired" in fieldset.dataset || (requiredIf !== null && holds(requiredIf)));
+    fieldset.hidden = !visible;
+    fieldset.disabled = !visible;
+    fieldset.querySelector(".req")?.toggleAttribute("hidden", !required);
+    for (const input of fieldset.querySelectorAll("input, textarea")) input.required = required;
+  }
+}
+
+document.addEventListener("change", (event) => {
+  if (event.target instanceof Element && event.target.closest("#review-form")) applyConditions();
+});
+document.addEventListener("input", (event) => {
+  if (event.target instanceof Element && event.target.closest("#review-form")) applyConditions();
+});
 
 function isTyping(element) {
   if (!(element instanceof HTMLElement)) return false;
@@ -67,6 +110,17 @@ function follow(id) {
   if (link instanceof HTMLAnchorElement) window.location.assign(link.href);
 }
 
+async function openTraceAt(spanId) {
+  const panel = document.querySelector(".trace-panel");
+  if (!panel) return;
+  panel.hidden = false;
+  if (!panel.dataset.loaded) {
+    panel.dataset.loaded = "1";
+    await window.htmx.ajax("GET", panel.dataset.traceUrl, { target: panel, swap: "innerHTML" });
+  }
+  window.reviewdesk?.openSpan(spanId, panel); // from trace.js
+}
+
 function toggleTrace() {
   const panels = [...document.querySelectorAll(".trace-panel")];
   const show = panels.some((p) => p.hidden);
@@ -92,7 +146,16 @@ document.addEventListener("focusin", (event) => {
   if (fieldset) lastField = fieldset;
 });
 
-document.getElementById("trace-button")?.addEventListener("click", toggleTrace);
+document.addEventListener("click", (event) => {
+  const target = event.target instanceof Element ? event.target : null;
+  if (target?.closest("#trace-button")) toggleTrace();
+  const spanLink = target?.closest("[data-trace-span]");
+  if (spanLink) {
+    // A Sources link: open the trace panel and that retriever span in it.
+    event.preventDefault();
+    openTraceAt(spanLink.dataset.traceSpan);
+  }
+});
 
 document.addEventListener("keydown", (event) => {
   if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
@@ -105,7 +168,7 @@ document.addEventListener("keydown", (event) => {
     return;
   }
   const key = event.key;
-  if (/^[1-9]$/.test(key) && form) {
+  if (/^[1-9]$/.test(key) && formEl()) {
     event.preventDefault();
     pickNumber(Number(key));
     return;
@@ -115,7 +178,7 @@ document.addEventListener("keydown", (event) => {
     ArrowUp: () => moveField(-1),
     ArrowLeft: () => follow("nav-prev"),
     ArrowRight: () => follow("nav-next"),
-    s: () => form?.requestSubmit(document.getElementById("submit-button") ?? undefined),
+    s: () => formEl()?.requestSubmit(document.getElementById("submit-button") ?? undefined),
     k: () => document.getElementById("skip-form")?.requestSubmit(),
     f: () => openDialog("flag-dialog", "#flag-reason"),
     e: toggleTrace,
@@ -143,8 +206,147 @@ function tick() {
   element.classList.toggle("soon", left > 0 && left < 60);
 }
 
+function currentItemId() {
+  return container?.querySelector(".review-bar")?.dataset.itemId || "";
+}
+
+function inHistory() {
+  return Boolean(container?.querySelector(".review-bar")?.dataset.inHistory);
+}
+
+const inFlight = new Set(); // items whose submit, skip or flag is still being posted
+
+function fetchNext(after) {
+  // The item after `after` (and after any still being posted), reserved and rendered by the server.
+  const params = new URLSearchParams([after, ...inFlight].map((id) => ["after", id]));
+  return fetch(`/queues/${queueId}/review/prefetch?${params}`, { credentials: "same-origin" })
+    .then((response) => (response.ok ? response.text() : null))
+    .then((html) => {
+      if (html === null) return null;
+      const template = document.createElement("template");
+      template.innerHTML = html;
+      return template.content;
+    })
+    .catch(() => null);
+}
+
+function prefetch() {
+  const after = currentItemId();
+  if (!queueId || !after || inHistory() || prefetched?.after === after) return;
+  const entry = { after, ready: null };
+  entry.fragment = fetchNext(after).then((fragment) => {
+    entry.ready = fragment;
+    return fragment;
+  });
+  prefetched = entry;
+}
+
+function showItem(fragment, note) {
+  container.replaceChildren(fragment);
+  window.htmx?.process(container);
+  const swapNote = container.querySelector(".swap-note");
+  if (swapNote && note) swapNote.textContent = note;
+  window.scrollTo(0, 0);
+  lastField = null;
+  focusFirst();
+  tick();
+  container.dispatchEvent(new CustomEvent("review:swapped", { bubbles: true }));
+}
+
+function refreshProgress() {
+  if (!queueId) return;
+  fetch(`/queues/${queueId}/review/progress`, { credentials: "same-origin" })
+    .then((response) => (response.ok ? response.text() : null))
+    .then((html) => {
+      const progress = document.getElementById("progress");
+      if (html && progress) progress.outerHTML = html;
+    })
+    .catch(() => {});
+}
+
+const NOTES = { submit: "Submitted.", skip: "Skipped.", flag: "Flagged for an admin." };
+const NOTICE_PARAMS = { submit: "submitted", skip: "skipped", flag: "flagged" };
+
+function showServerItem(html) {
+  const parsed = new DOMParser().parseFromString(html, "text/html");
+  const item = parsed.getElementById("review-item");
+  if (!item) return false;
+  const template = document.createElement("template");
+  template.innerHTML = item.innerHTML;
+  container.replaceChildren(template.content);
+  window.htmx?.process(container);
+  container.querySelector(".error-banner")?.scrollIntoView({ block: "nearest" });
+  return true;
+}
+
+// Submit, skip and flag without waiting. The browser has already checked the required fields; the
+// prefetched item is shown at once and the post goes on in the background. If the server refuses
+// (400: shown in place with what was typed; anything else: the form is posted the ordinary way,
+// which shows the server's answer), the reviewer is taken back to the item.
+async function postAndSwap(form, submitter, kind) {
+  const entry = prefetched?.after === currentItemId() ? prefetched : null;
+  const body = new URLSearchParams(new FormData(form, submitter ?? undefined));
+  const posting = fetch(form.action, {
+    method: "POST",
+    body,
+    credentials: "same-origin",
+    headers: { "X-Review-Swap": "1", "X-CSRF-Token": form.elements.csrf_token?.value ?? "" },
+  });
+  const itemId = currentItemId();
+  inFlight.add(itemId);
+  container.dataset.posting = String(inFlight.size); // tests and the bench wait for "0"
+  let previous = null;
+  if (entry?.ready) {
+    previous = document.createDocumentFragment();
+    previous.append(...container.childNodes);
+    showItem(entry.ready, NOTES[kind]);
+    prefetch();
+  }
+  let response = null;
+  try {
+    response = await posting;
+  } catch {
+    response = null;
+  }
+  inFlight.delete(itemId);
+  container.dataset.posting = String(inFlight.size);
+  if (response?.status === 204) {
+    if (!previous) {
+      const fragment = (entry ? await entry.fragment : null) ?? (await fetchNext(itemId));
+      if (!fragment) {
+        window.location.assign(`/queues/${queueId}/review?notice=${NOTICE_PARAMS[kind]}`);
+        return;
+      }
+      showItem(fragment, NOTES[kind]);
+      prefetch();
+    }
+    refreshProgress();
+    return;
+  }
+  if (response?.status === 400 && showServerItem(await response.text())) return;
+  if (previous) container.replaceChildren(previous);
+  form.submit();
+}
+
+document.addEventListener("submit", (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || event.defaultPrevented || inHistory()) return;
+  let kind = null;
+  if (form.id === "review-form") kind = "submit";
+  else if (form.id === "skip-form") kind = "skip";
+  else if (form.closest("#flag-dialog")) kind = "flag";
+  if (!kind || !container) return;
+  event.preventDefault();
+  form.closest("dialog")?.close();
+  postAndSwap(form, event.submitter, kind);
+});
+
+function focusFirst() {
+  const first = fields().find((f) => f.dataset.input === "choice") ?? fields()[0];
+  if (first && !document.querySelector(".end-of-queue")) focusField(first);
+}
+
 tick();
 window.setInterval(tick, 1000);
-
-const first = fields().find((f) => f.dataset.input === "choice") ?? fields()[0];
-if (first && !document.querySelector(".end-of-queue")) focusField(first);
+focusFirst();
+prefetch();

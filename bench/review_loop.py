@@ -1,0 +1,167 @@
+"""Review loop latency in a real browser: submit → next item painted, on the demo.
+
+    .venv/bin/python bench/review_loop.py [--traces 1500] [--items 40] [--baseline 15]
+
+Loads the demo into a fresh SQLite file, serves it on 127.0.0.1, and drives Debian's Chromium as the
+demo reviewer through `production-rag-review` with the keyboard: two picks, then S. Measured in the
+page: from the S keydown to the second animation frame after the next item is on screen (the frame it
+is painted in). The same run measures the old way as the baseline: the form posted without the
+review script (a 303 and a full page load), from the submit to the second frame of the new page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import socket
+import statistics
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import uvicorn
+from rich.progress import Progress
+
+from reviewdesk.app import create_app
+from reviewdesk.config import Settings
+from reviewdesk.domain.permissions import SYSTEM_ACTOR
+from reviewdesk.services import demo, queues
+from reviewdesk.services.demo_setup import DEMO_PASSWORD
+from reviewdesk.store import migrate
+from reviewdesk.store.database import Database
+
+CHROMIUM = "/usr/bin/chromium"
+REVIEWER = "ana@reviewdesk.local"
+QUEUE = "production-rag-review"
+
+# In the page: S keydown → the review script's `review:swapped` → two frames (the new item painted).
+SWAP_PROBE = """() => {
+  window.__swaps = [];
+  document.addEventListener("keydown", (e) => { if (e.key === "s") window.__t0 = performance.now(); }, true);
+  window.__swapped = [];
+  document.addEventListener("review:swapped", () => {
+    window.__swapped.push(performance.now() - window.__t0);  // in the DOM, before layout and paint
+    requestAnimationFrame(() => requestAnimationFrame(() => window.__swaps.push(performance.now() - window.__t0)));
+  });
+}"""
+PAINTED = """() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(Date.now()))))"""
+
+
+@contextmanager
+def served(db: Database) -> Iterator[str]:
+    settings = Settings(
+        secret_key="bench", run_migrations=False, webhooks_enabled=False, table_maintenance=False
+    )
+    app = create_app(settings, db=db)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="on", log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join()
+        sock.close()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def _answer(page) -> None:  # type: ignore[no-untyped-def]
+    page.keyboard.press("1")
+    page.keyboard.press("1")
+
+
+def swap_loop(page, items: int) -> list[float]:  # type: ignore[no-untyped-def]
+    page.evaluate(SWAP_PROBE)
+    for n in range(items):
+        page.wait_for_load_state("networkidle")  # the reviewer reads; the next item is prefetched meanwhile
+        if page.locator("#end-of-queue").count():
+            print(f"(the queue ran out after {n} items: load more traces)")
+            break
+        before = page.locator(".review-bar").get_attribute("data-item-id")
+        _answer(page)
+        page.keyboard.press("s")
+        page.wait_for_function(
+            "(before) => document.querySelector('.review-bar').dataset.itemId !== before", arg=before
+        )
+        page.wait_for_function("(n) => window.__swaps.length >= n", arg=n + 1)
+    swapped = page.evaluate("() => window.__swapped")
+    print(f"(in the DOM after S: p50 {statistics.median(swapped):.1f} ms)")
+    return list(page.evaluate("() => window.__swaps"))
+
+
+def reload_loop(page, items: int) -> list[float]:  # type: ignore[no-untyped-def]
+    """The baseline: the form posted as before this work (303 → full page load of the next item)."""
+    times = []
+    for _ in range(items):
+        page.wait_for_load_state("networkidle")
+        _answer(page)
+        with page.expect_navigation(wait_until="load"):
+            started = page.evaluate(
+                "() => { const t = Date.now(); HTMLFormElement.prototype.submit.call("
+                "document.getElementById('review-form')); return t; }"
+            )
+        times.append(page.evaluate(PAINTED) - started)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--traces", type=int, default=1500)
+    parser.add_argument("--items", type=int, default=40)
+    parser.add_argument("--baseline", type=int, default=15)
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as workdir:
+        db = Database(f"sqlite:///{Path(workdir) / 'demo.db'}")
+        migrate.upgrade(db)
+        with Progress() as progress:
+            task = progress.add_task("Loading the demo", total=args.traces)
+            demo.load_demo(
+                db,
+                seed=7,
+                n_traces=args.traces,
+                now=datetime.now(UTC),
+                on_progress=lambda done: progress.update(task, completed=done),
+            )
+        with served(db) as url, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM, args=["--headless", "--no-sandbox"]
+            )
+            page = browser.new_page(viewport={"width": 1440, "height": 900}, base_url=url)
+            page.goto("/login")
+            page.get_by_label("Email").fill(REVIEWER)
+            page.get_by_label("Password").fill(DEMO_PASSWORD)
+            page.get_by_role("button", name="Log in").click()
+            page.wait_for_url(lambda u: "/login" not in u)
+            review_url = f"/queues/{queues.get_queue_by_name(db, SYSTEM_ACTOR, QUEUE)['id']}/review"
+            page.goto(review_url)
+            page.wait_for_selector("#review-form")
+            baseline = reload_loop(page, args.baseline)
+            page.goto(review_url)
+            swaps = swap_loop(page, args.items)
+            browser.close()
+        db.dispose()
+    for name, values in (("full page load (before)", baseline), ("swap in place, prefetched", swaps)):
+        print(
+            f"{name:28} n={len(values):3}  p50 {statistics.median(values):6.1f} ms  "
+            f"p95 {percentile(values, 0.95):6.1f} ms  max {max(values):6.1f} ms"
+        )
+    print(f"ratio p50 swap / full load: {statistics.median(swaps) / statistics.median(baseline):.2f}")
+
+
+if __name__ == "__main__":
+    main()
