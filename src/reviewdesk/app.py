@@ -148,11 +148,8 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         datasets,
         calibrations,
         adjudications,
-<<<<<<< HEAD
-        evaluators,
-=======
         analytics,
->>>>>>> main
+        evaluators,
     ):
         app.include_router(module.router, prefix="/api/v1")
     # OTLP exporters append /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT: http://HOST:PORT/otlp or the bare host.
