@@ -32,6 +32,7 @@ def mount(app: FastAPI) -> None:
         auth,
         dashboards,
         datasets,
+        evaluators,
         exports,
         projects,
         queues,
@@ -53,6 +54,7 @@ def mount(app: FastAPI) -> None:
         api_docs,
         dashboards,
         projects,
+        evaluators,
         webhooks,
     ):
         app.include_router(module.router)
