@@ -196,3 +196,13 @@ def test_the_worker_thread_in_the_app_scores_runs(db, judge):
                 break
             time.sleep(0.05)
         assert [i["source"] for i in items] == ["model"]
+
+
+def test_jobs_of_a_deleted_evaluator_are_not_run(client, judge, drain):
+    evaluator = _judge(client, judge)
+    client.post("/api/v1/runs/batch", json={"post": [run_payload()]})
+    assert client.delete(f"/api/v1/evaluators/{evaluator['id']}").status_code == 204
+    assert drain() == ["dead"]
+    assert judge.requests == []
+    client.post("/api/v1/runs/batch", json={"post": [run_payload()]})
+    assert drain() == []  # no longer online

@@ -48,7 +48,7 @@ def validate_judge(spec: Any) -> dict[str, Any]:
         "api_key_env": env,
         "system": spec.get("system") if isinstance(spec.get("system"), str) else None,
         "temperature": _number(spec, "temperature", 0, 2, 0.0),
-        "timeout_s": _number(spec, "timeout_s", 0.1, 600, 30.0),
+        "timeout_s": _number(spec, "timeout_s", 0.1, 240, 30.0),  # within the job lease (300 s)
         "max_tokens": int(_number(spec, "max_tokens", 1, 100_000, 512)),
         "price_per_1k_input": _number(spec, "price_per_1k_input", 0, 1000, 0.0),
         "price_per_1k_output": _number(spec, "price_per_1k_output", 0, 1000, 0.0),

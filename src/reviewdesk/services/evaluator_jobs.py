@@ -127,8 +127,8 @@ def run_job(db: Database, guard: DestinationGuard, job: dict[str, Any]) -> str:
         run = _run_for_judging(conn, job["run_id"])
         config = configs_store.get(conn, version["key"]) if version else None
         over_budget = job["batch"] == ONLINE and _over_budget(conn, evaluator, utcnow())
-    if version is None or run is None:
-        return _end(db, job, "dead", "the evaluator version or the run no longer exists")
+    if version is None or run is None or evaluator is None:
+        return _end(db, job, "dead", "the evaluator (deleted?) or the run no longer exists")
     if over_budget:
         return _end(db, job, "skipped", "daily budget reached")
     try:
