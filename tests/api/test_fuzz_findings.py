@@ -88,3 +88,15 @@ def test_otlp_log_requests_with_non_object_entries_are_refused_by_name(client):
         ),
     ):
         assert _error_field(client.post("/otlp/v1/logs", json=body)) == field
+
+
+def test_a_langsmith_example_reads_back_whatever_key_order_the_database_keeps(client):
+    dataset = client.post("/langsmith/datasets", json={"name": "key-order"}).json()
+    example = {
+        "dataset_id": dataset["id"],
+        "inputs": {"question_text": "hi", "a": 1},
+        "outputs": {"zz": 1, "b": 2},
+    }
+    created = client.post("/langsmith/examples", json=example)
+    assert created.status_code == 200, created.text
+    assert created.json()["inputs"] == example["inputs"]
