@@ -131,6 +131,37 @@ def test_failed_saves_show_the_form_as_it_was_typed(db, world, web_client):
     assert dataset.status_code == 400 and "second try</textarea>" in dataset.text
 
 
+def test_gold_share_and_calibration_cadence_are_set_in_queue_settings(db, world, web_client):
+    token = _login(web_client, world.admin.email)
+    queue_id = world.single_queue["id"]
+    form = web_client.get(f"/queues/{queue_id}/settings").text
+    assert re.search(r'id="gold_percent"[^>]*value="0"', form)
+    assert re.search(r'id="calibration_cadence_days"[^>]*value="42"', form)
+    fields = {
+        "csrf_token": token,
+        "name": "support-answers",
+        "rubric_key": ["overall_quality"],
+        "include.overall_quality": "on",
+        "reviewer": [str(world.reviewer.id), str(world.admin.id)],
+        "blind": "on",
+    }
+    saved = web_client.post(
+        f"/queues/{queue_id}/settings",
+        data={**fields, "gold_percent": "5", "calibration_cadence_days": "28"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    queue = queues.get_queue(db, SYSTEM_ACTOR, queue_id)
+    assert queue["gold_rate"] == pytest.approx(0.05) and queue["calibration_cadence_days"] == 28
+    form = web_client.get(f"/queues/{queue_id}/settings").text
+    assert re.search(r'id="gold_percent"[^>]*value="5"', form)
+    for name, value in (("gold_percent", "140"), ("calibration_cadence_days", "0")):
+        refused = web_client.post(f"/queues/{queue_id}/settings", data={**fields, name: value})
+        assert refused.status_code == 400, name
+        assert re.search(rf'id="{name}"[^>]*value="{value}"', refused.text), name
+    assert queues.get_queue(db, SYSTEM_ACTOR, queue_id)["gold_rate"] == pytest.approx(0.05)
+
+
 def test_a_failed_submit_keeps_the_answers_the_comment_and_the_correction(db, world, web_client):
     token = _login(web_client, world.reviewer.email)
     queue_id = world.single_queue["id"]
