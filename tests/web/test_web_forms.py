@@ -14,7 +14,15 @@ from fastapi.testclient import TestClient
 
 from reviewdesk.app import create_app
 from reviewdesk.domain.permissions import SYSTEM_ACTOR, Actor, Role
-from reviewdesk.services import accounts, dataset_versions, datasets, feedback_configs, queues, review
+from reviewdesk.services import (
+    accounts,
+    calibrations,
+    dataset_versions,
+    datasets,
+    feedback_configs,
+    queues,
+    review,
+)
 from reviewdesk.store.database import Database
 from tests.conftest import settings_for_tests
 from tests.web.seed import PASSWORD, World, make_world
@@ -160,6 +168,37 @@ def test_gold_share_and_calibration_cadence_are_set_in_queue_settings(db, world,
         assert refused.status_code == 400, name
         assert re.search(rf'id="{name}"[^>]*value="{value}"', refused.text), name
     assert queues.get_queue(db, SYSTEM_ACTOR, queue_id)["gold_rate"] == pytest.approx(0.05)
+
+
+def test_members_start_a_calibration_from_the_queue_page_and_reviewers_may_not(db, world):
+    queue_id = world.single_queue["id"]
+    with _client(db) as reviewer_client:
+        token = _login(reviewer_client, world.reviewer.email)
+        assert "Start a calibration" not in reviewer_client.get(f"/queues/{queue_id}").text
+        refused = reviewer_client.post(
+            f"/queues/{queue_id}/calibrations", data={"csrf_token": token, "name": "sneaky"}
+        )
+        assert refused.status_code == 403
+    assert calibrations.list_calibrations(db, SYSTEM_ACTOR) == []
+    with _client(db) as member_client:
+        token = _login(member_client, world.member.email)
+        page = member_client.get(f"/queues/{queue_id}").text
+        assert "Start a calibration" in page
+        bad = member_client.post(
+            f"/queues/{queue_id}/calibrations", data={"csrf_token": token, "name": "Dec", "item_count": "1"}
+        )
+        assert bad.status_code == 400 and "item_count" in bad.text
+        started = member_client.post(
+            f"/queues/{queue_id}/calibrations",
+            data={"csrf_token": token, "name": "December <check>", "item_count": "2"},
+            follow_redirects=False,
+        )
+        assert started.status_code == 303, started.text
+    (session,) = calibrations.list_calibrations(db, SYSTEM_ACTOR)
+    assert session["name"] == "December <check>" and session["source_queue_id"] == queue_id
+    assert started.headers["location"] == f"/queues/{session['queue_id']}"
+    cal_queue = queues.get_queue(db, SYSTEM_ACTOR, session["queue_id"])
+    assert set(cal_queue["reviewers"]) == set(world.single_queue["reviewers"])
 
 
 def test_a_failed_submit_keeps_the_answers_the_comment_and_the_correction(db, world, web_client):
