@@ -194,6 +194,11 @@ def test_members_start_a_calibration_from_the_queue_page_and_reviewers_may_not(d
             follow_redirects=False,
         )
         assert started.status_code == 303, started.text
+        listing = member_client.get("/calibrations")
+        assert listing.status_code == 200 and "December &lt;check&gt;" in listing.text
+    with _client(db) as reviewer_client:
+        _login(reviewer_client, world.reviewer.email)
+        assert reviewer_client.get("/calibrations").status_code == 403
     (session,) = calibrations.list_calibrations(db, SYSTEM_ACTOR)
     assert session["name"] == "December <check>" and session["source_queue_id"] == queue_id
     assert started.headers["location"] == f"/queues/{session['queue_id']}"
