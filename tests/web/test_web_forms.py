@@ -14,7 +14,15 @@ from fastapi.testclient import TestClient
 
 from reviewdesk.app import create_app
 from reviewdesk.domain.permissions import SYSTEM_ACTOR, Actor, Role
-from reviewdesk.services import accounts, dataset_versions, datasets, feedback_configs, queues, review
+from reviewdesk.services import (
+    accounts,
+    calibrations,
+    dataset_versions,
+    datasets,
+    feedback_configs,
+    queues,
+    review,
+)
 from reviewdesk.store.database import Database
 from tests.conftest import settings_for_tests
 from tests.web.seed import PASSWORD, World, make_world
@@ -129,6 +137,73 @@ def test_failed_saves_show_the_form_as_it_was_typed(db, world, web_client):
         "/datasets", data={"csrf_token": token, "name": "golden", "description": "second try"}
     )
     assert dataset.status_code == 400 and "second try</textarea>" in dataset.text
+
+
+def test_gold_share_and_calibration_cadence_are_set_in_queue_settings(db, world, web_client):
+    token = _login(web_client, world.admin.email)
+    queue_id = world.single_queue["id"]
+    form = web_client.get(f"/queues/{queue_id}/settings").text
+    assert re.search(r'id="gold_percent"[^>]*value="0"', form)
+    assert re.search(r'id="calibration_cadence_days"[^>]*value="42"', form)
+    fields = {
+        "csrf_token": token,
+        "name": "support-answers",
+        "rubric_key": ["overall_quality"],
+        "include.overall_quality": "on",
+        "reviewer": [str(world.reviewer.id), str(world.admin.id)],
+        "blind": "on",
+    }
+    saved = web_client.post(
+        f"/queues/{queue_id}/settings",
+        data={**fields, "gold_percent": "5", "calibration_cadence_days": "28"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    queue = queues.get_queue(db, SYSTEM_ACTOR, queue_id)
+    assert queue["gold_rate"] == pytest.approx(0.05) and queue["calibration_cadence_days"] == 28
+    form = web_client.get(f"/queues/{queue_id}/settings").text
+    assert re.search(r'id="gold_percent"[^>]*value="5"', form)
+    for name, value in (("gold_percent", "140"), ("calibration_cadence_days", "0")):
+        refused = web_client.post(f"/queues/{queue_id}/settings", data={**fields, name: value})
+        assert refused.status_code == 400, name
+        assert re.search(rf'id="{name}"[^>]*value="{value}"', refused.text), name
+    assert queues.get_queue(db, SYSTEM_ACTOR, queue_id)["gold_rate"] == pytest.approx(0.05)
+
+
+def test_members_start_a_calibration_from_the_queue_page_and_reviewers_may_not(db, world):
+    queue_id = world.single_queue["id"]
+    with _client(db) as reviewer_client:
+        token = _login(reviewer_client, world.reviewer.email)
+        assert "Start a calibration" not in reviewer_client.get(f"/queues/{queue_id}").text
+        refused = reviewer_client.post(
+            f"/queues/{queue_id}/calibrations", data={"csrf_token": token, "name": "sneaky"}
+        )
+        assert refused.status_code == 403
+    assert calibrations.list_calibrations(db, SYSTEM_ACTOR) == []
+    with _client(db) as member_client:
+        token = _login(member_client, world.member.email)
+        page = member_client.get(f"/queues/{queue_id}").text
+        assert "Start a calibration" in page
+        bad = member_client.post(
+            f"/queues/{queue_id}/calibrations", data={"csrf_token": token, "name": "Dec", "item_count": "1"}
+        )
+        assert bad.status_code == 400 and "item_count" in bad.text
+        started = member_client.post(
+            f"/queues/{queue_id}/calibrations",
+            data={"csrf_token": token, "name": "December <check>", "item_count": "2"},
+            follow_redirects=False,
+        )
+        assert started.status_code == 303, started.text
+        listing = member_client.get("/calibrations")
+        assert listing.status_code == 200 and "December &lt;check&gt;" in listing.text
+    with _client(db) as reviewer_client:
+        _login(reviewer_client, world.reviewer.email)
+        assert reviewer_client.get("/calibrations").status_code == 403
+    (session,) = calibrations.list_calibrations(db, SYSTEM_ACTOR)
+    assert session["name"] == "December <check>" and session["source_queue_id"] == queue_id
+    assert started.headers["location"] == f"/queues/{session['queue_id']}"
+    cal_queue = queues.get_queue(db, SYSTEM_ACTOR, session["queue_id"])
+    assert set(cal_queue["reviewers"]) == set(world.single_queue["reviewers"])
 
 
 def test_a_failed_submit_keeps_the_answers_the_comment_and_the_correction(db, world, web_client):

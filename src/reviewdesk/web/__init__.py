@@ -30,6 +30,7 @@ def mount(app: FastAPI) -> None:
         admin,
         api_docs,
         auth,
+        calibrations,
         dashboards,
         datasets,
         exports,
@@ -54,6 +55,7 @@ def mount(app: FastAPI) -> None:
         dashboards,
         projects,
         webhooks,
+        calibrations,
     ):
         app.include_router(module.router)
     app.mount("/static", _Static(directory=STATIC_DIR), name="static")

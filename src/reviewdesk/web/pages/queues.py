@@ -129,6 +129,8 @@ class SettingsDraft:
     default_dataset_id: str = ""
     blind_keys: str = ""  # one per line; empty: the default model-naming keys
     blind_hides_scores: bool = False
+    gold_percent: str = "0"
+    calibration_cadence_days: str = "42"
 
 
 def _draft_of_queue(queue: dict[str, Any] | None, emails: dict[str, str]) -> SettingsDraft:
@@ -149,6 +151,8 @@ def _draft_of_queue(queue: dict[str, Any] | None, emails: dict[str, str]) -> Set
         default_dataset_id=str(queue["default_dataset_id"] or ""),
         blind_keys="\n".join(queue.get("blind_metadata_keys") or []),
         blind_hides_scores=bool(queue.get("blind_hides_scores")),
+        gold_percent=f"{queue.get('gold_rate', 0.0) * 100:g}",
+        calibration_cadence_days=f"{queue.get('calibration_cadence_days', 42.0):g}",
     )
 
 
@@ -168,6 +172,8 @@ def _draft_of_form(form: ImmutableMultiDict[str, str]) -> SettingsDraft:
         default_dataset_id=form.get("default_dataset_id") or "",
         blind_keys=form.get("blind_keys") or "",
         blind_hides_scores=form.get("blind_hides_scores") is not None,
+        gold_percent=form.get("gold_percent") or "",
+        calibration_cadence_days=form.get("calibration_cadence_days") or "",
     )
 
 
@@ -312,6 +318,13 @@ def settings_payload(db: Any, form: ImmutableMultiDict[str, str], *, creating: b
         "blind_hides_scores": form.get("blind_hides_scores") is not None,
         "backlog_alert_days": _float(form, "backlog_alert_days", 3.0),
     }
+    if "gold_percent" in form:  # the share of gold items handed out, asked as a percentage
+        percent = _float(form, "gold_percent", 0.0)
+        if not 0 <= percent <= 100:
+            raise Invalid("must be a percentage from 0 to 100", field="gold_percent")
+        payload["gold_rate"] = percent / 100
+    if "calibration_cadence_days" in form:
+        payload["calibration_cadence_days"] = _float(form, "calibration_cadence_days", 42.0)
     if "blind_keys" in form:
         keys = [k.strip() for k in form["blind_keys"].replace(",", "\n").splitlines() if k.strip()]
         payload["blind_metadata_keys"] = keys or None
