@@ -70,7 +70,7 @@ def test_the_items_table_names_who_reviewed_each_item_and_how(db, world, web_cli
 def test_failed_saves_show_the_form_as_it_was_typed(db, world, web_client):
     token = _login(web_client, world.admin.email)
     queue_id = world.single_queue["id"]
-    queues.create_queue(db, SYSTEM_ACTOR, {"name": "taken"})
+    queues.create_queue(db, SYSTEM_ACTOR, {"name": "taken", "rubric": world.single_queue["rubric"]})
     # Queue settings: a name that is taken; everything else typed comes back.
     settings = web_client.post(
         f"/queues/{queue_id}/settings",

@@ -49,8 +49,8 @@ def build_webhooks_page(
         WebhookRow(
             webhook=w,
             deliveries=webhooks.list_deliveries(
-                db, actor, queue_id, w["id"], status=None, limit=DELIVERIES_SHOWN, offset=0
-            ),
+                db, actor, queue_id, w["id"], status=None, limit=DELIVERIES_SHOWN
+            )[0],
         )
         for w in webhooks.list_webhooks(db, actor, queue_id)
     ]
