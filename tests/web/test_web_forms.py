@@ -14,9 +14,19 @@ from fastapi.testclient import TestClient
 
 from reviewdesk.app import create_app
 from reviewdesk.domain.permissions import SYSTEM_ACTOR, Actor, Role
-from reviewdesk.services import accounts, dataset_versions, datasets, feedback_configs, queues, review
+from reviewdesk.services import (
+    accounts,
+    dataset_versions,
+    datasets,
+    feedback_configs,
+    ingest,
+    queues,
+    review,
+    rules,
+)
 from reviewdesk.store.database import Database
 from tests.conftest import settings_for_tests
+from tests.factories import run_payload
 from tests.web.seed import PASSWORD, World, make_world
 
 
@@ -65,6 +75,20 @@ def test_the_items_table_names_who_reviewed_each_item_and_how(db, world, web_cli
     assert f"Reviewer {world.reviewer.email} flagged" in text
     assert any(f"Admin {world.admin.email} reviewing" in t for t in text)
     assert "—" in text  # an item nobody has touched
+
+
+def test_the_items_table_names_the_rule_that_routed_an_item(db, world, web_client):
+    queue_id = world.single_queue["id"]
+    rules.create_rule(db, SYSTEM_ACTOR, queue_id, {"name": "<slow> answers", "filter": "latency > 1"})
+    run = run_payload(metadata={"case": "routed"})
+    ingest.ingest_batch(db, SYSTEM_ACTOR, post=[run], patch=None)
+    _login(web_client, world.member.email)
+    html = web_client.get(f"/queues/{queue_id}/items").text
+    cells = re.findall(r'<td class="item-source">(.*?)</td>', html, re.S)
+    text = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", c)).strip() for c in cells]
+    assert text.count("rule &lt;slow&gt; answers") == 1, text  # the rule's name, escaped
+    assert len(text) == len(world.run_ids) + 1
+    assert text[:-1] == ["api · system"] * len(world.run_ids)  # added by hand: no rule named
 
 
 def test_failed_saves_show_the_form_as_it_was_typed(db, world, web_client):
