@@ -105,6 +105,8 @@ def reload_loop(page, items: int) -> list[float]:  # type: ignore[no-untyped-def
     times = []
     for _ in range(items):
         page.wait_for_load_state("networkidle")
+        if not page.locator("#review-form").count():
+            raise SystemExit(f"no review form at {page.url}: {page.locator('main').inner_text()[:600]}")
         _answer(page)
         with page.expect_navigation(wait_until="load"):
             started = page.evaluate(
