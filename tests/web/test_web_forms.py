@@ -20,11 +20,14 @@ from reviewdesk.services import (
     dataset_versions,
     datasets,
     feedback_configs,
+    ingest,
     queues,
     review,
+    rules,
 )
 from reviewdesk.store.database import Database
 from tests.conftest import settings_for_tests
+from tests.factories import run_payload
 from tests.web.seed import PASSWORD, World, make_world
 
 
@@ -75,10 +78,24 @@ def test_the_items_table_names_who_reviewed_each_item_and_how(db, world, web_cli
     assert "—" in text  # an item nobody has touched
 
 
+def test_the_items_table_names_the_rule_that_routed_an_item(db, world, web_client):
+    queue_id = world.single_queue["id"]
+    rules.create_rule(db, SYSTEM_ACTOR, queue_id, {"name": "<slow> answers", "filter": "latency > 1"})
+    run = run_payload(metadata={"case": "routed"})
+    ingest.ingest_batch(db, SYSTEM_ACTOR, post=[run], patch=None)
+    _login(web_client, world.member.email)
+    html = web_client.get(f"/queues/{queue_id}/items").text
+    cells = re.findall(r'<td class="item-source">(.*?)</td>', html, re.S)
+    text = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", c)).strip() for c in cells]
+    assert text.count("rule &lt;slow&gt; answers") == 1, text  # the rule's name, escaped
+    assert len(text) == len(world.run_ids) + 1
+    assert text[:-1] == ["api · system"] * len(world.run_ids)  # added by hand: no rule named
+
+
 def test_failed_saves_show_the_form_as_it_was_typed(db, world, web_client):
     token = _login(web_client, world.admin.email)
     queue_id = world.single_queue["id"]
-    queues.create_queue(db, SYSTEM_ACTOR, {"name": "taken"})
+    queues.create_queue(db, SYSTEM_ACTOR, {"name": "taken", "rubric": world.single_queue["rubric"]})
     # Queue settings: a name that is taken; everything else typed comes back.
     settings = web_client.post(
         f"/queues/{queue_id}/settings",
@@ -471,3 +488,50 @@ def test_webhooks_screen_is_an_admins_creates_tests_and_lists_deliveries(db, wor
             f"{base}/{webhook_id}/delete", data={"csrf_token": token}, follow_redirects=True
         )
         assert "No webhooks" in deleted.text
+
+
+def test_rubric_conditions_are_edited_in_the_settings_form(db, world, web_client):
+    token = _login(web_client, world.admin.email)
+    queue_id = world.single_queue["id"]
+    form = {
+        "csrf_token": token,
+        "name": "support-answers",
+        "rubric_key": ["overall_quality", "helpfulness", "reviewer_note"],
+        "include.overall_quality": "on",
+        "required.overall_quality": "on",
+        "include.helpfulness": "on",
+        "include.reviewer_note": "on",
+        "order.overall_quality": "1",
+        "order.helpfulness": "2",
+        "order.reviewer_note": "3",
+        "visible_if.helpfulness": "overall_quality = bad, acceptable",
+        "required_if.reviewer_note": "helpfulness = 1",
+        "reviewers_per_item": "1",
+        "reservation_minutes": "10",
+        "reviewer": str(world.reviewer.id),
+    }
+    saved = web_client.post(f"/queues/{queue_id}/settings", data=form, follow_redirects=True)
+    assert saved.status_code == 200, saved.text
+    rubric = {f["key"]: f for f in queues.get_queue(db, SYSTEM_ACTOR, queue_id)["rubric"]}
+    assert rubric["helpfulness"]["visible_if"] == {"field": "overall_quality", "in": ["bad", "acceptable"]}
+    assert rubric["reviewer_note"]["required_if"] == {"field": "helpfulness", "in": [1]}  # a number, not "1"
+    assert "visible_if" not in rubric["overall_quality"]
+    page = web_client.get(f"/queues/{queue_id}/settings").text
+    assert 'name="visible_if.helpfulness" value="overall_quality = bad, acceptable"' in page
+    assert 'name="required_if.reviewer_note" value="helpfulness = 1"' in page
+    # A condition on a later field is refused with the reason, and what was typed comes back.
+    bad = web_client.post(
+        f"/queues/{queue_id}/settings",
+        data={**form, "visible_if.overall_quality": "helpfulness = 5"},
+    )
+    assert bad.status_code == 400
+    assert "must name a field that comes earlier" in bad.text
+    assert 'name="visible_if.overall_quality" value="helpfulness = 5"' in bad.text
+    malformed = web_client.post(
+        f"/queues/{queue_id}/settings", data={**form, "required_if.helpfulness": "overall_quality"}
+    )
+    assert malformed.status_code == 400 and "field = value" in malformed.text
+    # Emptying the box removes the condition.
+    web_client.post(f"/queues/{queue_id}/settings", data={**form, "visible_if.helpfulness": ""})
+    rubric = {f["key"]: f for f in queues.get_queue(db, SYSTEM_ACTOR, queue_id)["rubric"]}
+    assert "visible_if" not in rubric["helpfulness"]
