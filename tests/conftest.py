@@ -135,6 +135,8 @@ def settings_for_tests(**overrides: object) -> Settings:
         secret_key=TEST_SECRET,
         # The delivery thread would poll every second in every app; webhook tests switch it on.
         webhooks_enabled=False,
+        # Likewise the evaluator worker; evaluator tests drain jobs themselves or switch it on.
+        evaluator_worker=False,
     )
     return base.with_overrides(**overrides)
 

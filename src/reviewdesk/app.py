@@ -18,6 +18,7 @@ from reviewdesk.api import (
     calibrations,
     contract,
     datasets,
+    evaluators,
     feedback,
     feedback_configs,
     health,
@@ -41,6 +42,7 @@ from reviewdesk.domain.destinations import parse_policy
 from reviewdesk.errors import Invalid, ReviewDeskError
 from reviewdesk.services import bootstrap
 from reviewdesk.services.destinations import DestinationGuard
+from reviewdesk.services.evaluator_jobs import EvaluatorWorker
 from reviewdesk.services.webhook_dispatcher import WebhookDispatcher
 from reviewdesk.store.database import Database
 from reviewdesk.web import mount as mount_web
@@ -103,7 +105,15 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
                 database, poll_seconds=settings.webhook_poll_seconds, guard=app.state.destination_guard
             )
             dispatcher.start()
+        worker = None
+        if settings.evaluator_worker:
+            worker = EvaluatorWorker(
+                database, app.state.destination_guard, poll_seconds=settings.evaluator_poll_seconds
+            )
+            worker.start()
         yield
+        if worker is not None:
+            worker.stop()
         if dispatcher is not None:
             dispatcher.stop()
         if db is None:
@@ -139,6 +149,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         calibrations,
         adjudications,
         analytics,
+        evaluators,
     ):
         app.include_router(module.router, prefix="/api/v1")
     # OTLP exporters append /v1/traces to OTEL_EXPORTER_OTLP_ENDPOINT: http://HOST:PORT/otlp or the bare host.

@@ -36,6 +36,9 @@ class Settings:
     # Outbound calls to non-public addresses: "" (none), "true" (all but cloud metadata) or a comma
     # list of networks; read by domain/destinations.py's parse_policy for every outbound call.
     allow_private_destinations: str = ""
+    # The evaluator job worker thread in `serve` (off when `reviewdesk worker` runs them separately).
+    evaluator_worker: bool = True
+    evaluator_poll_seconds: float = 1.0
 
     @property
     def resolved_database_url(self) -> str:
@@ -67,6 +70,8 @@ class Settings:
             allow_private_destinations=env.get("REVIEWDESK_ALLOW_PRIVATE_DESTINATIONS", ""),
             session_idle_minutes=int(env.get("REVIEWDESK_SESSION_IDLE_MINUTES", "60")),
             trusted_proxies=parse_networks(env.get("REVIEWDESK_TRUSTED_PROXIES", "")),
+            evaluator_worker=_switched_on(env, "REVIEWDESK_EVALUATOR_WORKER"),
+            evaluator_poll_seconds=float(env.get("REVIEWDESK_EVALUATOR_POLL_SECONDS", "1.0")),
         )
 
 

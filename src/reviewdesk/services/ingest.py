@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from reviewdesk.domain.permissions import Actor, Permission
 from reviewdesk.domain.run_payload import DEFAULT_PROJECT, derive, normalize_run, overlay
 from reviewdesk.errors import Invalid
-from reviewdesk.services import routing
+from reviewdesk.services import evaluator_jobs, routing
 from reviewdesk.services.clock import utcnow
 from reviewdesk.store import projects as projects_store
 from reviewdesk.store import runs as runs_store
@@ -71,6 +71,8 @@ def write_runs(conn: Connection, updates: dict[uuid.UUID, dict[str, Any]]) -> li
     runs_store.attach_orphan_feedback(conn, [i for i in ids if i not in stored])
     # Routing runs in the same pass and transaction: an acknowledged run is already routed.
     routing.route_runs(conn, list(merged.values()), now)
+    # Online evaluators: jobs only (no judge call here), durable with the runs they score.
+    evaluator_jobs.enqueue_online(conn, list(merged.values()), now)
     return list(merged.values())
 
 

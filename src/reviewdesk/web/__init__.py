@@ -33,6 +33,7 @@ def mount(app: FastAPI) -> None:
         calibrations,
         dashboards,
         datasets,
+        evaluators,
         exports,
         projects,
         queues,
@@ -54,6 +55,7 @@ def mount(app: FastAPI) -> None:
         api_docs,
         dashboards,
         projects,
+        evaluators,
         webhooks,
         calibrations,
     ):

@@ -1,0 +1,130 @@
+"""Offline evaluation: one evaluator version over the runs a filter matches or a dataset's source
+runs, as a batch of jobs the worker runs; progress is the batch's job counts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from reviewdesk.domain.filters import parse, to_sql
+from reviewdesk.domain.permissions import Actor, Permission
+from reviewdesk.domain.run_payload import parse_uuid
+from reviewdesk.errors import Invalid, NotFound
+from reviewdesk.services import audit
+from reviewdesk.services.clock import utcnow
+from reviewdesk.services.evaluator_jobs import job_row
+from reviewdesk.services.runs import filter_targets
+from reviewdesk.store import datasets as datasets_store
+from reviewdesk.store import evaluators as store
+from reviewdesk.store import runs as runs_store
+from reviewdesk.store import tables
+from reviewdesk.store.database import Database
+
+MAX_RUNS = 50_000
+
+
+def _progress(evaluator_id: uuid.UUID, batch: str, counts: dict[str, int]) -> dict[str, Any]:
+    total = sum(counts.values())
+    finished = sum(n for s, n in counts.items() if s not in ("pending", "running"))
+    return {
+        "id": batch,
+        "evaluator_id": str(evaluator_id),
+        "total": total,
+        "finished": finished,
+        "progress": finished / total if total else 1.0,
+        "counts": counts,
+        "status": "done" if finished == total else "running",
+    }
+
+
+def start_run(db: Database, actor: Actor, evaluator_id: uuid.UUID, payload: Any) -> dict[str, Any]:
+    actor.require(Permission.MANAGE_CONFIGS)
+    if not isinstance(payload, dict):
+        raise Invalid("must be a JSON object", field="body")
+    unknown = set(payload) - {"filter", "dataset_id", "version"}
+    if unknown:
+        raise Invalid("unknown field; allowed: filter, dataset_id, version", field=sorted(unknown)[0])
+    if ("filter" in payload) == ("dataset_id" in payload):
+        raise Invalid("give exactly one of filter and dataset_id", field="filter")
+    batch = uuid.uuid4().hex
+    now: datetime = utcnow()
+    with db.write() as conn:
+        evaluator = store.get(conn, evaluator_id)
+        if evaluator is None:
+            raise NotFound(f"no evaluator {evaluator_id}", field="id")
+        number = payload.get("version", evaluator["version"])
+        if (
+            isinstance(number, bool)
+            or not isinstance(number, int)
+            or store.version(conn, evaluator_id, number) is None
+        ):
+            raise Invalid(f"no version {number!r} of this evaluator", field="version")
+        if "filter" in payload:
+            if not isinstance(payload["filter"], str):
+                raise Invalid("must be a filter string", field="filter")
+            where = [tables.runs.c.end_time.is_not(None), tables.runs.c.is_root.is_(True)]
+            if payload["filter"].strip():
+                node = parse(payload["filter"])
+                where.append(to_sql(node, filter_targets(db, node)))
+            run_ids = [
+                r
+                for r, _start in runs_store.matching_ids_and_start_times(
+                    conn, where, datetime.min.replace(tzinfo=now.tzinfo)
+                )
+            ]
+        else:
+            dataset_id = parse_uuid(payload["dataset_id"], "dataset_id", required=True)
+            dataset = datasets_store.get(conn, dataset_id)
+            if dataset is None:
+                raise NotFound(f"no dataset {dataset_id}", field="dataset_id")
+            run_ids = store.dataset_source_runs(conn, dataset_id, dataset["version"])
+        if len(run_ids) > MAX_RUNS:
+            raise Invalid(f"matches {len(run_ids)} runs; at most {MAX_RUNS} per offline run", field="filter")
+        store.enqueue(
+            conn, [job_row({**evaluator, "version": number}, r, batch, now) for r in dict.fromkeys(run_ids)]
+        )
+        audit.record(
+            conn, actor, "evaluator.run", "evaluator", evaluator_id, {"batch": batch, "runs": len(run_ids)}
+        )
+        counts = store.status_counts(conn, evaluator_id, batch)
+    return {**_progress(evaluator_id, batch, counts), "version": number}
+
+
+def run_progress(db: Database, actor: Actor, evaluator_id: uuid.UUID, batch: str) -> dict[str, Any]:
+    actor.require(Permission.MANAGE_CONFIGS)
+    with db.read() as conn:
+        if store.get(conn, evaluator_id) is None:
+            raise NotFound(f"no evaluator {evaluator_id}", field="id")
+        counts = store.status_counts(conn, evaluator_id, batch)
+        failures = [
+            j for j in store.jobs_of(conn, evaluator_id, batch, 50) if j["status"] in ("dead", "skipped")
+        ]
+    if not counts:
+        raise NotFound(f"no run {batch} of evaluator {evaluator_id}", field="run_id")
+    report = _progress(evaluator_id, batch, counts)
+    report["failures"] = [
+        {"run_id": str(j["run_id"]), "status": j["status"], "reason": j["last_error"]} for j in failures
+    ]
+    return report
+
+
+def list_jobs(db: Database, actor: Actor, evaluator_id: uuid.UUID, limit: int) -> list[dict[str, Any]]:
+    actor.require(Permission.MANAGE_CONFIGS)
+    with db.read() as conn:
+        if store.get(conn, evaluator_id) is None:
+            raise NotFound(f"no evaluator {evaluator_id}", field="id")
+        rows = store.jobs_of(conn, evaluator_id, None, max(1, min(limit, 500)))
+    keys = (
+        "id",
+        "run_id",
+        "evaluator_version",
+        "batch",
+        "status",
+        "attempts",
+        "last_error",
+        "cost",
+        "created_at",
+        "finished_at",
+    )
+    return [{k: r[k] for k in keys} for r in rows]
