@@ -241,3 +241,17 @@ def test_the_cli_signs_a_checkpoint_and_verifies_against_it(tmp_path):
         main, ["audit", "verify", "--checkpoint", str(path)], env={**env, "REVIEWDESK_SECRET_KEY": "x"}
     )
     assert "signature" in json.loads(other.output)["checkpoint"]["reason"]
+
+
+def test_numbers_the_database_gives_back_in_another_form_still_verify(db, client):
+    # jsonb answers 1e16 as 10000000000000000 and keeps 1.0; what was hashed must be what is re-read.
+    from reviewdesk.domain.permissions import SYSTEM_ACTOR
+    from reviewdesk.services import audit
+
+    with db.write() as conn:
+        audit.record(
+            conn, SYSTEM_ACTOR, "test.numbers", "test", None, {"big": 1e16, "one": 1.0, "x": [0.5, 2e20]}
+        )
+    _events(client, 1)
+    assert client.get("/api/v1/audit/verify").json()["ok"] is True
+    assert client.get("/api/v1/audit/checkpoint").status_code == 200

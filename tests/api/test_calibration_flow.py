@@ -118,7 +118,15 @@ def test_calibration_alerts_on_the_planted_field_then_adjudication_feeds_the_dat
 
     # Every item disagrees on tone: all are open for adjudication.
     open_cases = client.get(f"/api/v1/queues/{session['queue_id']}/adjudications").json()
-    assert open_cases["open"] == len(runs)
+    assert len(open_cases["items"]) == len(runs) and open_cases["next_cursor"] is None
+    first = client.get(f"/api/v1/queues/{session['queue_id']}/adjudications", params={"limit": 3}).json()
+    rest = client.get(
+        f"/api/v1/queues/{session['queue_id']}/adjudications",
+        params={"limit": 100, "cursor": first["next_cursor"]},
+    ).json()
+    assert [c["item_id"] for c in first["items"] + rest["items"]] == [
+        c["item_id"] for c in open_cases["items"]
+    ]
     case = open_cases["items"][0]
     assert case["disagreeing_fields"] == ["tone"] and len(case["reviews"]) == 3
     reviewer_try = client.post(

@@ -284,8 +284,15 @@ def test_client_chosen_ids_are_kept_once(client):
     import uuid
 
     queue_id, example_id = str(uuid.uuid4()), str(uuid.uuid4())
-    assert client.post("/api/v1/queues", json={"id": queue_id, "name": "mine"}).json()["id"] == queue_id
-    assert client.post("/api/v1/queues", json={"id": queue_id, "name": "again"}).status_code == 409
+    client.post("/api/v1/feedback-configs", json={"key": "ok", "type": "boolean"})
+    assert (
+        client.post("/api/v1/queues", json={"id": queue_id, "name": "mine", "rubric": ["ok"]}).json()["id"]
+        == queue_id
+    )
+    assert (
+        client.post("/api/v1/queues", json={"id": queue_id, "name": "again", "rubric": ["ok"]}).status_code
+        == 409
+    )
     dataset = client.post("/api/v1/datasets", json={"name": "ids"}).json()
     body = {"examples": [{"id": example_id, "inputs": {"q": 1}, "outputs": {"a": 1}}]}
     client.post(f"/api/v1/datasets/{dataset['id']}/examples", json=body)

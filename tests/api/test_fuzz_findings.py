@@ -62,3 +62,41 @@ def test_a_langsmith_example_with_an_empty_split_has_none(client):
 def test_an_audit_cursor_past_any_id_is_refused(client):
     assert _error_field(client.get("/api/v1/audit", params={"cursor": 2**70})) == "cursor"
     assert client.get("/api/v1/audit", params={"cursor": str(uuid.uuid4().int % 1000)}).status_code == 200
+
+
+def test_an_example_split_of_the_wrong_type_is_refused(client):
+    dataset = client.post("/api/v1/datasets", json={"name": "split-types"}).json()
+    added = client.post(
+        f"/api/v1/datasets/{dataset['id']}/examples",
+        json={"examples": [{"inputs": {"q": "hi"}, "outputs": {"a": "hello"}}]},
+    )
+    assert added.status_code in (200, 201), added.text
+    example_id = client.get(f"/api/v1/datasets/{dataset['id']}/examples").json()["items"][0]["id"]
+    url = f"/api/v1/datasets/{dataset['id']}/examples/{example_id}"
+    for split in ({"a": 1}, ["train"]):
+        assert _error_field(client.patch(url, json={"split": split})) == "split"
+    assert client.patch(url, json={"split": "test"}).status_code == 200
+
+
+def test_otlp_log_requests_with_non_object_entries_are_refused_by_name(client):
+    for body, field in (
+        ({"resourceLogs": ["x"]}, "resourceLogs[0]"),
+        ({"resourceLogs": [{"scopeLogs": [None]}]}, "resourceLogs[0].scopeLogs[0]"),
+        (
+            {"resourceLogs": [{"scopeLogs": [{"logRecords": [[1]]}]}]},
+            "resourceLogs[0].scopeLogs[0].logRecords[0]",
+        ),
+    ):
+        assert _error_field(client.post("/otlp/v1/logs", json=body)) == field
+
+
+def test_a_langsmith_example_reads_back_whatever_key_order_the_database_keeps(client):
+    dataset = client.post("/langsmith/datasets", json={"name": "key-order"}).json()
+    example = {
+        "dataset_id": dataset["id"],
+        "inputs": {"question_text": "hi", "a": 1},
+        "outputs": {"zz": 1, "b": 2},
+    }
+    created = client.post("/langsmith/examples", json=example)
+    assert created.status_code == 200, created.text
+    assert created.json()["inputs"] == example["inputs"]

@@ -55,6 +55,7 @@ def world(client, db, make_user):
             item = client.post(f"/api/v1/queues/{queue_id}/next").json()["item"]
             done = client.post(f"/api/v1/items/{item['id']}/submit", json={"answers": {"quality": True}})
             assert done.status_code == 200, done.text
+    _seed_disagreements(client, queue_id, make_user("reviewer"))
     for i in range(3):
         rule = client.post(
             f"/api/v1/queues/{queue_id}/rules", json={"name": f"r{i}", "filter": 'run_type == "llm"'}
@@ -117,6 +118,29 @@ def world(client, db, make_user):
         "run_id": runs[0]["id"],
         "trace_id": runs[0]["id"],
     }
+
+
+def _seed_disagreements(client, queue_id, reviewer):
+    """Two reviews per item from here on, the admin and a reviewer disagreeing: adjudication cases."""
+    changed = client.patch(
+        f"/api/v1/queues/{queue_id}", json={"reviewers_per_item": 2, "reviewers": [str(reviewer.id)]}
+    )
+    assert changed.status_code == 200, changed.text
+    runs = [run_payload() for _ in range(2)]
+    assert client.post("/api/v1/runs/batch", json={"post": runs}).status_code == 202
+    added = client.post(f"/api/v1/queues/{queue_id}/items", json={"run_ids": [r["id"] for r in runs]})
+    assert added.status_code == 200, added.text
+    submitted = 0
+    for headers, verdict in (({}, True), (reviewer.headers, False)):
+        while (view := client.post(f"/api/v1/queues/{queue_id}/next", headers=headers)).status_code == 200:
+            item_id = view.json()["item"]["id"]
+            done = client.post(
+                f"/api/v1/items/{item_id}/submit", json={"answers": {"quality": verdict}}, headers=headers
+            )
+            assert done.status_code == 200, done.text
+            submitted += 1
+        assert view.status_code == 204, view.text
+    assert submitted >= 4, submitted
 
 
 def _list_operations(client, world):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from reviewdesk.domain.permissions import SYSTEM_ACTOR
+from reviewdesk.services import dashboards
 from tests.factories import run_payload
 
 
-def test_pairwise_review_win_rates_and_position_bias(client, make_user):
+def test_pairwise_review_win_rates_and_position_bias(client, db, make_user):
     reviewers = [make_user("reviewer") for _ in range(2)]
     queue = client.post(
         "/api/v1/queues",
@@ -61,6 +63,17 @@ def test_pairwise_review_win_rates_and_position_bias(client, make_user):
     assert pairwise["position_bias"]["decided"] == 24
     assert pairwise["position_bias"]["left_won"] == left_was_gpt
     assert 0 < left_was_gpt < 24  # sides really are shuffled per review
+
+    # The dashboard panel reads each side's model in SQL; it agrees with the queue's stats.
+    (panel,) = dashboards.pairwise_panel(db, SYSTEM_ACTOR, {"queue_id": queue["id"]})
+    assert panel["win_rates"] == pairwise["win_rates"]
+    assert panel["position_bias"] == pairwise["position_bias"]
+    for field, expected in (("metadata.model.version", {"unknown"}), ("metadata", None), ("name", None)):
+        client.patch(f"/api/v1/queues/{queue['id']}", json={"variant_field": field})
+        (panel,) = dashboards.pairwise_panel(db, SYSTEM_ACTOR, {"queue_id": queue["id"]})
+        assert panel["reviews"] == 24, field
+        if expected is not None:
+            assert set(panel["win_rates"]) == expected, field
 
     rows = client.get("/api/v1/feedback", params={"queue_id": queue["id"], "key": "preference"}).json()[
         "items"

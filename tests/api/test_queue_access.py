@@ -10,7 +10,7 @@ MANAGE, VIEW, WORK, ADMIN_ONLY, ANYONE = "manage", "view", "work", "admin", "any
 READ_ITEM = "read_item"  # those who work the queue, and those who manage queues (an overseer's read)
 # (method, path template, body, who may call it)
 ROUTES = [
-    ("POST", "/api/v1/queues", {"name": "made-by-{role}"}, MANAGE),
+    ("POST", "/api/v1/queues", {"name": "made-by-{role}", "rubric": ["ok"]}, MANAGE),
     ("GET", "/api/v1/queues", None, ANYONE),
     ("GET", "/api/v1/queues/{queue}", None, VIEW),
     ("PATCH", "/api/v1/queues/{queue}", {"description": "guide"}, MANAGE),
@@ -100,7 +100,9 @@ def test_a_queue_open_to_any_member_can_be_worked_by_members_but_not_by_unassign
     client, make_user
 ):
     member, reviewer = make_user("member"), make_user("reviewer")
-    queue = client.post("/api/v1/queues", json={"name": "open", "reviewer_access": "any"}).json()
+    client.post("/api/v1/feedback-configs", json={"key": "ok", "type": "boolean"})
+    body = {"name": "open", "rubric": ["ok"], "reviewer_access": "any"}
+    queue = client.post("/api/v1/queues", json=body).json()
     run = run_payload()
     client.post("/api/v1/runs/batch", json={"post": [run]})
     client.post(f"/api/v1/queues/{queue['id']}/items", json={"run_ids": [run["id"]]})

@@ -60,7 +60,23 @@ def test_create_queue_validates_rubric_and_warns_on_long_ones(client, rubric_con
     )
     assert long.status_code == 201
     assert "6 fields" in long.json()["warnings"][0]
-    assert client.post("/api/v1/queues", json={"name": "production-rag-review"}).status_code == 409
+    taken = client.post("/api/v1/queues", json={"name": "production-rag-review", "rubric": RUBRIC})
+    assert taken.status_code == 409
+
+
+def test_a_single_queue_needs_a_rubric_field_and_a_pairwise_one_does_not(client, rubric_configs):
+    for body in ({"name": "empty"}, {"name": "empty", "rubric": []}, {"name": "empty", "kind": "single"}):
+        refused = client.post("/api/v1/queues", json=body)
+        assert refused.status_code == 400, body
+        assert refused.json()["error"]["field"] == "rubric"
+    assert client.get("/api/v1/queues").json()["items"] == []
+    pairwise = client.post("/api/v1/queues", json={"name": "ab", "kind": "pairwise"})
+    assert pairwise.status_code == 201 and pairwise.json()["rubric"] == []
+    queue = _queue(client)
+    emptied = client.patch(f"/api/v1/queues/{queue['id']}", json={"rubric": []})
+    assert emptied.status_code == 400 and emptied.json()["error"]["field"] == "rubric"
+    assert client.get(f"/api/v1/queues/{queue['id']}").json()["rubric_version"] == 1
+    assert client.patch(f"/api/v1/queues/{queue['id']}", json={"description": "guide"}).status_code == 200
 
 
 def test_rubric_changes_bump_the_version_and_feedback_keeps_its_own(client, rubric_configs, make_user):

@@ -78,7 +78,7 @@ def test_sampling_is_deterministic_and_the_daily_cap_holds(client, queue):
     client.post("/api/v1/runs/batch", json={"post": runs})
     assert {i["run_id"] for i in _items(client, queue)} == first
 
-    capped = client.post("/api/v1/queues", json={"name": "capped", "rubric": []}).json()
+    capped = client.post("/api/v1/queues", json={"name": "capped", "rubric": ["overall_quality"]}).json()
     _rule(client, capped, filter="latency > 1", daily_cap=7)
     more = [run_payload() for _ in range(20)]
     client.post("/api/v1/runs/batch", json={"post": more[:10]})

@@ -69,7 +69,7 @@ def test_roles_and_the_adjudicate_grant(client, make_user, disagreement):
     )
     member = make_user("member", "m@example.com")
     listed = client.get(f"/api/v1/queues/{queue['id']}/adjudications", headers=member.headers)
-    assert listed.status_code == 200 and listed.json()["open"] == 1
+    assert listed.status_code == 200 and [c["item_id"] for c in listed.json()["items"]] == [item["id"]]
     refused = client.post(
         f"/api/v1/items/{item['id']}/adjudicate", json={"answers": {"ok": True}}, headers=member.headers
     )
@@ -88,3 +88,6 @@ def test_roles_and_the_adjudicate_grant(client, make_user, disagreement):
     assert unknown.status_code == 400 and unknown.json()["error"]["field"] == "answers.nope"
     status = client.get(f"/api/v1/queues/{queue['id']}/adjudications", params={"status": "maybe"})
     assert status.status_code == 400 and status.json()["error"]["field"] == "status"
+    for params in ({"limit": 0}, {"limit": 1001}, {"cursor": "not-a-cursor"}):
+        bad = client.get(f"/api/v1/queues/{queue['id']}/adjudications", params=params)
+        assert bad.status_code == 400 and bad.json()["error"]["field"] == next(iter(params)), params

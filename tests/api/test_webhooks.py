@@ -410,7 +410,7 @@ def test_the_app_thread_delivers_on_its_own(db, receiver):
     )
     app = create_app(settings, db=db)
     with TestClient(app, headers={"x-api-key": ADMIN_KEY}) as client:
-        queue = client.post("/api/v1/queues", json={"name": "threaded"}).json()
+        queue = client.post("/api/v1/queues", json={"name": "threaded", "kind": "pairwise"}).json()
         hook = _hook(client, queue["id"], receiver.url)
         client.post(f"/api/v1/queues/{queue['id']}/webhooks/{hook['id']}/test")
         deadline = time.monotonic() + 10

@@ -16,6 +16,7 @@ import uvicorn
 
 from reviewdesk.app import UVICORN_OPTIONS, create_app
 from reviewdesk.client import Client
+from reviewdesk.config import Settings
 from reviewdesk.store.database import Database
 from tests.conftest import ADMIN_KEY, settings_for_tests
 
@@ -23,9 +24,10 @@ STARTUP_SECONDS = 60
 
 
 @contextmanager
-def serve(db: Database) -> Iterator[str]:
-    """Serve the app over `db` from a background thread; yield its base URL."""
-    app = create_app(settings_for_tests(), db=db)
+def serve(db: Database, settings: Settings | None = None) -> Iterator[str]:
+    """Serve the app over `db` (with `settings`, the tests' own by default) from a background
+    thread; yield its base URL."""
+    app = create_app(settings or settings_for_tests(), db=db)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

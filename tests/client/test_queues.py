@@ -176,7 +176,7 @@ def test_errors_are_typed(admin: Client, rubric_configs, make_reviewer) -> None:
     with pytest.raises(TypeError):
         admin.add_runs(queue["id"], run_ids=[], reason="a", comment="b")
     with pytest.raises(Conflict) as taken:
-        admin.create_queue(name)
+        admin.create_queue(name, rubric=RUBRIC)
     assert taken.value.field == "name"
     with pytest.raises(InvalidRequest) as unknown_key:
         admin.create_queue(unique("bad-rubric"), rubric=[{"key": unique("nope")}])

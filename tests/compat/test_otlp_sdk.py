@@ -12,7 +12,7 @@ from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExport
 from opentelemetry.trace import SpanKind
 
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
-from reviewdesk.services import queue_items, queues, rules
+from reviewdesk.services import feedback_configs, queue_items, queues, rules
 from reviewdesk.services import runs as runs_service
 from reviewdesk.store import runs as runs_store
 from tests.compat.conftest import by_name, flushed, runs_of_trace
@@ -252,7 +252,8 @@ def test_openinference_spans_over_json_arrive_from_the_environment_settings(
 
 
 def test_routing_rules_route_otel_runs(db, otlp_url, tracer_provider, monkeypatch):
-    queue = queues.create_queue(db, SYSTEM_ACTOR, {"name": "gpt-4o answers"})
+    feedback_configs.create_config(db, SYSTEM_ACTOR, {"key": "correct", "type": "boolean"})
+    queue = queues.create_queue(db, SYSTEM_ACTOR, {"name": "gpt-4o answers", "rubric": ["correct"]})
     rules.create_rule(
         db, SYSTEM_ACTOR, queue["id"], {"name": "gpt-4o", "filter": 'metadata.model == "gpt-4o"'}
     )

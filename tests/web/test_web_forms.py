@@ -14,9 +14,20 @@ from fastapi.testclient import TestClient
 
 from reviewdesk.app import create_app
 from reviewdesk.domain.permissions import SYSTEM_ACTOR, Actor, Role
-from reviewdesk.services import accounts, dataset_versions, datasets, feedback_configs, queues, review
+from reviewdesk.services import (
+    accounts,
+    calibrations,
+    dataset_versions,
+    datasets,
+    feedback_configs,
+    ingest,
+    queues,
+    review,
+    rules,
+)
 from reviewdesk.store.database import Database
 from tests.conftest import settings_for_tests
+from tests.factories import run_payload
 from tests.web.seed import PASSWORD, World, make_world
 
 
@@ -67,10 +78,24 @@ def test_the_items_table_names_who_reviewed_each_item_and_how(db, world, web_cli
     assert "—" in text  # an item nobody has touched
 
 
+def test_the_items_table_names_the_rule_that_routed_an_item(db, world, web_client):
+    queue_id = world.single_queue["id"]
+    rules.create_rule(db, SYSTEM_ACTOR, queue_id, {"name": "<slow> answers", "filter": "latency > 1"})
+    run = run_payload(metadata={"case": "routed"})
+    ingest.ingest_batch(db, SYSTEM_ACTOR, post=[run], patch=None)
+    _login(web_client, world.member.email)
+    html = web_client.get(f"/queues/{queue_id}/items").text
+    cells = re.findall(r'<td class="item-source">(.*?)</td>', html, re.S)
+    text = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", c)).strip() for c in cells]
+    assert text.count("rule &lt;slow&gt; answers") == 1, text  # the rule's name, escaped
+    assert len(text) == len(world.run_ids) + 1
+    assert text[:-1] == ["api · system"] * len(world.run_ids)  # added by hand: no rule named
+
+
 def test_failed_saves_show_the_form_as_it_was_typed(db, world, web_client):
     token = _login(web_client, world.admin.email)
     queue_id = world.single_queue["id"]
-    queues.create_queue(db, SYSTEM_ACTOR, {"name": "taken"})
+    queues.create_queue(db, SYSTEM_ACTOR, {"name": "taken", "rubric": world.single_queue["rubric"]})
     # Queue settings: a name that is taken; everything else typed comes back.
     settings = web_client.post(
         f"/queues/{queue_id}/settings",
@@ -129,6 +154,73 @@ def test_failed_saves_show_the_form_as_it_was_typed(db, world, web_client):
         "/datasets", data={"csrf_token": token, "name": "golden", "description": "second try"}
     )
     assert dataset.status_code == 400 and "second try</textarea>" in dataset.text
+
+
+def test_gold_share_and_calibration_cadence_are_set_in_queue_settings(db, world, web_client):
+    token = _login(web_client, world.admin.email)
+    queue_id = world.single_queue["id"]
+    form = web_client.get(f"/queues/{queue_id}/settings").text
+    assert re.search(r'id="gold_percent"[^>]*value="0"', form)
+    assert re.search(r'id="calibration_cadence_days"[^>]*value="42"', form)
+    fields = {
+        "csrf_token": token,
+        "name": "support-answers",
+        "rubric_key": ["overall_quality"],
+        "include.overall_quality": "on",
+        "reviewer": [str(world.reviewer.id), str(world.admin.id)],
+        "blind": "on",
+    }
+    saved = web_client.post(
+        f"/queues/{queue_id}/settings",
+        data={**fields, "gold_percent": "5", "calibration_cadence_days": "28"},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303, saved.text
+    queue = queues.get_queue(db, SYSTEM_ACTOR, queue_id)
+    assert queue["gold_rate"] == pytest.approx(0.05) and queue["calibration_cadence_days"] == 28
+    form = web_client.get(f"/queues/{queue_id}/settings").text
+    assert re.search(r'id="gold_percent"[^>]*value="5"', form)
+    for name, value in (("gold_percent", "140"), ("calibration_cadence_days", "0")):
+        refused = web_client.post(f"/queues/{queue_id}/settings", data={**fields, name: value})
+        assert refused.status_code == 400, name
+        assert re.search(rf'id="{name}"[^>]*value="{value}"', refused.text), name
+    assert queues.get_queue(db, SYSTEM_ACTOR, queue_id)["gold_rate"] == pytest.approx(0.05)
+
+
+def test_members_start_a_calibration_from_the_queue_page_and_reviewers_may_not(db, world):
+    queue_id = world.single_queue["id"]
+    with _client(db) as reviewer_client:
+        token = _login(reviewer_client, world.reviewer.email)
+        assert "Start a calibration" not in reviewer_client.get(f"/queues/{queue_id}").text
+        refused = reviewer_client.post(
+            f"/queues/{queue_id}/calibrations", data={"csrf_token": token, "name": "sneaky"}
+        )
+        assert refused.status_code == 403
+    assert calibrations.list_calibrations(db, SYSTEM_ACTOR) == []
+    with _client(db) as member_client:
+        token = _login(member_client, world.member.email)
+        page = member_client.get(f"/queues/{queue_id}").text
+        assert "Start a calibration" in page
+        bad = member_client.post(
+            f"/queues/{queue_id}/calibrations", data={"csrf_token": token, "name": "Dec", "item_count": "1"}
+        )
+        assert bad.status_code == 400 and "item_count" in bad.text
+        started = member_client.post(
+            f"/queues/{queue_id}/calibrations",
+            data={"csrf_token": token, "name": "December <check>", "item_count": "2"},
+            follow_redirects=False,
+        )
+        assert started.status_code == 303, started.text
+        listing = member_client.get("/calibrations")
+        assert listing.status_code == 200 and "December &lt;check&gt;" in listing.text
+    with _client(db) as reviewer_client:
+        _login(reviewer_client, world.reviewer.email)
+        assert reviewer_client.get("/calibrations").status_code == 403
+    (session,) = calibrations.list_calibrations(db, SYSTEM_ACTOR)
+    assert session["name"] == "December <check>" and session["source_queue_id"] == queue_id
+    assert started.headers["location"] == f"/queues/{session['queue_id']}"
+    cal_queue = queues.get_queue(db, SYSTEM_ACTOR, session["queue_id"])
+    assert set(cal_queue["reviewers"]) == set(world.single_queue["reviewers"])
 
 
 def test_a_failed_submit_keeps_the_answers_the_comment_and_the_correction(db, world, web_client):
@@ -396,3 +488,50 @@ def test_webhooks_screen_is_an_admins_creates_tests_and_lists_deliveries(db, wor
             f"{base}/{webhook_id}/delete", data={"csrf_token": token}, follow_redirects=True
         )
         assert "No webhooks" in deleted.text
+
+
+def test_rubric_conditions_are_edited_in_the_settings_form(db, world, web_client):
+    token = _login(web_client, world.admin.email)
+    queue_id = world.single_queue["id"]
+    form = {
+        "csrf_token": token,
+        "name": "support-answers",
+        "rubric_key": ["overall_quality", "helpfulness", "reviewer_note"],
+        "include.overall_quality": "on",
+        "required.overall_quality": "on",
+        "include.helpfulness": "on",
+        "include.reviewer_note": "on",
+        "order.overall_quality": "1",
+        "order.helpfulness": "2",
+        "order.reviewer_note": "3",
+        "visible_if.helpfulness": "overall_quality = bad, acceptable",
+        "required_if.reviewer_note": "helpfulness = 1",
+        "reviewers_per_item": "1",
+        "reservation_minutes": "10",
+        "reviewer": str(world.reviewer.id),
+    }
+    saved = web_client.post(f"/queues/{queue_id}/settings", data=form, follow_redirects=True)
+    assert saved.status_code == 200, saved.text
+    rubric = {f["key"]: f for f in queues.get_queue(db, SYSTEM_ACTOR, queue_id)["rubric"]}
+    assert rubric["helpfulness"]["visible_if"] == {"field": "overall_quality", "in": ["bad", "acceptable"]}
+    assert rubric["reviewer_note"]["required_if"] == {"field": "helpfulness", "in": [1]}  # a number, not "1"
+    assert "visible_if" not in rubric["overall_quality"]
+    page = web_client.get(f"/queues/{queue_id}/settings").text
+    assert 'name="visible_if.helpfulness" value="overall_quality = bad, acceptable"' in page
+    assert 'name="required_if.reviewer_note" value="helpfulness = 1"' in page
+    # A condition on a later field is refused with the reason, and what was typed comes back.
+    bad = web_client.post(
+        f"/queues/{queue_id}/settings",
+        data={**form, "visible_if.overall_quality": "helpfulness = 5"},
+    )
+    assert bad.status_code == 400
+    assert "must name a field that comes earlier" in bad.text
+    assert 'name="visible_if.overall_quality" value="helpfulness = 5"' in bad.text
+    malformed = web_client.post(
+        f"/queues/{queue_id}/settings", data={**form, "required_if.helpfulness": "overall_quality"}
+    )
+    assert malformed.status_code == 400 and "field = value" in malformed.text
+    # Emptying the box removes the condition.
+    web_client.post(f"/queues/{queue_id}/settings", data={**form, "visible_if.helpfulness": ""})
+    rubric = {f["key"]: f for f in queues.get_queue(db, SYSTEM_ACTOR, queue_id)["rubric"]}
+    assert "visible_if" not in rubric["helpfulness"]

@@ -22,12 +22,14 @@ def list_adjudications(
     queue_id: uuid.UUID,
     status: str = "open",
     limit: int = 50,
+    cursor: str | None = None,
     actor: Actor = Depends(current_actor),
     db: Database = Depends(get_db),
 ) -> FastJSONResponse:
-    """Completed items whose reviews disagree: `status=open|resolved|all` (readers of feedback and
-    adjudicators)."""
-    return FastJSONResponse(adjudication.list_adjudications(db, actor, queue_id, status, limit))
+    """Completed items whose reviews disagree, oldest first: `status=open|resolved|all` (readers of
+    feedback and adjudicators). A page: `{"items", "next_cursor"}`."""
+    listing = adjudication.list_adjudications(db, actor, queue_id, status, limit, cursor)
+    return page(listing["items"], listing["next_cursor"])
 
 
 @router.get("/items/{item_id}/adjudication")

@@ -10,7 +10,13 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
-from reviewdesk.api.schemas import EXTRA_SUCCESS, PUBLIC_OPERATIONS, REQUEST_BODIES, operation_key
+from reviewdesk.api.schemas import (
+    EXTRA_SUCCESS,
+    PUBLIC_OPERATIONS,
+    READS_WITH_CONFLICT,
+    REQUEST_BODIES,
+    operation_key,
+)
 from reviewdesk.api.schemas.common import ErrorBody
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
@@ -95,7 +101,7 @@ def _describe(operation: dict[str, Any], route: Any, key: str, method: str, mode
     for status, description in EXTRA_SUCCESS.get(key, {}).items():
         responses.setdefault(str(status), {"description": description})
     codes = [400] if public else [400, 401, 403, 404]
-    if not public and method != "GET":
+    if not public and (method != "GET" or key in READS_WITH_CONFLICT):
         codes.append(409)
     if "requestBody" in operation or method in _BODY_METHODS:
         codes.append(413)

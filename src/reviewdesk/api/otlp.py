@@ -262,7 +262,9 @@ def _json_span(span: Any, where: str) -> dict[str, Any]:
     }
 
 
-def json_list(parent: dict[str, Any], key: str, where: str) -> list[Any]:
+def json_list(parent: Any, key: str, where: str) -> list[Any]:
+    if not isinstance(parent, dict):
+        raise Invalid("must be a JSON object", field=where)
     value = parent.get(key)
     if value is None:
         return []

@@ -57,11 +57,10 @@ class SignalMixin(ClientCore):
         reviewer's distance from the others, `alert`; and `alert`/`alert_fields` overall."""
         return self._request("GET", f"/calibrations/{path_part(calibration_id)}/report")
 
-    def list_adjudications(self, queue_id: Id, status: str = "open", limit: int = 50) -> dict[str, Any]:
-        """`{"open", "items": [{"item_id", "run_id", "disagreeing_fields", "reviews", "adjudication"}]}`."""
-        return self._request(
-            "GET", f"/queues/{path_part(queue_id)}/adjudications", params={"status": status, "limit": limit}
-        )
+    def list_adjudications(self, queue_id: Id, status: str = "open") -> list[dict[str, Any]]:
+        """Every case, oldest first: `[{"item_id", "run_id", "disagreeing_fields", "reviews",
+        "adjudication"}]` (`status` is `open`, `resolved` or `all`)."""
+        return self._all(f"/queues/{path_part(queue_id)}/adjudications", {"status": status})
 
     def adjudicate(self, item_id: Id, answers: dict[str, Any], comment: str | None = None) -> dict[str, Any]:
         """Record the final values of an item (admins, or users granted `adjudicate`)."""

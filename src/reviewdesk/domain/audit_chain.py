@@ -25,6 +25,23 @@ def derive_audit_key(secret: str) -> bytes:
     return hmac.new(secret.encode(), b"reviewdesk audit chain v1", hashlib.sha256).digest()
 
 
+_INT64 = 2**63
+
+
+def _stable_numbers(value: Any) -> Any:
+    """Integral floats as ints: PostgreSQL's jsonb gives 1e16 back as 10000000000000000 (an int once
+    parsed), so the bytes hashed at append must be the bytes recomputed from the stored row."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < _INT64:
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= _INT64:
+        return float(value)  # 2e20 comes back as a 21-digit int, past what the JSON writer takes
+    if isinstance(value, dict):
+        return {k: _stable_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_stable_numbers(v) for v in value]
+    return value
+
+
 def canonical_event(event: Mapping[str, Any]) -> bytes:
     at = event["at"]
     body = {
@@ -33,7 +50,7 @@ def canonical_event(event: Mapping[str, Any]) -> bytes:
         "action": event["action"],
         "object_type": event["object_type"],
         "object_id": event.get("object_id"),
-        "details": event.get("details"),
+        "details": _stable_numbers(event.get("details")),
     }
     return orjson.dumps(body, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
 

@@ -13,6 +13,7 @@ from reviewdesk.domain.rubric import check_answers
 from reviewdesk.errors import Forbidden, Invalid, NotFound
 from reviewdesk.services import audit
 from reviewdesk.services.clock import utcnow
+from reviewdesk.services.paging import check_limit, page_of_list
 from reviewdesk.services.queue_access import load_visible
 from reviewdesk.services.review_feedback import write_review_feedback
 from reviewdesk.store import adjudications as adjudications_store
@@ -22,7 +23,10 @@ from reviewdesk.store import queue_items as items_store
 from reviewdesk.store.database import Database
 
 STATUSES = ("open", "resolved", "all")
-MAX_LIST = 200
+
+
+def _by_completion(case: dict[str, Any]) -> tuple[Any, ...]:
+    return (case["completed_at"].isoformat() if case["completed_at"] else "", case["item_id"])
 
 
 def _require_adjudicator(actor: Actor) -> None:
@@ -67,13 +71,20 @@ def _case(item_id: uuid.UUID, reviews: list[dict[str, Any]], adjudication: dict 
 
 
 def list_adjudications(
-    db: Database, actor: Actor, queue_id: uuid.UUID, status: str = "open", limit: int = 50
+    db: Database,
+    actor: Actor,
+    queue_id: uuid.UUID,
+    status: str = "open",
+    limit: int | None = 50,
+    cursor: str | None = None,
 ) -> dict[str, Any]:
-    """Completed items whose reviews disagree on a field: `open` (not settled yet), `resolved`, `all`."""
+    """Completed items whose reviews disagree on a field: `open` (not settled yet), `resolved`, `all`.
+
+    A keyset page, oldest completed item first: `items` and `next_cursor` (the key of the last item
+    handed out, so an item settled between pages neither repeats nor hides another)."""
     if status not in STATUSES:
         raise Invalid(f"must be one of {', '.join(STATUSES)}", field="status")
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIST:
-        raise Invalid(f"must be an integer from 1 to {MAX_LIST}", field="limit")
+    limit = check_limit(limit, default=50)
     _require_reader(actor)
     with db.read() as conn:
         queue = load_visible(conn, actor, queue_id)
@@ -91,13 +102,15 @@ def list_adjudications(
         open_count += adjudication is None
         if status == "all" or (status == "resolved") == (adjudication is not None):
             cases.append(_case(item_id, reviews, adjudication))
+    items, next_cursor = page_of_list(cases, limit=limit, cursor=cursor, key=_by_completion)
     return {
         "queue_id": queue_id,
         "queue_name": queue["name"],
         "rubric": queue["rubric"],
         "status": status,
         "open": open_count,
-        "items": cases[:limit],
+        "items": items,
+        "next_cursor": next_cursor,
     }
 
 

@@ -215,23 +215,39 @@ def pairwise_panel(db: Database, actor: Actor, params: dict[str, Any]) -> list[d
     for queue in _queues(db, actor, params):
         if queue["kind"] != "pairwise":
             continue
-        with db.read() as conn:
-            outcomes = analytics_store.pairwise_outcomes(conn, queue["id"], window.since, window.until)
-            ids = list({r for o in outcomes for r in (o["run_id"], o["run_b_id"]) if r is not None})
-            runs = analytics_store.variant_views(conn, ids)
         field = queue["variant_field"]
+        with db.read() as conn:
+            outcomes = analytics_store.pairwise_variants(conn, queue["id"], window.since, window.until, field)
+            if outcomes is None:  # a field the database cannot read: every run's views, read here
+                outcomes = _variants_read_here(conn, queue["id"], window, field)
         summary = summarize(
             {
                 "answer": (o["answers"] or {}).get(PAIRWISE_KEY),
                 "shown_order": o["shown_order"],
-                "variant_a": variant_of(runs.get(o["run_id"]), field),
-                "variant_b": variant_of(runs.get(o["run_b_id"]), field),
+                "variant_a": _variant_text(o["variant_a"]),
+                "variant_b": _variant_text(o["variant_b"]),
             }
             for o in outcomes
             if (o["answers"] or {}).get(PAIRWISE_KEY)
         )
         out.append({"queue_id": queue["id"], "name": queue["name"], "variant_field": field, **summary})
     return out
+
+
+def _variant_text(value: Any) -> str:
+    # As domain/pairwise.variant_of words a value read off a run.
+    return "unknown" if value is None else str(value)
+
+
+def _variants_read_here(conn: Any, queue_id: Any, window: Window, field: str | None) -> list[dict[str, Any]]:
+    outcomes = analytics_store.pairwise_outcomes(conn, queue_id, window.since, window.until)
+    ids = list({r for o in outcomes for r in (o["run_id"], o["run_b_id"]) if r is not None})
+    runs = analytics_store.variant_views(conn, ids)
+    for o in outcomes:
+        for side, run_id in (("variant_a", o["run_id"]), ("variant_b", o["run_b_id"])):
+            found = variant_of(runs.get(run_id), field)
+            o[side] = None if found == "unknown" else found
+    return outcomes
 
 
 def reviewer_panel(db: Database, actor: Actor, params: dict[str, Any]) -> list[dict[str, Any]]:

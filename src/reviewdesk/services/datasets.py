@@ -317,6 +317,9 @@ def update_example(
     for key in ("inputs", "outputs", "metadata"):
         if key in changes and changes[key] is not None and not isinstance(changes[key], dict):
             raise Invalid("must be a JSON object", field=key)
+    split = changes.get("split")
+    if split is not None and (not isinstance(split, str) or len(split) > 50):
+        raise Invalid("must be a split name such as train or test, or null", field="split")
     with db.write() as conn:
         dataset = load_dataset(conn, actor, dataset_id, for_update=True)
         live = datasets_store.live_revision(conn, example_id)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import orjson
+
 from reviewdesk.domain.permissions import Actor, Permission
 from reviewdesk.errors import NotFound
 from reviewdesk.services.datasets import CHUNK, public_example
@@ -33,11 +35,16 @@ def example_of_run(db: Database, actor: Actor, dataset_id: uuid.UUID, run_id: uu
     return public_example(row)
 
 
+def _canonical(value: Any) -> bytes:
+    # Sorted keys: PostgreSQL's jsonb gives objects back in its own key order, not the order sent.
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
+
+
 def _key(example: dict[str, Any]) -> tuple:
     return (
-        repr(example.get("inputs") or {}),
-        repr(example.get("outputs")),
-        repr(example.get("metadata") or {}),
+        _canonical(example.get("inputs") or {}),
+        _canonical(example.get("outputs")),
+        _canonical(example.get("metadata") or {}),
         example.get("split"),
         str(example.get("source_run_id") or ""),
     )

@@ -158,15 +158,18 @@ def _check_settings(conn: Connection, values: dict[str, Any]) -> tuple[dict[str,
 
 
 def require_rubric_field(actor: Actor, kind: str, rubric: list[Any]) -> None:
-    """The screens' rule: a single queue without a rubric field would collect nothing (a pairwise
-    queue asks its preference anyway). The LangSmith adapter creates queues with no rubric items, so
-    this is not a rule of every queue."""
+    """A single-run queue without a rubric field would collect nothing, so every queue made through
+    our API and screens needs one. A pairwise queue asks its built-in preference anyway, so its
+    rubric may be empty. The LangSmith adapter creates queues with no rubric items (the SDK's
+    `create_annotation_queue` sends none) and passes `rubric_optional=True` to skip this rule."""
     actor.require(Permission.MANAGE_QUEUES)
     if kind != "pairwise" and not rubric:
         raise Invalid("choose at least one rubric field", field="rubric")
 
 
-def create_queue(db: Database, actor: Actor, payload: dict[str, Any]) -> dict[str, Any]:
+def create_queue(
+    db: Database, actor: Actor, payload: dict[str, Any], *, rubric_optional: bool = False
+) -> dict[str, Any]:
     actor.require(Permission.MANAGE_QUEUES)
     if not isinstance(payload, dict) or "name" not in payload:
         raise Invalid("is required", field="name")
@@ -176,6 +179,8 @@ def create_queue(db: Database, actor: Actor, payload: dict[str, Any]) -> dict[st
     queue_id = parse_uuid(payload.get("id"), "id") or uuid.uuid4()
     with db.write() as conn:
         values, warnings = _check_settings(conn, {**_DEFAULTS, **settings})
+        if not rubric_optional:
+            require_rubric_field(actor, values["kind"], values["rubric"])
         if queues_store.by_name(conn, values["name"]) is not None:
             raise Conflict(f"a queue named {values['name']!r} exists", field="name")
         if queues_store.get(conn, queue_id) is not None:
@@ -228,7 +233,14 @@ def list_queues(db: Database, actor: Actor, *, include_archived: bool = False) -
         return [public_queue(r, queues_store.reviewer_ids(conn, r["id"])) for r in rows]
 
 
-def update_queue(db: Database, actor: Actor, queue_id: uuid.UUID, changes: dict[str, Any]) -> dict[str, Any]:
+def update_queue(
+    db: Database,
+    actor: Actor,
+    queue_id: uuid.UUID,
+    changes: dict[str, Any],
+    *,
+    rubric_optional: bool = False,
+) -> dict[str, Any]:
     if not isinstance(changes, dict):
         raise Invalid("must be a JSON object", field="body")
     with db.write() as conn:
@@ -236,6 +248,8 @@ def update_queue(db: Database, actor: Actor, queue_id: uuid.UUID, changes: dict[
         if "kind" in changes and changes["kind"] != queue["kind"]:
             raise Invalid("a queue's kind cannot change once created", field="kind")
         values, warnings = _check_settings(conn, changes)
+        if "rubric" in values and not rubric_optional:
+            require_rubric_field(actor, queue["kind"], values["rubric"])
         if (
             "name" in values
             and values["name"] != queue["name"]

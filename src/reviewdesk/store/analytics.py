@@ -217,6 +217,48 @@ def pairwise_outcomes(
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
+_RUN_COLUMNS = {"id": runs.c.id, "name": runs.c.name, "run_type": runs.c.run_type, "tags": runs.c.tags}
+
+
+def _variant_column(run: Any, field: str | None) -> Any:
+    """The SQL value a variant field names on a run (aliased `run`): a column, or one value inside the
+    metadata read by the database (not the whole document); None when the field names nothing."""
+    parts = field.split(".") if field else []
+    if len(parts) == 1 and parts[0] in _RUN_COLUMNS:
+        return run.c[_RUN_COLUMNS[parts[0]].name]
+    if len(parts) >= 2 and parts[0] == "metadata" and all(parts[1:]):
+        return run.c.meta[tuple(parts[1:])]
+    return None
+
+
+def pairwise_variants(
+    conn: Connection, queue_id: uuid.UUID, since: datetime, until: datetime, field: str | None
+) -> list[dict[str, Any]] | None:
+    """Submitted pairwise reviews in the window with the variant value of each side (`variant_a`,
+    `variant_b`) read in the same query; None when the field is not one the database can read."""
+    run_a, run_b = runs.alias("run_a"), runs.alias("run_b")
+    value_a, value_b = _variant_column(run_a, field), _variant_column(run_b, field)
+    if value_a is None or value_b is None:
+        return None
+    query = (
+        sa.select(
+            reviews.c.answers,
+            reviews.c.shown_order,
+            value_a.label("variant_a"),
+            value_b.label("variant_b"),
+        )
+        .join(queue_items, queue_items.c.id == reviews.c.item_id)
+        .outerjoin(run_a, run_a.c.id == queue_items.c.run_id)
+        .outerjoin(run_b, run_b.c.id == queue_items.c.run_b_id)
+        .where(
+            reviews.c.queue_id == queue_id,
+            reviews.c.status == "submitted",
+            *_window(reviews.c.submitted_at, since, until),
+        )
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
 def _seconds(conn: Connection) -> Any:
     if conn.dialect.name == "postgresql":
         spent = sa.func.extract("epoch", reviews.c.submitted_at - reviews.c.started_at)

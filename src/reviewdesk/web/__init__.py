@@ -30,6 +30,7 @@ def mount(app: FastAPI) -> None:
         admin,
         api_docs,
         auth,
+        calibrations,
         dashboards,
         datasets,
         evaluators,
@@ -56,6 +57,7 @@ def mount(app: FastAPI) -> None:
         projects,
         evaluators,
         webhooks,
+        calibrations,
     ):
         app.include_router(module.router)
     app.mount("/static", _Static(directory=STATIC_DIR), name="static")

@@ -106,7 +106,8 @@ def create_queue(
     """`create_annotation_queue(name, description, rubric_instructions, rubric_items)` and the v2 fields."""
     if "name" not in body:
         raise Invalid("is required", field="name")
-    row = queues.create_queue(db, actor, _settings(db, actor, body, None))
+    # The SDK creates queues without rubric items and adds them later: the rubric rule is ours only.
+    row = queues.create_queue(db, actor, _settings(db, actor, body, None), rubric_optional=True)
     return FastJSONResponse(_shape(db, actor, row, tenant(request)))
 
 
@@ -161,7 +162,7 @@ def update_queue(
 ) -> FastJSONResponse:
     """Only the keys sent change; `rubric_items` replaces the rubric (a new rubric version)."""
     current = queues.get_queue(db, actor, queue_id)
-    row = queues.update_queue(db, actor, queue_id, _settings(db, actor, body, current))
+    row = queues.update_queue(db, actor, queue_id, _settings(db, actor, body, current), rubric_optional=True)
     return FastJSONResponse(_shape(db, actor, row, tenant(request)))
 
 

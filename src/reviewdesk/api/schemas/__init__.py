@@ -146,6 +146,9 @@ EXTRA_SUCCESS: dict[str, dict[int, str]] = {
     "items.resolve": {204: "the item was removed from its queue"},
 }
 
+# Reads that can answer 409 (writes document it anyway): the checkpoint of a trail that does not verify.
+READS_WITH_CONFLICT = frozenset({"audit.audit_checkpoint"})
+
 # Operations that need no API key.
 PUBLIC_OPERATIONS = frozenset({"health.health", "langsmith.info.info"})
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from reviewdesk.domain.consensus import majority
 from reviewdesk.domain.permissions import Actor, Permission
-from reviewdesk.errors import Forbidden, NotFound
+from reviewdesk.errors import Forbidden, Invalid, NotFound
 from reviewdesk.services import adjudication, agreement, calibrations, feedback_configs, gold, queues, runs
 
 PREVIEW_CHARS = 600
@@ -23,6 +23,8 @@ class SignalPanel:
     quality: list[dict[str, Any]] | None  # admins only
     open_adjudications: int | None  # None: the caller may not see them
     can_adjudicate: bool
+    can_calibrate: bool = False  # admins and members, on single-run queues
+    calibration_error: str | None = None
 
 
 def build_signal_panel(db: Any, actor: Actor, queue_id: uuid.UUID) -> SignalPanel | None:
@@ -42,6 +44,7 @@ def build_signal_panel(db: Any, actor: Actor, queue_id: uuid.UUID) -> SignalPane
         quality=quality,
         open_adjudications=cases["open"],
         can_adjudicate=actor.can(Permission.ADJUDICATE),
+        can_calibrate=actor.can(Permission.MANAGE_QUEUES),
     )
 
 
@@ -170,3 +173,15 @@ def adjudicate_from_form(db: Any, actor: Actor, queue_id: uuid.UUID, item_id: uu
     answers = answers_from_form(form, [f["key"] for f in queue["rubric"]], configs)
     comment = (form.get("comment") or "").strip() or None
     adjudication.adjudicate(db, actor, item_id, {"answers": answers, "comment": comment})
+
+
+def start_calibration_from_form(db: Any, actor: Actor, queue_id: uuid.UUID, form: Any) -> dict[str, Any]:
+    """The queue page's "start a calibration" form: a name and a number of items drawn from the queue;
+    the reviewers are the queue's own."""
+    raw_count = (form.get("item_count") or "").strip()
+    try:
+        count = int(raw_count) if raw_count else calibrations.DEFAULT_ITEMS
+    except ValueError:
+        raise Invalid("must be a whole number", field="item_count") from None
+    payload = {"name": (form.get("name") or "").strip(), "queue_id": str(queue_id), "item_count": count}
+    return calibrations.create_calibration(db, actor, payload)

@@ -15,6 +15,7 @@ from reviewdesk.services import accounts, feedback_configs, queue_items, queue_s
 from reviewdesk.services.clock import utcnow
 from reviewdesk.web.pages.datasets import datasets_or_none
 from reviewdesk.web.pages.queue_signal import SignalPanel, build_signal_panel
+from reviewdesk.web.pages.rubric_conditions import RULES, condition_text, parse_condition
 
 ITEMS_PAGE = 50
 
@@ -108,6 +109,8 @@ class RubricRow:
     required: bool
     instructions: str
     order: int | str
+    visible_if: str = ""  # "field = value, value" (web/pages/rubric_conditions)
+    required_if: str = ""
 
 
 @dataclass
@@ -129,6 +132,8 @@ class SettingsDraft:
     default_dataset_id: str = ""
     blind_keys: str = ""  # one per line; empty: the default model-naming keys
     blind_hides_scores: bool = False
+    gold_percent: str = "0"
+    calibration_cadence_days: str = "42"
 
 
 def _draft_of_queue(queue: dict[str, Any] | None, emails: dict[str, str]) -> SettingsDraft:
@@ -149,6 +154,8 @@ def _draft_of_queue(queue: dict[str, Any] | None, emails: dict[str, str]) -> Set
         default_dataset_id=str(queue["default_dataset_id"] or ""),
         blind_keys="\n".join(queue.get("blind_metadata_keys") or []),
         blind_hides_scores=bool(queue.get("blind_hides_scores")),
+        gold_percent=f"{queue.get('gold_rate', 0.0) * 100:g}",
+        calibration_cadence_days=f"{queue.get('calibration_cadence_days', 42.0):g}",
     )
 
 
@@ -168,6 +175,8 @@ def _draft_of_form(form: ImmutableMultiDict[str, str]) -> SettingsDraft:
         default_dataset_id=form.get("default_dataset_id") or "",
         blind_keys=form.get("blind_keys") or "",
         blind_hides_scores=form.get("blind_hides_scores") is not None,
+        gold_percent=form.get("gold_percent") or "",
+        calibration_cadence_days=form.get("calibration_cadence_days") or "",
     )
 
 
@@ -200,12 +209,16 @@ def _rubric_rows(
             required=bool(chosen and chosen["required"]),
             instructions=(chosen or {}).get("instructions") or "",
             order=(position + 1) if position is not None else len(configs) + 1,
+            visible_if=condition_text((chosen or {}).get("visible_if")),
+            required_if=condition_text((chosen or {}).get("required_if")),
         )
         if typed is not None:
             row.included = typed.get(f"include.{key}") is not None
             row.required = typed.get(f"required.{key}") is not None
             row.instructions = typed.get(f"instructions.{key}") or ""
             row.order = typed.get(f"order.{key}") or row.order
+            row.visible_if = typed.get(f"visible_if.{key}") or ""
+            row.required_if = typed.get(f"required_if.{key}") or ""
         rows.append(row)
     rows.sort(key=lambda r: (_order_key(r.order), r.key))
     return rows
@@ -267,7 +280,7 @@ def _float(form: ImmutableMultiDict[str, str], name: str, default: float) -> flo
         raise Invalid("must be a number", field=name) from None
 
 
-def _rubric_from(form: ImmutableMultiDict[str, str]) -> list[dict[str, Any]]:
+def _rubric_from(form: ImmutableMultiDict[str, str], types: dict[str, str]) -> list[dict[str, Any]]:
     chosen = []
     for key in form.getlist("rubric_key"):
         if form.get(f"include.{key}") is None:
@@ -278,6 +291,10 @@ def _rubric_from(form: ImmutableMultiDict[str, str]) -> list[dict[str, Any]]:
             "required": form.get(f"required.{key}") is not None,
             "instructions": (form.get(f"instructions.{key}") or "").strip() or None,
         }
+        for rule in RULES:
+            condition = parse_condition(form.get(f"{rule}.{key}") or "", f"{rule}.{key}", types)
+            if condition is not None:
+                field_[rule] = condition
         chosen.append((order, key, field_))
     return [f for _o, _k, f in sorted(chosen, key=lambda t: (t[0], t[1]))]
 
@@ -298,12 +315,15 @@ def _reviewers_from(db: Any, form: ImmutableMultiDict[str, str]) -> list[str]:
     return list(dict.fromkeys(ids))
 
 
-def settings_payload(db: Any, form: ImmutableMultiDict[str, str], *, creating: bool) -> dict[str, Any]:
-    """The queue settings form as the queues service takes them."""
+def settings_payload(
+    db: Any, form: ImmutableMultiDict[str, str], *, creating: bool, types: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The queue settings form as the queues service takes them; `types`: each score config's type,
+    to read condition values (true, 0.5) as what they are."""
     payload: dict[str, Any] = {
         "name": (form.get("name") or "").strip(),
         "description": form.get("description") or None,
-        "rubric": _rubric_from(form),
+        "rubric": _rubric_from(form, types or {}),
         "reviewers": _reviewers_from(db, form),
         "reviewers_per_item": _int(form, "reviewers_per_item", 1),
         "reservation_seconds": _int(form, "reservation_minutes", 10) * 60,
@@ -312,6 +332,13 @@ def settings_payload(db: Any, form: ImmutableMultiDict[str, str], *, creating: b
         "blind_hides_scores": form.get("blind_hides_scores") is not None,
         "backlog_alert_days": _float(form, "backlog_alert_days", 3.0),
     }
+    if "gold_percent" in form:  # the share of gold items handed out, asked as a percentage
+        percent = _float(form, "gold_percent", 0.0)
+        if not 0 <= percent <= 100:
+            raise Invalid("must be a percentage from 0 to 100", field="gold_percent")
+        payload["gold_rate"] = percent / 100
+    if "calibration_cadence_days" in form:
+        payload["calibration_cadence_days"] = _float(form, "calibration_cadence_days", 42.0)
     if "blind_keys" in form:
         keys = [k.strip() for k in form["blind_keys"].replace(",", "\n").splitlines() if k.strip()]
         payload["blind_metadata_keys"] = keys or None
@@ -325,16 +352,10 @@ def settings_payload(db: Any, form: ImmutableMultiDict[str, str], *, creating: b
 
 
 def save_queue(db: Any, actor: Actor, queue_id: uuid.UUID | None, form: ImmutableMultiDict[str, str]) -> dict:
-    payload = settings_payload(db, form, creating=queue_id is None)
+    types = {c["key"]: c["type"] for c in feedback_configs.list_configs(db, actor)}
+    payload = settings_payload(db, form, creating=queue_id is None, types=types)
     saved = None if queue_id is None else queues.get_queue(db, actor, queue_id)
     kind = payload.get("kind") or (saved["kind"] if saved else None)
-    if saved is not None:
-        # The form has no controls for conditions (set through the API): a saved field keeps its own.
-        conditions = {f["key"]: f for f in saved["rubric"]}
-        for field_ in payload["rubric"]:
-            for rule in ("visible_if", "required_if"):
-                if conditions.get(field_["key"], {}).get(rule) is not None:
-                    field_[rule] = conditions[field_["key"]][rule]
     queues.require_rubric_field(actor, kind or "single", payload["rubric"])
     if queue_id is None:
         return queues.create_queue(db, actor, payload)

@@ -47,6 +47,20 @@ def queue_page(queue_id: uuid.UUID, request: Request, actor: Actor = Depends(web
     return render(request, "queue.html", page=pages.build_queue_page(get_db(request), actor, queue_id))
 
 
+@router.post("/queues/{queue_id}/calibrations")
+def start_calibration(queue_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)) -> Response:
+    """Admins and members start a calibration of the queue (the service refuses anyone else)."""
+    db = get_db(request)
+    try:
+        session = signal_pages.start_calibration_from_form(db, actor, queue_id, form_of(request))
+    except Invalid as exc:
+        page = pages.build_queue_page(db, actor, queue_id)
+        if page.signal is not None:
+            page.signal.calibration_error = _describe(exc)
+        return render(request, "queue.html", page=page, status=400)
+    return RedirectResponse(f"/queues/{session['queue_id']}", status_code=303)
+
+
 @router.get("/queues/{queue_id}/settings")
 def settings_form(
     queue_id: uuid.UUID, request: Request, saved: bool = False, actor: Actor = Depends(web_actor)
