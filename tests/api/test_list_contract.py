@@ -69,6 +69,22 @@ def world(client, db, make_user):
     webhook_id = hooks[0].json()["id"]
     for _ in range(3):
         assert client.post(f"/api/v1/queues/{queue_id}/webhooks/{webhook_id}/test").status_code == 202
+    evaluators = [
+        client.post(
+            "/api/v1/evaluators",
+            json={
+                "name": f"ev-{i}",
+                "key": "quality",
+                "kind": "code",
+                "spec": {"checks": [{"type": "valid_json"}]},
+            },
+        )
+        for i in range(3)
+    ]
+    assert all(e.status_code == 201 for e in evaluators), evaluators[0].text
+    evaluator_id = evaluators[0].json()["id"]
+    offline = client.post(f"/api/v1/evaluators/{evaluator_id}/runs", json={"filter": ""})
+    assert offline.status_code == 202, offline.text
     datasets = [client.post("/api/v1/datasets", json={"name": f"set-{i}"}).json() for i in range(3)]
     dataset_id = datasets[0]["id"]
     examples = [{"inputs": {"q": str(i)}} for i in range(3)]
@@ -113,6 +129,7 @@ def world(client, db, make_user):
         "item_id": item_id,
         "queue_id": queue_id,
         "webhook_id": webhook_id,
+        "evaluator_id": evaluator_id,
         "dataset_id": dataset_id,
         "user_id": str(user.id),
         "run_id": runs[0]["id"],

@@ -93,13 +93,12 @@ def run_progress(
 def list_jobs(
     evaluator_id: uuid.UUID,
     limit: int = 100,
+    cursor: str | None = None,
     actor: Actor = Depends(current_actor),
     db: Database = Depends(get_db),
 ) -> FastJSONResponse:
-    """The newest jobs, failures with their reason."""
-    return FastJSONResponse(
-        {"items": evaluator_runs.list_jobs(db, actor, evaluator_id, limit), "next_cursor": None}
-    )
+    """The newest jobs first, failures with their reason; keyset pages."""
+    return page(*evaluator_runs.list_jobs(db, actor, evaluator_id, limit, cursor))
 
 
 @router.get("/evaluators/{evaluator_id}/alignment")

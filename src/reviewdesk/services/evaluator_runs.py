@@ -14,6 +14,7 @@ from reviewdesk.errors import Invalid, NotFound
 from reviewdesk.services import audit
 from reviewdesk.services.clock import utcnow
 from reviewdesk.services.evaluator_jobs import job_row
+from reviewdesk.services.paging import check_limit, decode_cursor, encode_cursor
 from reviewdesk.services.runs import filter_targets
 from reviewdesk.store import datasets as datasets_store
 from reviewdesk.store import evaluators as store
@@ -109,12 +110,19 @@ def run_progress(db: Database, actor: Actor, evaluator_id: uuid.UUID, batch: str
     return report
 
 
-def list_jobs(db: Database, actor: Actor, evaluator_id: uuid.UUID, limit: int) -> list[dict[str, Any]]:
+def list_jobs(
+    db: Database, actor: Actor, evaluator_id: uuid.UUID, limit: int, cursor: str | None = None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A keyset page of the evaluator's jobs, newest first, and the next page's cursor."""
     actor.require(Permission.MANAGE_CONFIGS)
+    limit = check_limit(limit)
     with db.read() as conn:
         if store.get(conn, evaluator_id) is None:
             raise NotFound(f"no evaluator {evaluator_id}", field="id")
-        rows = store.jobs_of(conn, evaluator_id, None, max(1, min(limit, 500)))
+        rows = store.jobs_of(conn, evaluator_id, None, limit + 1, before=decode_cursor(cursor))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = encode_cursor(rows[-1]["created_at"], rows[-1]["id"]) if more else None
     keys = (
         "id",
         "run_id",
@@ -127,4 +135,4 @@ def list_jobs(db: Database, actor: Actor, evaluator_id: uuid.UUID, limit: int) -
         "created_at",
         "finished_at",
     )
-    return [{k: r[k] for k in keys} for r in rows]
+    return [{k: r[k] for k in keys} for r in rows], next_cursor

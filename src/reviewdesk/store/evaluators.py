@@ -123,11 +123,27 @@ def get_job(conn: Connection, job_id: uuid.UUID) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def jobs_of(conn: Connection, evaluator_id: uuid.UUID, batch: str | None, limit: int) -> list[dict[str, Any]]:
+def jobs_of(
+    conn: Connection,
+    evaluator_id: uuid.UUID,
+    batch: str | None,
+    limit: int,
+    *,
+    before: tuple[datetime, uuid.UUID] | None = None,
+) -> list[dict[str, Any]]:
+    """Newest first; `before` is the (created_at, id) of the last job of the previous page."""
     query = sa.select(evaluator_jobs).where(evaluator_jobs.c.evaluator_id == evaluator_id)
     if batch is not None:
         query = query.where(evaluator_jobs.c.batch == batch)
-    query = query.order_by(evaluator_jobs.c.created_at.desc(), evaluator_jobs.c.id).limit(limit)
+    if before is not None:
+        at, job_id = before
+        query = query.where(
+            sa.or_(
+                evaluator_jobs.c.created_at < at,
+                sa.and_(evaluator_jobs.c.created_at == at, evaluator_jobs.c.id < job_id),
+            )
+        )
+    query = query.order_by(evaluator_jobs.c.created_at.desc(), evaluator_jobs.c.id.desc()).limit(limit)
     return [dict(r) for r in conn.execute(query).mappings()]
 
 

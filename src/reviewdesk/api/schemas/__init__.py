@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from reviewdesk.api.schemas import datasets as ds
+from reviewdesk.api.schemas import evaluators as ev
 from reviewdesk.api.schemas import langfuse as lf
 from reviewdesk.api.schemas import langsmith as ls
 from reviewdesk.api.schemas import queues as qs
@@ -116,6 +117,10 @@ REQUEST_BODIES: dict[str, RequestBody] = {
     "langfuse.create_scores": RequestBody(lf.LangfuseScores),
     "langfuse.ingestion": RequestBody(lf.IngestionBatch),
     "langsmith.runs_v2.query_runs": RequestBody(ls.RunQueryV2),
+    "evaluators.create_evaluator": RequestBody(ev.EvaluatorCreate),
+    "evaluators.update_evaluator": RequestBody(ev.EvaluatorUpdate),
+    "evaluators.start_run": RequestBody(ev.EvaluatorRunStart),
+    "evaluators.send_disagreements": RequestBody(ev.DisagreementsSend),
     # LangSmith adapter
     "langsmith.runs.ingest_multipart": _MULTIPART,
     "langsmith.runs.ingest_batch": RequestBody(ls.LangSmithRunBatch),

@@ -31,7 +31,7 @@ def evaluator_page(
 ) -> Response:
     db = get_db(request)
     evaluator = evaluators_service.get_evaluator(db, actor, evaluator_id)
-    jobs = evaluator_runs.list_jobs(db, actor, evaluator_id, 50)
+    jobs, _ = evaluator_runs.list_jobs(db, actor, evaluator_id, 50)
     report, error = None, None
     if queue_id:
         try:

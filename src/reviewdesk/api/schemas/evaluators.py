@@ -1,0 +1,45 @@
+"""Request bodies of evaluators: their definition, offline runs and sending disagreements to a queue."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from reviewdesk.api.schemas.common import Closed, JSONObject, Open, UUIDText
+
+
+class EvaluatorCreate(Closed):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    key: str = Field(description="the score config key its feedback is written under")
+    kind: Literal["code", "llm_judge"]
+    spec: JSONObject = Field(
+        description="code: {checks: [...]}; llm_judge: {base_url, model, api_key_env (the NAME of an "
+        "environment variable), prompt, temperature, timeout_s, max_tokens}"
+    )
+    online: JSONObject | None = Field(None, description="{filter, sample_rate, daily_budget_usd}")
+
+
+class EvaluatorUpdate(Closed):
+    """Any field of the definition; every change makes a new version."""
+
+    name: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    key: str | None = None
+    kind: Literal["code", "llm_judge"] | None = None
+    spec: JSONObject | None = None
+    online: JSONObject | None = None
+
+
+class EvaluatorRunStart(Closed):
+    """Exactly one of `filter` and `dataset_id`."""
+
+    filter: str | None = None
+    dataset_id: UUIDText | None = None
+    version: Annotated[int, Field(ge=1)] | None = None
+
+
+class DisagreementsSend(Open):
+    queue_id: UUIDText = Field(description="the queue the disagreeing runs go to")
+    version: Annotated[int, Field(ge=1)] | None = None
+    source_queue_id: UUIDText | None = None
+    dataset_id: UUIDText | None = None
