@@ -100,3 +100,24 @@ def test_a_langsmith_example_reads_back_whatever_key_order_the_database_keeps(cl
     created = client.post("/langsmith/examples", json=example)
     assert created.status_code == 200, created.text
     assert created.json()["inputs"] == example["inputs"]
+
+
+def test_token_counts_past_the_integer_columns_are_refused_by_name(client):
+    run = run_payload(total_tokens=154_543_668_605)
+    assert _error_field(client.post("/api/v1/runs", json=run)).endswith("total_tokens")
+    both = run_payload(prompt_tokens=2**31 - 1, completion_tokens=2**31 - 1)
+    assert _error_field(client.post("/api/v1/runs", json=both)).endswith("total_tokens")
+    assert client.post("/api/v1/runs", json=run_payload(total_tokens=2**31 - 1)).status_code == 202
+
+
+def test_langsmith_queue_positions_past_any_queue_are_refused(client):
+    client.post("/api/v1/feedback-configs", json={"key": "note", "type": "freeform"})
+    queue = client.post("/api/v1/queues", json={"name": "positions", "rubric": [{"key": "note"}]})
+    assert queue.status_code == 201, queue.text
+    queue_id = queue.json()["id"]
+    huge = 7228017387186437196518336233472
+    assert _error_field(client.get(f"/langsmith/api/v1/annotation-queues/{queue_id}/run/{huge}")) == "index"
+    assert (
+        _error_field(client.get(f"/langsmith/api/v1/annotation-queues/{queue_id}/runs?offset={huge}"))
+        == "offset"
+    )

@@ -99,11 +99,15 @@ def _string(value: Any, field: str, *, max_length: int | None = None) -> str | N
     return value
 
 
+# Token counts are INTEGER columns on both databases.
+MAX_TOKEN_COUNT = 2**31 - 1
+
+
 def _count(value: Any, field: str) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise Invalid("must be a non-negative integer", field=field)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= MAX_TOKEN_COUNT:
+        raise Invalid(f"must be an integer from 0 to {MAX_TOKEN_COUNT:,}", field=field)
     return int(value)
 
 
@@ -149,7 +153,7 @@ def _usage(raw: Mapping[str, Any], extra: dict[str, Any] | None, field: str) -> 
     )
     total = _count(raw.get("total_tokens", usage.get("total_tokens")), f"{field}.total_tokens")
     if total is None and (prompt is not None or completion is not None):
-        total = (prompt or 0) + (completion or 0)
+        total = _count((prompt or 0) + (completion or 0), f"{field}.total_tokens")
     return {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": total}
 
 

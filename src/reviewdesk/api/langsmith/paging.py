@@ -16,11 +16,15 @@ MAX_LIMIT = 1000
 _STEP = 1000
 
 
+# Past this an offset names nothing, and the databases' integer types would overflow.
+MAX_OFFSET = 1_000_000_000
+
+
 def check_window(limit: Any, offset: Any) -> tuple[int, int]:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise Invalid(f"must be an integer from 1 to {MAX_LIMIT}", field="limit")
-    if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-        raise Invalid("must be a non-negative integer", field="offset")
+    if isinstance(offset, bool) or not isinstance(offset, int) or not 0 <= offset <= MAX_OFFSET:
+        raise Invalid(f"must be an integer from 0 to {MAX_OFFSET:,}", field="offset")
     return limit, offset
 
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from reviewdesk.api.deps import current_actor, get_db, json_body, json_object
 from reviewdesk.api.langsmith import shapes
 from reviewdesk.api.langsmith.deps import refuse_unknown, tenant
-from reviewdesk.api.langsmith.paging import check_window, window
+from reviewdesk.api.langsmith.paging import MAX_OFFSET, check_window, window
 from reviewdesk.api.responses import FastJSONResponse
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.domain.run_payload import parse_uuid
@@ -223,8 +223,8 @@ def list_queue_runs(
 def queue_run_at(
     queue_id: uuid.UUID, index: int, actor: Actor = Depends(current_actor), db: Database = Depends(get_db)
 ) -> FastJSONResponse:
-    if index < 0:
-        raise Invalid("must be 0 or more", field="index")
+    if not 0 <= index <= MAX_OFFSET:
+        raise Invalid(f"must be from 0 to {MAX_OFFSET:,}", field="index")
     entries = langsmith_queues.queue_runs(db, actor, queue_id, status=None, limit=1, offset=index)
     if not entries:
         raise NotFound(f"no run at index {index} of this queue", field="index")
