@@ -21,6 +21,7 @@ from reviewdesk.domain.permissions import SYSTEM_ACTOR
 from reviewdesk.services import runs as runs_service
 from reviewdesk.store.database import Database
 from tests.client.conftest import serve
+from tests.compat.fake_openai import FakeOpenAI, fake_openai
 
 
 class RecordingExporter(SpanExporter):
@@ -98,3 +99,10 @@ def runs_of_trace(db: Database, trace_id: Any) -> list[dict[str, Any]]:
 
 def by_name(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {r["name"]: r for r in runs}
+
+
+# The fake OpenAI-compatible server on 127.0.0.1 that the real client packages call.
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    with fake_openai() as server:
+        yield server

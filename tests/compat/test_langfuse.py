@@ -8,10 +8,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from reviewdesk.store.database import Database
 from tests.client.conftest import serve
@@ -25,7 +22,7 @@ from tests.compat.clients import (
     run_program,
     runs_of_trace,
 )
-from tests.compat.fake_openai import ANSWER, COMPLETION_TOKENS, PROMPT_TOKENS, FakeOpenAI, fake_openai
+from tests.compat.fake_openai import ANSWER, COMPLETION_TOKENS, PROMPT_TOKENS, FakeOpenAI
 from tests.conftest import ADMIN_KEY
 
 DOC = Path(__file__).parents[2] / "docs" / "langfuse.md"
@@ -34,12 +31,6 @@ DOC = Path(__file__).parents[2] / "docs" / "langfuse.md"
 def docs_example() -> str:
     (code,) = re.findall(r"## Example.*?```python\n(.*?)```", DOC.read_text(), re.S)
     return code
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with fake_openai() as server:
-        yield server
 
 
 def langfuse_env(url: str, fake: FakeOpenAI, project: str = "support-bot") -> dict[str, str]:

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from reviewdesk.store.database import Database
 from tests.client.conftest import serve
@@ -24,14 +21,8 @@ from tests.compat.clients import (
     run_program,
     runs_of_trace,
 )
-from tests.compat.fake_openai import ANSWER, COMPLETION_TOKENS, PROMPT_TOKENS, FakeOpenAI, fake_openai
+from tests.compat.fake_openai import ANSWER, COMPLETION_TOKENS, PROMPT_TOKENS, FakeOpenAI
 from tests.conftest import ADMIN_KEY
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with fake_openai() as server:
-        yield server
 
 
 def test_langgraph_agent_through_the_langsmith_sdk(db: Database, fake: FakeOpenAI, tmp_path: Path) -> None:

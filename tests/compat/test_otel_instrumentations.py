@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,14 +22,8 @@ from tests.compat.clients import (
     run_program,
     runs_of_trace,
 )
-from tests.compat.fake_openai import ANSWER, COMPLETION_TOKENS, PROMPT_TOKENS, FakeOpenAI, fake_openai
+from tests.compat.fake_openai import ANSWER, COMPLETION_TOKENS, PROMPT_TOKENS, FakeOpenAI
 from tests.conftest import ADMIN_KEY
-
-
-@pytest.fixture
-def fake() -> Iterator[FakeOpenAI]:
-    with fake_openai() as server:
-        yield server
 
 
 def _trace_of(out: str) -> uuid.UUID:
