@@ -36,8 +36,9 @@ log = logging.getLogger("reviewdesk.evaluators")
 ONLINE = "online"
 LEASE_SECONDS = 300.0
 CLAIM_BATCH = 8
-# While runs are arriving, the worker thread takes at most this share of the wall time: it shares the
-# process (and its GIL) and SQLite's single writer with ingest, which must not slow down for it.
+# While runs are arriving, the worker thread uses at most this share of the time as CPU: it shares the
+# process (and its GIL) with ingest, which must not slow down for it. CPU, not wall time: waiting for
+# a judge's answer costs ingest nothing. (`reviewdesk worker`, a process of its own, is not held back.)
 SHARE_WHILE_INGESTING = 0.1
 INGEST_QUIET_SECONDS = 2.0
 _last_ingest = [float("-inf")]  # monotonic time of the last ingested batch in this process
@@ -324,7 +325,7 @@ class EvaluatorWorker:
 
     def run_forever(self) -> None:
         while not self._stopping.is_set():
-            started = clock.monotonic()
+            cpu_before = clock.thread_time()
             try:
                 busy = bool(run_due(self.db, self.guard))
             except Exception:
@@ -333,5 +334,5 @@ class EvaluatorWorker:
             if not busy:
                 self._stopping.wait(self.poll_seconds)
             elif clock.monotonic() - _last_ingest[0] < INGEST_QUIET_SECONDS:
-                worked = clock.monotonic() - started
-                self._stopping.wait(worked * (1 / SHARE_WHILE_INGESTING - 1))
+                used = clock.thread_time() - cpu_before
+                self._stopping.wait(used * (1 / SHARE_WHILE_INGESTING - 1))
