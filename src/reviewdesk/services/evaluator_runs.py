@@ -24,6 +24,7 @@ from reviewdesk.store import tables
 from reviewdesk.store.database import Database
 
 MAX_RUNS = 50_000
+MAX_FAILURES_SHOWN = 50
 
 
 def _progress(evaluator_id: uuid.UUID, batch: str, counts: dict[str, int]) -> dict[str, Any]:
@@ -107,19 +108,27 @@ def start_run(db: Database, actor: Actor, evaluator_id: uuid.UUID, payload: Any)
 
 
 def run_progress(db: Database, actor: Actor, evaluator_id: uuid.UUID, batch: str) -> dict[str, Any]:
+    """The batch's counts by status and its failures: dead letters and skipped jobs with their
+    reason, and jobs waiting to retry with the failed attempts' reason and the time of the next."""
     actor.require(Permission.MANAGE_CONFIGS)
     with db.read() as conn:
         if store.get(conn, evaluator_id) is None:
             raise NotFound(f"no evaluator {evaluator_id}", field="id")
         counts = store.status_counts(conn, evaluator_id, batch)
-        failures = [
-            j for j in store.jobs_of(conn, evaluator_id, batch, 50) if j["status"] in ("dead", "skipped")
-        ]
+        failures = store.failed_jobs_of(conn, evaluator_id, MAX_FAILURES_SHOWN, batch=batch)
     if not counts:
         raise NotFound(f"no run {batch} of evaluator {evaluator_id}", field="run_id")
     report = _progress(evaluator_id, batch, counts)
     report["failures"] = [
-        {"run_id": str(j["run_id"]), "status": j["status"], "reason": j["last_error"]} for j in failures
+        {
+            "run_id": str(j["run_id"]),
+            "status": j["status"],
+            "reason": j["last_error"],
+            "attempts": j["attempts"],
+            "max_attempts": j["max_attempts"],
+            "retry_at": j["available_at"] if j["status"] == "pending" else None,
+        }
+        for j in failures
     ]
     return report
 

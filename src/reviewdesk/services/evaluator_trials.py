@@ -119,7 +119,15 @@ def _code_trial(spec: dict[str, Any], run: dict[str, Any], config: dict | None) 
             score, value = check_feedback(config, score, None if config["type"] != "boolean" else bool(score))
         except Invalid as exc:
             error = {"kind": "config", "message": f"score does not fit the config: {exc.message}"}
-    return {"checks": checks, "score": score, "value": value, "comment": comment, "error": error}
+    return {
+        "checks": checks,
+        "score": score,
+        "value": value,
+        "comment": comment,
+        "tokens": None,
+        "cost": 0.0,
+        "error": error,
+    }
 
 
 def _judge_trial(

@@ -213,7 +213,12 @@ def due_count(conn: Connection, now: datetime) -> int:
 
 
 def failed_jobs_of(
-    conn: Connection, evaluator_id: uuid.UUID, limit: int, *, before: tuple[datetime, uuid.UUID] | None = None
+    conn: Connection,
+    evaluator_id: uuid.UUID,
+    limit: int,
+    *,
+    batch: str | None = None,
+    before: tuple[datetime, uuid.UUID] | None = None,
 ) -> list[dict[str, Any]]:
     """Newest first: dead letters, skipped jobs, and jobs waiting to retry after a failed attempt."""
     failed = sa.or_(
@@ -221,6 +226,8 @@ def failed_jobs_of(
         sa.and_(evaluator_jobs.c.status.in_(UNFINISHED), evaluator_jobs.c.last_error.is_not(None)),
     )
     query = sa.select(evaluator_jobs).where(evaluator_jobs.c.evaluator_id == evaluator_id, failed)
+    if batch is not None:
+        query = query.where(evaluator_jobs.c.batch == batch)
     if before is not None:
         at, job_id = before
         query = query.where(
