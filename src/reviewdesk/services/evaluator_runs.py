@@ -109,13 +109,14 @@ def start_run(db: Database, actor: Actor, evaluator_id: uuid.UUID, payload: Any)
 
 def run_progress(db: Database, actor: Actor, evaluator_id: uuid.UUID, batch: str) -> dict[str, Any]:
     """The batch's counts by status and its failures: dead letters and skipped jobs with their
-    reason, and jobs waiting to retry with the failed attempts' reason and the time of the next."""
+    reason, jobs waiting to retry with the failed attempt's reason and the time of the next, and
+    jobs done after a failed attempt (status `done`, the reason of the last failure)."""
     actor.require(Permission.MANAGE_CONFIGS)
     with db.read() as conn:
         if store.get(conn, evaluator_id) is None:
             raise NotFound(f"no evaluator {evaluator_id}", field="id")
         counts = store.status_counts(conn, evaluator_id, batch)
-        failures = store.failed_jobs_of(conn, evaluator_id, MAX_FAILURES_SHOWN, batch=batch)
+        failures = store.failed_jobs_of(conn, evaluator_id, MAX_FAILURES_SHOWN, batch=batch, recovered=True)
     if not counts:
         raise NotFound(f"no run {batch} of evaluator {evaluator_id}", field="run_id")
     report = _progress(evaluator_id, batch, counts)

@@ -219,11 +219,14 @@ def failed_jobs_of(
     *,
     batch: str | None = None,
     before: tuple[datetime, uuid.UUID] | None = None,
+    recovered: bool = False,
 ) -> list[dict[str, Any]]:
-    """Newest first: dead letters, skipped jobs, and jobs waiting to retry after a failed attempt."""
+    """Newest first: dead letters, skipped jobs, and jobs waiting to retry after a failed attempt;
+    with `recovered`, also the done jobs that needed more than one attempt."""
+    retried = evaluator_jobs.c.status.in_((*UNFINISHED, *(("done",) if recovered else ())))
     failed = sa.or_(
         evaluator_jobs.c.status.in_(("dead", "skipped")),
-        sa.and_(evaluator_jobs.c.status.in_(UNFINISHED), evaluator_jobs.c.last_error.is_not(None)),
+        sa.and_(retried, evaluator_jobs.c.last_error.is_not(None)),
     )
     query = sa.select(evaluator_jobs).where(evaluator_jobs.c.evaluator_id == evaluator_id, failed)
     if batch is not None:
