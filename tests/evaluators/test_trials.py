@@ -40,7 +40,8 @@ def test_draft_judge_shows_prompt_raw_answer_and_score_and_writes_nothing(client
     assert '"score": "bad"' in trial["answer"] and "chat.completion" in trial["raw_answer"]
     assert (trial["score"], trial["value"]) == (0.0, "bad")
     assert trial["comment"] == "judge-careful finds it bad"
-    assert trial["tokens"] == {"prompt": 100, "completion": 20} and trial["error"] is None
+    assert trial["tokens"]["prompt"] > 0 and trial["tokens"]["completion"] > 0  # the server's usage
+    assert trial["error"] is None
     assert len(judge.requests) == 1
     _nothing_written(client)
 
