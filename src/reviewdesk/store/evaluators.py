@@ -50,8 +50,8 @@ def list_all(conn: Connection) -> list[dict[str, Any]]:
 
 def online(conn: Connection) -> list[dict[str, Any]]:
     query = sa.select(evaluators).where(evaluators.c.deleted_at.is_(None), evaluators.c.online.is_not(None))
-    # An offline evaluator's `online` is stored as JSON null, which IS NOT NULL in SQL.
-    return [dict(r) for r in conn.execute(query).mappings() if r["online"] is not None]
+    # A JSON column keeps Python None as the JSON value `null`, which IS NOT NULL lets through.
+    return [dict(r) for r in conn.execute(query).mappings() if r["online"]]
 
 
 def version(conn: Connection, evaluator_id: uuid.UUID, number: int) -> dict[str, Any] | None:
