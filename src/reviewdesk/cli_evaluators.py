@@ -101,9 +101,8 @@ def run_command(
 ) -> None:
     """Run EVALUATOR (id or name) over --filter or --dataset, with a progress bar until it ends."""
     from reviewdesk.cli import _database, _settings
-    from reviewdesk.domain.destinations import parse_policy
     from reviewdesk.services import evaluator_runs
-    from reviewdesk.services.destinations import DestinationGuard
+    from reviewdesk.services.destinations import guard_for
 
     if (filter_text is None) == (dataset is None):
         raise click.UsageError("give exactly one of --filter and --dataset")
@@ -111,7 +110,7 @@ def run_command(
         raise click.UsageError("--dataset-version goes with --dataset")
     settings = _settings(db_url)
     db = _database(db_url)
-    guard = DestinationGuard(parse_policy(settings.allow_private_destinations))
+    guard = guard_for(settings)
     try:
         evaluator_id = _evaluator_id(db, evaluator)
         payload: dict[str, Any] = (

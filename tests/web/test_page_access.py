@@ -116,6 +116,7 @@ ROUTES = [
     ("POST", "/evaluators/new", _CODE_EVALUATOR, NOT_MANAGERS),
     ("POST", "/evaluators/{ev}/edit", _CODE_EVALUATOR, NOT_MANAGERS),
     ("POST", "/evaluators/{ev}/runs", {"source": "filter", "filter": ""}, NOT_MANAGERS),
+    ("POST", "/evaluators/{ev}/runs", {"source": "dataset", "dataset_id": "{ds}"}, NOT_MANAGERS),
     (
         "POST",
         "/evaluators/{ev}/alignment/disagreements",

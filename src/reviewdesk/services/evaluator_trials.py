@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import httpx
@@ -133,7 +133,7 @@ def _code_trial(spec: dict[str, Any], run: dict[str, Any], config: dict | None) 
 def _judge_trial(
     guard: DestinationGuard, spec: dict[str, Any], run: dict[str, Any], config: dict | None
 ) -> dict[str, Any]:
-    recorder = _RecordingGuard(guard.policy, guard.resolve)
+    recorder = _RecordingGuard(**{f.name: getattr(guard, f.name) for f in fields(guard)})
     out: dict[str, Any] = {"score": None, "value": None, "comment": None, "tokens": None, "cost": None}
     out["error"] = None
     try:
