@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import click
 
 from reviewdesk.cli_audit import audit_group
+from reviewdesk.cli_evaluators import evaluators_group
 from reviewdesk.cli_worker import worker_command
 from reviewdesk.config import Settings
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
@@ -390,6 +391,7 @@ def import_command(db_url: str | None, kind: str, path: str, dataset_name: str |
 
 main.add_command(audit_group)
 main.add_command(worker_command)
+main.add_command(evaluators_group)
 
 
 @main.group("db")

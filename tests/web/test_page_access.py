@@ -13,7 +13,15 @@ from fastapi.testclient import TestClient
 
 from reviewdesk.app import create_app
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
-from reviewdesk.services import accounts, dataset_versions, datasets, queue_items, rules
+from reviewdesk.services import (
+    accounts,
+    dataset_versions,
+    datasets,
+    evaluator_runs,
+    evaluators,
+    queue_items,
+    rules,
+)
 from reviewdesk.store.database import Database
 from tests.conftest import settings_for_tests
 from tests.web.seed import PASSWORD, World, make_world
@@ -24,6 +32,8 @@ NOT_MANAGERS = {"reviewer", "outsider"}
 NOT_WORKERS = {"member", "outsider"}  # the queue is assigned to the reviewer and the admin only
 
 DASHBOARD_PANELS = ("scores", "queues", "agreement", "human-vs-model", "pairwise", "reviewers")
+
+_CODE_EVALUATOR = {"name": "format-{role}", "key": "format_ok", "kind": "code", "checks-0-type": "valid_json"}
 
 # (method, path template, form, roles answered 403)
 ROUTES = [
@@ -94,6 +104,26 @@ ROUTES = [
     ("POST", "/admin/users/{admin}", {"role": "admin"}, EVERYONE_BUT_ADMINS),
     ("POST", "/admin/users/{admin}/api-keys", {"name": "k"}, EVERYONE_BUT_ADMINS),
     ("POST", "/admin/api-keys/{key}/revoke", {}, EVERYONE_BUT_ADMINS),
+    ("GET", "/evaluators", None, NOT_MANAGERS),
+    ("GET", "/evaluators?try_run={run}", None, NOT_MANAGERS),
+    ("GET", "/evaluators/new", None, NOT_MANAGERS),
+    ("GET", "/evaluators/{ev}", None, NOT_MANAGERS),
+    ("GET", "/evaluators/{ev}/edit?run_id={run}", None, NOT_MANAGERS),
+    ("GET", "/evaluators/{ev}/alignment?queue_id={q}", None, NOT_MANAGERS),
+    ("GET", "/evaluators/{ev}/runs/{batch}", None, NOT_MANAGERS),
+    ("GET", "/evaluators/{ev}/runs/{batch}/progress", None, NOT_MANAGERS),
+    ("POST", "/evaluators/try", {**_CODE_EVALUATOR, "try_run_id": "{run}"}, NOT_MANAGERS),
+    ("POST", "/evaluators/new", _CODE_EVALUATOR, NOT_MANAGERS),
+    ("POST", "/evaluators/{ev}/edit", _CODE_EVALUATOR, NOT_MANAGERS),
+    ("POST", "/evaluators/{ev}/runs", {"source": "filter", "filter": ""}, NOT_MANAGERS),
+    ("POST", "/evaluators/{ev}/runs", {"source": "dataset", "dataset_id": "{ds}"}, NOT_MANAGERS),
+    (
+        "POST",
+        "/evaluators/{ev}/alignment/disagreements",
+        {"queue_id": "{q}", "target_queue_id": "{q}"},
+        NOT_MANAGERS,
+    ),
+    ("POST", "/evaluators/{ev}/delete", {}, NOT_MANAGERS),  # last: the evaluator is gone after it
 ]
 
 
@@ -130,7 +160,13 @@ def _ids(db: Database, world: World) -> dict[str, str]:
     item = queue_items.list_items(db, SYSTEM_ACTOR, world.single_queue["id"], status=None, limit=1, offset=0)[
         0
     ]
+    spec = {"checks": [{"type": "valid_json"}]}
+    body = {"name": "format", "key": "format_ok", "kind": "code", "spec": spec}
+    evaluator = evaluators.create_evaluator(db, SYSTEM_ACTOR, body, None)
+    batch = evaluator_runs.start_run(db, SYSTEM_ACTOR, evaluator["id"], {"filter": ""})
     return {
+        "ev": str(evaluator["id"]),
+        "batch": batch["id"],
         "q": str(world.single_queue["id"]),
         "run": str(world.run_ids[0]),
         "item": str(item["id"]),
