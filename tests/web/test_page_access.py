@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from reviewdesk.app import create_app
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
-from reviewdesk.services import accounts, dataset_versions, datasets, queue_items, rules
+from reviewdesk.services import accounts, calibrations, dataset_versions, datasets, queue_items, rules
 from reviewdesk.store.database import Database
 from tests.conftest import settings_for_tests
 from tests.web.seed import PASSWORD, World, make_world
@@ -55,6 +55,8 @@ ROUTES = [
     *[("GET", f"/dashboards/panels/{name}", None, set()) for name in DASHBOARD_PANELS],
     *[("GET", f"/dashboards/panels/{name}?queue={{q}}", None, {"outsider"}) for name in DASHBOARD_PANELS],
     ("GET", '/dashboards/panels/scores?filter=name+%3D%3D+"x"', None, NOT_MANAGERS),
+    ("GET", "/calibrations", None, NOT_MANAGERS),
+    ("GET", "/calibrations/{cal}", None, NOT_MANAGERS),
     ("GET", "/admin/users", None, EVERYONE_BUT_ADMINS),
     ("GET", "/admin/audit", None, EVERYONE_BUT_ADMINS),
     ("GET", "/projects", None, NOT_MANAGERS),
@@ -130,7 +132,17 @@ def _ids(db: Database, world: World) -> dict[str, str]:
     item = queue_items.list_items(db, SYSTEM_ACTOR, world.single_queue["id"], status=None, limit=1, offset=0)[
         0
     ]
+    calibration = calibrations.create_calibration(
+        db,
+        SYSTEM_ACTOR,
+        {
+            "name": "Dec",
+            "queue_id": str(world.single_queue["id"]),
+            "run_ids": [str(r) for r in world.run_ids[:2]],
+        },
+    )
     return {
+        "cal": str(calibration["id"]),
         "q": str(world.single_queue["id"]),
         "run": str(world.run_ids[0]),
         "item": str(item["id"]),
