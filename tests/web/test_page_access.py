@@ -15,6 +15,7 @@ from reviewdesk.app import create_app
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
 from reviewdesk.services import (
     accounts,
+    calibrations,
     dataset_versions,
     datasets,
     evaluator_runs,
@@ -65,6 +66,8 @@ ROUTES = [
     *[("GET", f"/dashboards/panels/{name}", None, set()) for name in DASHBOARD_PANELS],
     *[("GET", f"/dashboards/panels/{name}?queue={{q}}", None, {"outsider"}) for name in DASHBOARD_PANELS],
     ("GET", '/dashboards/panels/scores?filter=name+%3D%3D+"x"', None, NOT_MANAGERS),
+    ("GET", "/calibrations", None, NOT_MANAGERS),
+    ("GET", "/calibrations/{cal}", None, NOT_MANAGERS),
     ("GET", "/admin/users", None, EVERYONE_BUT_ADMINS),
     ("GET", "/admin/audit", None, EVERYONE_BUT_ADMINS),
     ("GET", "/projects", None, NOT_MANAGERS),
@@ -164,9 +167,19 @@ def _ids(db: Database, world: World) -> dict[str, str]:
     body = {"name": "format", "key": "format_ok", "kind": "code", "spec": spec}
     evaluator = evaluators.create_evaluator(db, SYSTEM_ACTOR, body, None)
     batch = evaluator_runs.start_run(db, SYSTEM_ACTOR, evaluator["id"], {"filter": ""})
+    calibration = calibrations.create_calibration(
+        db,
+        SYSTEM_ACTOR,
+        {
+            "name": "Dec",
+            "queue_id": str(world.single_queue["id"]),
+            "run_ids": [str(r) for r in world.run_ids[:2]],
+        },
+    )
     return {
         "ev": str(evaluator["id"]),
         "batch": batch["id"],
+        "cal": str(calibration["id"]),
         "q": str(world.single_queue["id"]),
         "run": str(world.run_ids[0]),
         "item": str(item["id"]),

@@ -8,6 +8,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,9 +17,11 @@ from reviewdesk.app import create_app
 from reviewdesk.domain.permissions import SYSTEM_ACTOR, Actor, Role
 from reviewdesk.services import (
     accounts,
+    analytics,
     calibrations,
     dataset_versions,
     datasets,
+    feedback,
     feedback_configs,
     ingest,
     queues,
@@ -535,3 +538,22 @@ def test_rubric_conditions_are_edited_in_the_settings_form(db, world, web_client
     web_client.post(f"/queues/{queue_id}/settings", data={**form, "visible_if.helpfulness": ""})
     rubric = {f["key"]: f for f in queues.get_queue(db, SYSTEM_ACTOR, queue_id)["rubric"]}
     assert "visible_if" not in rubric["helpfulness"]
+
+
+def test_a_filtered_series_that_reads_only_the_newest_rows_says_where_it_starts(
+    db, world, web_client, monkeypatch
+):
+    feedback.create_feedback(
+        db,
+        SYSTEM_ACTOR,
+        {"run_id": str(world.run_ids[1]), "key": "overall_quality", "value": "good", "source": "model"},
+    )
+    _login(web_client, world.member.email)
+    query = {"key": "overall_quality", "filter": 'name != "no such run"'}
+    whole = web_client.get("/dashboards/panels/scores", params=query)
+    assert whole.status_code == 200 and "Filtered series read the newest" not in whole.text
+    monkeypatch.setattr(analytics, "FILTERED_ROWS", 1)
+    capped = web_client.get("/dashboards/panels/scores", params=query).text
+    today = datetime.now(UTC)
+    assert "Filtered series read the newest 1 rows of the key" in capped
+    assert f"this one starts {today:%Y-%m-%d} 00:00 UTC" in capped
