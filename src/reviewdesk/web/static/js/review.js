@@ -275,6 +275,13 @@ function showServerItem(html) {
   template.innerHTML = item.innerHTML;
   container.replaceChildren(template.content);
   window.htmx?.process(container);
+  applyConditions();
+  tick();
+  // Keys go on working from the first required field left unanswered (what the server refused).
+  const missing = fields().find((f) => !f.querySelector(".req")?.hidden && answerOf(f.dataset.field) === null);
+  lastField = null;
+  if (missing) focusField(missing);
+  else focusFirst();
   container.querySelector(".error-banner")?.scrollIntoView({ block: "nearest" });
   return true;
 }
