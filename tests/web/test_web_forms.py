@@ -563,3 +563,35 @@ def test_rubric_conditions_are_edited_in_the_settings_form(db, world, web_client
     web_client.post(f"/queues/{queue_id}/settings", data={**form, "visible_if.helpfulness": ""})
     rubric = {f["key"]: f for f in queues.get_queue(db, SYSTEM_ACTOR, queue_id)["rubric"]}
     assert "visible_if" not in rubric["helpfulness"]
+
+
+def test_a_pairwise_rubric_field_can_depend_on_the_preference(db, world, web_client):
+    token = _login(web_client, world.admin.email)
+    queue_id = world.pairwise_queue["id"]
+    form = {
+        "csrf_token": token,
+        "name": "model-a-vs-b",
+        "rubric_key": ["helpfulness", "reviewer_note"],
+        "include.helpfulness": "on",
+        "include.reviewer_note": "on",
+        "order.helpfulness": "1",
+        "order.reviewer_note": "2",
+        "required_if.reviewer_note": "preference",
+        "required_if.reviewer_note.preference": ["tie", "both_bad"],
+        "reviewers_per_item": "1",
+        "reservation_minutes": "10",
+        "reviewer": str(world.reviewer.id),
+    }
+    saved = web_client.post(f"/queues/{queue_id}/settings", data=form, follow_redirects=True)
+    assert saved.status_code == 200, saved.text
+    rubric = {f["key"]: f for f in queues.get_queue(db, SYSTEM_ACTOR, queue_id)["rubric"]}
+    assert rubric["reviewer_note"]["required_if"] == {"field": "preference", "in": ["tie", "both_bad"]}
+    page = web_client.get(f"/queues/{queue_id}/settings").text
+    assert re.search(
+        r'name="required_if\.reviewer_note"[^>]*>.*?<option value="preference" selected>', page, re.S
+    )
+    assert 'name="required_if.reviewer_note.preference" value="both_bad" checked' in page
+    assert 'name="required_if.reviewer_note.preference" value="A">' in page
+    # A single-run queue has no preference to test.
+    single = web_client.get(f"/queues/{world.single_queue['id']}/settings").text
+    assert '<option value="preference"' not in single

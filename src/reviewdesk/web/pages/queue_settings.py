@@ -124,9 +124,9 @@ def _rubric_rows(
     queue: dict[str, Any] | None,
     typed: ImmutableMultiDict[str, str] | None,
     error: Invalid | Conflict | None,
+    triggers: dict[str, Trigger],
 ) -> list[RubricRow]:
     current = {f["key"]: (i, f) for i, f in enumerate(queue["rubric"])} if queue else {}
-    triggers = {t.key: t for t in triggers_of(configs)}
     rows = []
     for config in configs:
         key = config["key"]
@@ -185,14 +185,16 @@ def build_settings_page(
     configs = feedback_configs.list_configs(db, actor)
     users = users_or_none(db, actor)
     emails = {str(u["id"]): u["email"] for u in users or []}
+    kind = queue["kind"] if queue else (typed or {}).get("kind")
+    triggers = triggers_of(configs, pairwise=kind == "pairwise")
     return SettingsPage(
         queue=queue,
         draft=_draft_of_form(typed) if typed is not None else _draft_of_queue(queue, emails),
-        rubric_rows=_rubric_rows(configs, queue, typed, error),
+        rubric_rows=_rubric_rows(configs, queue, typed, error, {t.key: t for t in triggers}),
         users=users,
         datasets=datasets_or_none(db, actor),
         rules_count=rules_count,
-        triggers=triggers_of(configs),
+        triggers=triggers,
         error=None
         if error is None
         else (f"{error.field}: {error.message}" if error.field else error.message),
@@ -290,10 +292,10 @@ def settings_payload(
 
 
 def save_queue(db: Any, actor: Actor, queue_id: uuid.UUID | None, form: ImmutableMultiDict[str, str]) -> dict:
-    triggers = triggers_of(feedback_configs.list_configs(db, actor))
-    payload = settings_payload(db, form, creating=queue_id is None, triggers=triggers)
     saved = None if queue_id is None else queues.get_queue(db, actor, queue_id)
-    kind = payload.get("kind") or (saved["kind"] if saved else None)
+    kind = saved["kind"] if saved else form.get("kind") or "single"
+    triggers = triggers_of(feedback_configs.list_configs(db, actor), pairwise=kind == "pairwise")
+    payload = settings_payload(db, form, creating=queue_id is None, triggers=triggers)
     queues.require_rubric_field(actor, kind or "single", payload["rubric"])
     try:
         if queue_id is None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from starlette.datastructures import ImmutableMultiDict
 
+from reviewdesk.domain.rubric import PAIRWISE_KEY, PREFERENCES
 from reviewdesk.errors import Invalid
 
 RULES = ("visible_if", "required_if")
@@ -45,10 +46,10 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def triggers_of(configs: list[dict[str, Any]]) -> list[Trigger]:
+def triggers_of(configs: list[dict[str, Any]], *, pairwise: bool = False) -> list[Trigger]:
     """Every score config a condition can test: categorical, boolean and continuous (free text has
-    no answers to pick)."""
-    triggers = []
+    no answers to pick); in a pairwise queue also the preference (A, B, tie, both bad)."""
+    triggers = [Trigger(key=PAIRWISE_KEY, type="categorical", answers=list(PREFERENCES))] if pairwise else []
     for config in configs:
         kind = config["type"]
         if kind == "categorical":
