@@ -6,7 +6,7 @@ import base64
 import struct
 import zlib
 
-from reviewdesk.domain.inline_images import MAX_INLINE_IMAGE_BYTES, inline_image
+from reviewdesk.domain.inline_images import MAX_INLINE_IMAGE_BYTES, inline_image, not_drawn_because
 from reviewdesk.domain.llm_messages import conversation_of
 
 
@@ -53,7 +53,10 @@ def test_png_jpeg_gif_and_webp_are_drawn() -> None:
 
 def test_svg_never_and_a_type_that_lies_about_its_bytes_neither() -> None:
     assert inline_image(data_url("image/svg+xml", SVG)) is None
+    assert not_drawn_because(data_url("image/svg+xml", SVG)) == "SVG is never drawn"
     assert inline_image(data_url("image/png", SVG)) is None  # SVG bytes labelled PNG
+    assert not_drawn_because(data_url("image/png", SVG)) == "the data is not a PNG image"
+    assert not_drawn_because(data_url("image/png", png())) == ""
     assert inline_image(data_url("image/gif", png())) is None
     assert inline_image(data_url("image/webp", b"RIFF\x1a\x00\x00\x00WAVEfmt ")) is None
 
@@ -79,6 +82,7 @@ def test_an_image_over_the_cap_stays_a_badge() -> None:
     big = png() + b"\x00" * (MAX_INLINE_IMAGE_BYTES - len(png()))
     assert inline_image(data_url("image/png", big)) is not None  # at the cap
     assert inline_image(data_url("image/png", big + b"\x00" * 3)) is None
+    assert not_drawn_because(data_url("image/png", big + b"\x00" * 3)) == "larger than 2 MiB"
 
 
 def test_openai_and_anthropic_image_parts_keep_their_data_urls() -> None:

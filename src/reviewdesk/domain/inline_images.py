@@ -23,20 +23,33 @@ _MAX_BASE64_CHARS = (MAX_INLINE_IMAGE_BYTES + 2) // 3 * 4
 
 def inline_image(url: object) -> str | None:
     """The data URL itself when it may be drawn as an image, else None."""
-    if not isinstance(url, str) or len(url) > _MAX_BASE64_CHARS + len("data:image/jpeg;base64,"):
-        return None
+    src, _reason = _check(url)
+    return src
+
+
+def not_drawn_because(url: object) -> str:
+    """Why a data: URL is not drawn, for the badge shown instead ('' when it is drawn)."""
+    return _check(url)[1]
+
+
+def _check(url: object) -> tuple[str | None, str]:
+    if not isinstance(url, str):
+        return None, "not a URL"
+    if url[:40].lower().startswith("data:image/svg"):
+        return None, "SVG is never drawn"
+    if len(url) > _MAX_BASE64_CHARS + len("data:image/jpeg;base64,"):
+        return None, f"larger than {MAX_INLINE_IMAGE_BYTES // (1024 * 1024)} MiB"
     match = _DATA_URL.fullmatch(url)
     if match is None or not match.group(2):
-        return None
+        return None, "only base64 PNG, JPEG, GIF and WebP are drawn"
     media_type, data = match.group(1).lower(), match.group(2)
     if len(data) * 3 // 4 - data.count("=") > MAX_INLINE_IMAGE_BYTES:
-        return None
+        return None, f"larger than {MAX_INLINE_IMAGE_BYTES // (1024 * 1024)} MiB"
     try:
         head = base64.b64decode(data[:24], validate=True)  # 18 bytes: enough for every signature
     except (binascii.Error, ValueError):
-        return None
-    if not head.startswith(_SIGNATURES[media_type]):
-        return None
-    if media_type == "image/webp" and head[8:12] != b"WEBP":
-        return None
-    return f"data:{media_type};base64,{data}"
+        return None, "not valid base64"
+    signature_ok = head.startswith(_SIGNATURES[media_type])
+    if not signature_ok or (media_type == "image/webp" and head[8:12] != b"WEBP"):
+        return None, f"the data is not a {media_type.removeprefix('image/').upper()} image"
+    return f"data:{media_type};base64,{data}", ""
