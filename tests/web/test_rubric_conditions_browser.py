@@ -107,6 +107,9 @@ def test_an_admin_builds_a_condition_that_the_reviewer_and_the_server_follow(pag
         page.evaluate("() => document.activeElement.name") == "answer.groundedness"
     )  # keys go on from there
     assert re.fullmatch(r"\d+:\d\d", page.locator("#reservation .countdown").inner_text())
+    for button in ("submit", "skip", "flag"):  # the error banner pushes none off a 1280×800 screen
+        box = page.locator(f"#{button}-button").bounding_box()
+        assert box and box["y"] + box["height"] <= 800, (button, box)
     rows, _next = feedback.list_feedback(
         web_db, SYSTEM_ACTOR, filters={"queue_id": [queue_id]}, limit=10, cursor=None
     )

@@ -253,6 +253,33 @@ function showItem(fragment, note) {
   container.dispatchEvent(new CustomEvent("review:swapped", { bubbles: true }));
 }
 
+// The rubric panel scrolls on its own; its height counts from where it starts (a banner above pushes it
+// down, scrolling lifts it to its sticky top), so Submit/Skip/Flag at its foot stay on screen.
+function fitRubric() {
+  const panel = container?.querySelector(".review-right");
+  if (!panel) return;
+  const style = getComputedStyle(panel);
+  if (style.position !== "sticky") {
+    panel.style.maxHeight = "";
+    return;
+  }
+  const top = Math.max(panel.getBoundingClientRect().top, parseFloat(style.top) || 0);
+  panel.style.maxHeight = `${Math.max(window.innerHeight - top - 8, 160)}px`;
+}
+
+let fitQueued = false;
+function queueFit() {
+  if (fitQueued) return;
+  fitQueued = true;
+  requestAnimationFrame(() => {
+    fitQueued = false;
+    fitRubric();
+  });
+}
+window.addEventListener("scroll", queueFit, { passive: true });
+window.addEventListener("resize", queueFit);
+container?.addEventListener("review:swapped", queueFit);
+
 function refreshProgress() {
   if (!queueId) return;
   fetch(`/queues/${queueId}/review/progress`, { credentials: "same-origin" })
@@ -283,6 +310,7 @@ function showServerItem(html) {
   if (missing) focusField(missing);
   else focusFirst();
   container.querySelector(".error-banner")?.scrollIntoView({ block: "nearest" });
+  fitRubric();
   return true;
 }
 
@@ -381,5 +409,6 @@ function focusFirst() {
 
 tick();
 window.setInterval(tick, 1000);
+fitRubric();
 focusFirst();
 prefetch();
