@@ -117,6 +117,9 @@ def panels(db: Database, end: datetime) -> dict[str, Callable[[], Any]]:
         'scores user_rating, filter project == "ops-agent"': series(
             "user_rating", "source", 'project == "ops-agent"'
         ),
+        "scores overall_quality, filter metadata.eval_score < 0.5": series(
+            "overall_quality", "source", "metadata.eval_score < 0.5"
+        ),
         "queue depth, throughput, backlog": lambda: dashboards.queue_activity(db, SYSTEM_ACTOR, window),
         "agreement by field and rubric version": lambda: dashboards.agreement_panel(db, SYSTEM_ACTOR, window),
         "human vs model, overall_quality (heatmap)": lambda: dashboards.human_vs_model_panel(
@@ -129,6 +132,21 @@ def panels(db: Database, end: datetime) -> dict[str, Callable[[], Any]]:
         "reviewer quality": lambda: dashboards.reviewer_panel(db, SYSTEM_ACTOR, window),
         "whole dashboard page": lambda: dashboards.dashboard(db, SYSTEM_ACTOR, window),
     }
+
+
+def uncapped(fn: Callable[[], Any]) -> Callable[[], Any]:
+    """The same call reading every row of the window (what a filtered series did before the cap)."""
+    from reviewdesk.services import analytics
+
+    def run() -> Any:
+        cap = analytics.FILTERED_ROWS
+        analytics.FILTERED_ROWS = 10**12
+        try:
+            return fn()
+        finally:
+            analytics.FILTERED_ROWS = cap
+
+    return run
 
 
 def baseline(db: Database) -> Callable[[], Any]:
@@ -149,15 +167,23 @@ def measure(db: Database, reps: int) -> dict[str, Any]:
     result["baseline"] = base
     print(f"\n{db.dialect}: {result['rows']}")
     print(f"  baseline (count of one key's 200k feedback rows) p50 {base['p50_ms']:.1f} ms")
-    for name, fn in panels(db, end).items():
+    timings = dict(panels(db, end))
+    for name in [n for n in timings if "filter" in n]:
+        timings[f"{name} (every row, no cap: not a panel)"] = uncapped(timings[name])
+    for name, fn in timings.items():
         figures = timed(fn, reps)
         figures["x_baseline"] = figures["p50_ms"] / base["p50_ms"]
         result["panels"][name] = figures
-        mark = "ok" if figures["p50_ms"] < TARGET_MS else "OVER"
+        mark = "ok" if figures["p50_ms"] < TARGET_MS or "no cap" in name else "OVER"
         print(
-            f"  {name:<48} p50 {figures['p50_ms']:7.1f} ms  max {figures['max_ms']:7.1f} ms"
+            f"  {name:<72} p50 {figures['p50_ms']:7.1f} ms  max {figures['max_ms']:7.1f} ms"
             f"  ×{figures['x_baseline']:5.1f}  {mark}"
         )
+        if "filter" in name and "no cap" not in name:
+            figures["read_since"] = fn()["read_since"]
+            print(
+                f"    reads from {figures['read_since'] or 'the range start'} (range from {end - timedelta(days=DAYS)})"
+            )
     return result
 
 

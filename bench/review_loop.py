@@ -1,17 +1,20 @@
 """Review loop latency in a real browser: submit → next item painted, on the demo.
 
-    .venv/bin/python bench/review_loop.py [--traces 1500] [--items 40] [--baseline 15]
+    .venv/bin/python bench/review_loop.py [--traces 1500] [--items 40] [--baseline 15] [--read-ms 1000] [--rushed 20]
 
 Loads the demo into a fresh SQLite file, serves it on 127.0.0.1, and drives Debian's Chromium as the
 demo reviewer through `production-rag-review` with the keyboard: two picks, then S. Measured in the
 page: from the S keydown to the second animation frame after the next item is on screen (the frame it
-is painted in). The same run measures the old way as the baseline: the form posted without the
+is painted in), first with `--read-ms` of reading per item (the next item is prefetched meanwhile),
+then `--rushed` items submitted the moment they are painted (the prefetch still on its way). The same run measures the old way as the baseline: the form posted without the
 review script (a 303 and a full page load), from the submit to the second frame of the new page.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import socket
 import statistics
 import tempfile
@@ -19,6 +22,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -38,13 +42,20 @@ REVIEWER = "ana@reviewdesk.local"
 QUEUE = "production-rag-review"
 
 # In the page: S keydown → the review script's `review:swapped` → two frames (the new item painted).
+# Resource Timing says whether the prefetch of the item swapped in had landed before S, and how long
+# the server took to answer it (request sent → first byte).
 SWAP_PROBE = """() => {
   window.__swaps = [];
-  document.addEventListener("keydown", (e) => { if (e.key === "s") window.__t0 = performance.now(); }, true);
   window.__swapped = [];
+  window.__prefetch = [];
+  document.addEventListener("keydown", (e) => { if (e.key === "s") window.__t0 = performance.now(); }, true);
   document.addEventListener("review:swapped", () => {
-    window.__swapped.push(performance.now() - window.__t0);  // in the DOM, before layout and paint
-    requestAnimationFrame(() => requestAnimationFrame(() => window.__swaps.push(performance.now() - window.__t0)));
+    const t0 = window.__t0;
+    window.__swapped.push(performance.now() - t0);  // in the DOM, before layout and paint
+    const asked = performance.getEntriesByType("resource").filter((r) => r.name.includes("/review/prefetch") && r.startTime < t0);
+    const used = asked[asked.length - 1];
+    window.__prefetch.push(used ? {ready: used.responseEnd <= t0, server: used.responseStart - used.requestStart} : null);
+    requestAnimationFrame(() => requestAnimationFrame(() => window.__swaps.push(performance.now() - t0)));
   });
 }"""
 PAINTED = """() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(Date.now()))))"""
@@ -81,13 +92,23 @@ def _answer(page) -> None:  # type: ignore[no-untyped-def]
     page.keyboard.press("1")
 
 
-def swap_loop(page, items: int) -> list[float]:  # type: ignore[no-untyped-def]
+@dataclass
+class SwapRun:
+    painted: list[float]  # S → the next item painted, ms
+    in_dom: list[float]  # S → the next item in the DOM, ms
+    ready: int  # swaps whose prefetch had landed before S
+    prefetch_server: list[float]  # the prefetch's server time (request sent → first byte), ms
+
+
+def swap_loop(page, items: int, read_ms: int) -> SwapRun:  # type: ignore[no-untyped-def]
+    """`read_ms`: how long the reviewer reads each item after it is painted (0: S at once, before the
+    next prefetch can have landed)."""
     page.evaluate(SWAP_PROBE)
     for n in range(items):
-        page.wait_for_load_state("networkidle")  # the reviewer reads; the next item is prefetched meanwhile
         if page.locator("#end-of-queue").count():
             print(f"(the queue ran out after {n} items: load more traces)")
             break
+        page.wait_for_timeout(read_ms)
         before = page.locator(".review-bar").get_attribute("data-item-id")
         _answer(page)
         page.keyboard.press("s")
@@ -95,9 +116,14 @@ def swap_loop(page, items: int) -> list[float]:  # type: ignore[no-untyped-def]
             "(before) => document.querySelector('.review-bar').dataset.itemId !== before", arg=before
         )
         page.wait_for_function("(n) => window.__swaps.length >= n", arg=n + 1)
-    swapped = page.evaluate("() => window.__swapped")
-    print(f"(in the DOM after S: p50 {statistics.median(swapped):.1f} ms)")
-    return list(page.evaluate("() => window.__swaps"))
+    page.wait_for_function("() => document.getElementById('review-item').dataset.posting === '0'")
+    prefetches = [p for p in page.evaluate("() => window.__prefetch") if p]
+    return SwapRun(
+        painted=list(page.evaluate("() => window.__swaps")),
+        in_dom=list(page.evaluate("() => window.__swapped")),
+        ready=sum(p["ready"] for p in prefetches),
+        prefetch_server=[p["server"] for p in prefetches],
+    )
 
 
 def reload_loop(page, items: int) -> list[float]:  # type: ignore[no-untyped-def]
@@ -124,6 +150,9 @@ def main() -> None:
     parser.add_argument("--traces", type=int, default=1500)
     parser.add_argument("--items", type=int, default=40)
     parser.add_argument("--baseline", type=int, default=15)
+    parser.add_argument("--read-ms", type=int, default=1000, help="reading time per item before S")
+    parser.add_argument("--rushed", type=int, default=20, help="items then submitted with no reading time")
+    parser.add_argument("--json-out", type=Path, help="write the figures here as JSON")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -160,15 +189,39 @@ def main() -> None:
             page.wait_for_selector("#review-form")
             baseline = reload_loop(page, args.baseline)
             page.goto(review_url)
-            swaps = swap_loop(page, args.items)
+            reading = swap_loop(page, args.items, args.read_ms)
+            page.goto(review_url)
+            rushed = swap_loop(page, args.rushed, 0)
             browser.close()
         db.dispose()
-    for name, values in (("full page load (before)", baseline), ("swap in place, prefetched", swaps)):
+    swaps = {f"swap, {args.read_ms} ms reading": reading, "swap, no reading": rushed}
+    report(baseline, swaps)
+    if args.json_out:
+        figures = {"load_average": os.getloadavg(), "full_page_load": baseline}
+        figures |= {name: asdict(run) for name, run in swaps.items()}
+        args.json_out.write_text(json.dumps(figures, indent=2))
+
+
+def _line(name: str, values: list[float]) -> str:
+    return (
+        f"{name:28} n={len(values):3}  p50 {statistics.median(values):6.1f} ms  "
+        f"p95 {percentile(values, 0.95):6.1f} ms  max {max(values):6.1f} ms"
+    )
+
+
+def report(baseline: list[float], swaps: dict[str, SwapRun]) -> None:
+    print(_line("full page load (before)", baseline))
+    for name, run in swaps.items():
+        print(_line(name, run.painted))
         print(
-            f"{name:28} n={len(values):3}  p50 {statistics.median(values):6.1f} ms  "
-            f"p95 {percentile(values, 0.95):6.1f} ms  max {max(values):6.1f} ms"
+            f"{'':28} in the DOM p50 {statistics.median(run.in_dom):.1f} ms; prefetch landed before S "
+            f"{run.ready}/{len(run.prefetch_server)}; prefetch server p50 "
+            f"{statistics.median(run.prefetch_server):.1f} ms, p95 {percentile(run.prefetch_server, 0.95):.1f} ms"
         )
-    print(f"ratio p50 swap / full load: {statistics.median(swaps) / statistics.median(baseline):.2f}")
+    first = next(iter(swaps.values()))
+    print(
+        f"ratio p50 swap (reading) / full load: {statistics.median(first.painted) / statistics.median(baseline):.2f}"
+    )
 
 
 if __name__ == "__main__":

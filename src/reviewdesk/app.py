@@ -38,10 +38,9 @@ from reviewdesk.api.body_limit import BodyLimitMiddleware
 from reviewdesk.api.responses import FastJSONResponse, error_response
 from reviewdesk.api.security_headers import SecurityHeadersMiddleware
 from reviewdesk.config import Settings
-from reviewdesk.domain.destinations import parse_policy
 from reviewdesk.errors import Invalid, ReviewDeskError
 from reviewdesk.services import bootstrap
-from reviewdesk.services.destinations import DestinationGuard
+from reviewdesk.services.destinations import guard_for
 from reviewdesk.services.evaluator_jobs import EvaluatorWorker
 from reviewdesk.services.webhook_dispatcher import WebhookDispatcher
 from reviewdesk.store.database import Database
@@ -131,7 +130,7 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
     )
     app.state.settings = settings
     # Every outbound call (webhooks, LLM judges) goes through this one guard; tests swap its resolver.
-    app.state.destination_guard = DestinationGuard(parse_policy(settings.allow_private_destinations))
+    app.state.destination_guard = guard_for(settings)
     operation_index = contract.OperationIndex()
     _install_error_handlers(app, operation_index)
     for module in (

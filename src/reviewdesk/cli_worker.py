@@ -17,14 +17,13 @@ def worker_command(db_url: str | None, once: bool) -> None:
     from rich.progress import Progress
 
     from reviewdesk.cli import _database, _settings
-    from reviewdesk.domain.destinations import parse_policy
     from reviewdesk.services import evaluator_jobs
-    from reviewdesk.services.destinations import DestinationGuard
+    from reviewdesk.services.destinations import guard_for
     from reviewdesk.store import evaluators as evaluators_store
 
     settings = _settings(db_url)
     db = _database(db_url)
-    guard = DestinationGuard(parse_policy(settings.allow_private_destinations))
+    guard = guard_for(settings)
     try:
         if once:
             with db.read() as conn:

@@ -36,6 +36,11 @@ class Settings:
     # Outbound calls to non-public addresses: "" (none), "true" (all but cloud metadata) or a comma
     # list of networks; read by domain/destinations.py's parse_policy for every outbound call.
     allow_private_destinations: str = ""
+    # Off: outbound destinations must be IP literals (or localhost); no name is ever looked up, for
+    # air-gapped sites and for the API fuzz run, whose random URLs must not send DNS queries.
+    resolve_hostnames: bool = True
+    # An egress allowlist (comma list of networks): when set, nothing outside it is ever sent to.
+    outbound_only_to: str = ""
     # The evaluator job worker thread in `serve` (off when `reviewdesk worker` runs them separately).
     evaluator_worker: bool = True
     evaluator_poll_seconds: float = 1.0
@@ -68,6 +73,8 @@ class Settings:
             table_maintenance=_switched_on(env, "REVIEWDESK_PG_MAINTENANCE"),
             query_timeout_s=float(env.get("REVIEWDESK_QUERY_TIMEOUT_S", "10")),
             allow_private_destinations=env.get("REVIEWDESK_ALLOW_PRIVATE_DESTINATIONS", ""),
+            resolve_hostnames=_switched_on(env, "REVIEWDESK_RESOLVE_HOSTNAMES"),
+            outbound_only_to=env.get("REVIEWDESK_OUTBOUND_ONLY_TO", ""),
             session_idle_minutes=int(env.get("REVIEWDESK_SESSION_IDLE_MINUTES", "60")),
             trusted_proxies=parse_networks(env.get("REVIEWDESK_TRUSTED_PROXIES", "")),
             evaluator_worker=_switched_on(env, "REVIEWDESK_EVALUATOR_WORKER"),

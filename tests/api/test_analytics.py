@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from reviewdesk.domain.permissions import SYSTEM_ACTOR, Actor, Role
-from reviewdesk.services import feedback, ingest, queue_items, review
+from reviewdesk.services import analytics, feedback, ingest, queue_items, review
 from reviewdesk.services.clock import set_to
 from tests.factories import run_payload
 
@@ -234,3 +234,34 @@ def test_hourly_counts_follow_amendments_and_deletes(client, history, split):
     if split == "source":
         model_day = _point(next(s for s in counted if s["label"] == "model"), "2026-11-03")
         assert model_day["n"] == 5 and model_day["counts"] == {"acceptable": 3, "good": 1, "bad": 1}
+
+
+def test_a_filtered_series_reads_the_newest_rows_and_shows_only_the_buckets_they_cover_wholly(
+    client, history, monkeypatch
+):
+    """Each row of a filtered series is checked against its run, so it reads a bounded number of the
+    newest rows: buckets older than those are left out (not shown as empty), and `read_since` says where
+    the series starts; the buckets it shows hold every row."""
+    params = {"key": "overall_quality", "filter": 'run_type == "chain"', **WINDOW}
+    whole = client.get("/api/v1/analytics/scores", params=params).json()
+    assert whole["read_since"] is None  # 17 rows: all of them read
+    assert [p["t"] for p in whole["series"][0]["points"]] == ["2026-11-01", "2026-11-02", "2026-11-03"]
+    # Nine rows on 3 Nov, eight on 2 Nov: reading ten reaches into 2 Nov, so only 3 Nov is whole.
+    monkeypatch.setattr(analytics, "FILTERED_ROWS", 10)
+    capped = client.get("/api/v1/analytics/scores", params=params).json()
+    assert capped["read_since"].startswith("2026-11-03T00:00:00")
+    assert {s["label"]: s["points"] for s in capped["series"]} == {
+        s["label"]: [p for p in s["points"] if p["t"] == "2026-11-03"]
+        for s in whole["series"]
+        if any(p["n"] for p in s["points"] if p["t"] == "2026-11-03")
+    }
+    # Fewer rows than the newest bucket holds: that bucket is still read whole.
+    monkeypatch.setattr(analytics, "FILTERED_ROWS", 3)
+    assert client.get("/api/v1/analytics/scores", params=params).json() == capped
+    # Hourly buckets: the hour of the cut is left out, the later hours are whole.
+    monkeypatch.setattr(analytics, "FILTERED_ROWS", 12)
+    hourly = client.get("/api/v1/analytics/scores", params={**params, "bucket": "hour"}).json()
+    assert hourly["read_since"].startswith("2026-11-02T12:00:00")
+    human = _series(hourly, "human")
+    assert human["points"][0]["t"] == "2026-11-02T12"
+    assert sum(p["n"] for p in human["points"]) == 2  # chen's; ana's and ben's hours are before the cut

@@ -121,3 +121,32 @@ def test_langsmith_queue_positions_past_any_queue_are_refused(client):
         _error_field(client.get(f"/langsmith/api/v1/annotation-queues/{queue_id}/runs?offset={huge}"))
         == "offset"
     )
+
+
+def test_an_evaluator_without_online_settings_leaves_ingest_alone(client):
+    created = client.post(
+        "/api/v1/evaluators",
+        json={
+            "name": "offline",
+            "key": "format_ok",
+            "kind": "code",
+            "spec": {"checks": [{"type": "valid_json"}]},
+        },
+    )
+    assert created.status_code == 201, created.text
+    run = run_payload()
+    assert client.post("/api/v1/runs/batch", json={"post": [run]}).status_code == 202
+    ended = client.patch(f"/api/v1/runs/{run['id']}", json={"end_time": "2026-11-01T12:00:05Z"})
+    assert ended.status_code in (200, 202), ended.text
+    assert client.get(f"/api/v1/evaluators/{created.json()['id']}/jobs").json()["items"] == []
+
+
+def test_a_queue_filter_that_is_not_a_string_is_refused_by_name(client):
+    client.post(
+        "/api/v1/feedback-configs", json={"key": "quality", "type": "categorical", "options": ["ok", "bad"]}
+    )
+    queue = client.post("/api/v1/queues", json={"name": "q", "rubric": [{"key": "quality"}]}).json()
+    for bad in ({}, ["x"], 3):
+        assert (
+            _error_field(client.post(f"/api/v1/queues/{queue['id']}/items", json={"filter": bad})) == "filter"
+        )

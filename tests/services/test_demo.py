@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
-from reviewdesk.services import dashboards, demo, queue_stats, queues
+from reviewdesk.services import calibrations, dashboards, demo, queue_stats, queues
 from reviewdesk.services.runs import search_runs
 
 NOW = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)  # a Friday afternoon
@@ -57,3 +57,10 @@ def test_demo_plants_disagreement_and_model_scores(db):
     assert hvm["pairs"] > 20 and hvm["accuracy"] > 0.5
     scatter = dashboards.human_vs_model_panel(db, SYSTEM_ACTOR, {**window, "key": "helpfulness"})
     assert len(scatter["points"]) > 5
+    # The calibration session alerts on the planted field and on nothing else: in a session the
+    # reviewers score overall quality with care, so it agrees whatever the seed.
+    (session,) = calibrations.list_calibrations(db, SYSTEM_ACTOR)
+    assert session["complete"] and session["alert_fields"] == ["groundedness"]
+    fields = {f["key"]: f for f in session["fields"]}
+    assert fields["overall_quality"]["percent_agreement"] == 1.0 and not fields["overall_quality"]["alert"]
+    assert fields["groundedness"]["disagreement"] > 0.5

@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
+from reviewdesk.config import Settings
 from reviewdesk.domain.destinations import DestinationPolicy, parse_policy
 from reviewdesk.errors import DestinationRefused, Invalid
 from reviewdesk.services.destinations import (
@@ -25,6 +26,7 @@ from reviewdesk.services.destinations import (
     DestinationGuard,
     GuardedTransport,
     check_destination,
+    guard_for,
 )
 from tests.factories import TableResolver
 
@@ -262,3 +264,33 @@ def test_a_pinned_https_call_verifies_the_certificate_against_the_name(tls_recei
         # The same server by address: the certificate does not name 127.0.0.1, so TLS refuses it.
         with pytest.raises(httpx.ConnectError, match="certificate"):
             http.get(f"https://127.0.0.1:{port}/")
+
+
+def test_with_name_resolution_off_no_name_is_looked_up(monkeypatch):
+    def no_lookup(*args, **kwargs):
+        raise AssertionError(f"a name was looked up: {args[0]!r}")
+
+    monkeypatch.setattr("socket.getaddrinfo", no_lookup)
+    guard = guard_for(Settings(resolve_hostnames=False, allow_private_destinations="127.0.0.1/32"))
+    with pytest.raises(Invalid) as refused:
+        guard.check_url("https://judge.example.com/v1", field="spec.base_url")
+    assert refused.value.field == "spec.base_url"
+    assert "REVIEWDESK_RESOLVE_HOSTNAMES=off" in refused.value.message
+    guard.check_url("http://localhost:8080/v1")
+    guard.check_url("http://127.0.0.1:8080/v1")
+    with pytest.raises(DestinationRefused):
+        guard.check_url("http://10.0.0.7/v1")
+
+
+def test_an_egress_allowlist_refuses_public_addresses_outside_it():
+    guard = guard_for(
+        Settings(allow_private_destinations="127.0.0.1/32", outbound_only_to="127.0.0.1/32, 203.0.113.0/24")
+    )
+    guard.check_url("http://127.0.0.1:9/v1")
+    guard.check_url("https://203.0.113.9/v1")
+    with pytest.raises(DestinationRefused) as refused:
+        guard.check_url("https://8.8.8.8/v1", field="spec.base_url")
+    assert refused.value.field == "spec.base_url"
+    assert "outside REVIEWDESK_OUTBOUND_ONLY_TO" in refused.value.message
+    with pytest.raises(ValueError, match="REVIEWDESK_OUTBOUND_ONLY_TO: 'nope'"):
+        parse_policy("", "nope")

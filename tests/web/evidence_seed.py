@@ -93,7 +93,7 @@ def _trace_with_langchain(base_url: str, api_key: str) -> tuple[uuid.UUID, uuid.
     return chat_id, rag_id
 
 
-def _wait_for(db: Database, run_id: uuid.UUID) -> dict[str, Any]:
+def wait_for_run(db: Database, run_id: uuid.UUID) -> dict[str, Any]:
     deadline = time.monotonic() + 20
     while True:
         try:
@@ -187,8 +187,8 @@ def _simple_run(index: int, start: datetime, **fields: Any) -> dict[str, Any]:
 def make_evidence(db: Database, world: World, base_url: str) -> Evidence:
     key = accounts.create_api_key(db, SYSTEM_ACTOR, world.admin.id, name="langchain tracer")["key"]
     chat_id, rag_id = _trace_with_langchain(base_url, key)
-    _wait_for(db, chat_id)
-    _wait_for(db, rag_id)
+    wait_for_run(db, chat_id)
+    wait_for_run(db, rag_id)
     rag_trace = runs.get_trace(db, SYSTEM_ACTOR, rag_id)
     spans: list[dict[str, Any]] = []
     stack = list(rag_trace["roots"])

@@ -216,6 +216,11 @@ def test_ten_items_by_keyboard_with_the_next_one_prefetched(page, web_db, eviden
         assert page.evaluate("() => document.activeElement?.type") == "radio"  # focus kept on the rubric
         page.keyboard.press(str(n % 3 + 1))
         press_and_swap(page, "s")
+        # "← Previous" leads to the item just sent; the progress line is kept, then refreshed.
+        assert page.locator("#nav-prev").get_attribute("href").endswith(f"?item={seen[-1]}")
+        page.wait_for_function(
+            "(done) => document.getElementById('progress').innerText.startsWith(done + ' of ')", arg=n + 1
+        )
     assert loads == []  # no page load in ten items
     assert len(prefetches) >= 10
     assert len(set(seen)) == 10

@@ -13,7 +13,16 @@ from fastapi.testclient import TestClient
 
 from reviewdesk.app import create_app
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
-from reviewdesk.services import accounts, dataset_versions, datasets, queue_items, rules
+from reviewdesk.services import (
+    accounts,
+    calibrations,
+    dataset_versions,
+    datasets,
+    evaluator_runs,
+    evaluators,
+    queue_items,
+    rules,
+)
 from reviewdesk.store.database import Database
 from tests.conftest import settings_for_tests
 from tests.web.seed import PASSWORD, World, make_world
@@ -24,6 +33,8 @@ NOT_MANAGERS = {"reviewer", "outsider"}
 NOT_WORKERS = {"member", "outsider"}  # the queue is assigned to the reviewer and the admin only
 
 DASHBOARD_PANELS = ("scores", "queues", "agreement", "human-vs-model", "pairwise", "reviewers")
+
+_CODE_EVALUATOR = {"name": "format-{role}", "key": "format_ok", "kind": "code", "checks-0-type": "valid_json"}
 
 # (method, path template, form, roles answered 403)
 ROUTES = [
@@ -55,6 +66,8 @@ ROUTES = [
     *[("GET", f"/dashboards/panels/{name}", None, set()) for name in DASHBOARD_PANELS],
     *[("GET", f"/dashboards/panels/{name}?queue={{q}}", None, {"outsider"}) for name in DASHBOARD_PANELS],
     ("GET", '/dashboards/panels/scores?filter=name+%3D%3D+"x"', None, NOT_MANAGERS),
+    ("GET", "/calibrations", None, NOT_MANAGERS),
+    ("GET", "/calibrations/{cal}", None, NOT_MANAGERS),
     ("GET", "/admin/users", None, EVERYONE_BUT_ADMINS),
     ("GET", "/admin/audit", None, EVERYONE_BUT_ADMINS),
     ("GET", "/projects", None, NOT_MANAGERS),
@@ -94,6 +107,26 @@ ROUTES = [
     ("POST", "/admin/users/{admin}", {"role": "admin"}, EVERYONE_BUT_ADMINS),
     ("POST", "/admin/users/{admin}/api-keys", {"name": "k"}, EVERYONE_BUT_ADMINS),
     ("POST", "/admin/api-keys/{key}/revoke", {}, EVERYONE_BUT_ADMINS),
+    ("GET", "/evaluators", None, NOT_MANAGERS),
+    ("GET", "/evaluators?try_run={run}", None, NOT_MANAGERS),
+    ("GET", "/evaluators/new", None, NOT_MANAGERS),
+    ("GET", "/evaluators/{ev}", None, NOT_MANAGERS),
+    ("GET", "/evaluators/{ev}/edit?run_id={run}", None, NOT_MANAGERS),
+    ("GET", "/evaluators/{ev}/alignment?queue_id={q}", None, NOT_MANAGERS),
+    ("GET", "/evaluators/{ev}/runs/{batch}", None, NOT_MANAGERS),
+    ("GET", "/evaluators/{ev}/runs/{batch}/progress", None, NOT_MANAGERS),
+    ("POST", "/evaluators/try", {**_CODE_EVALUATOR, "try_run_id": "{run}"}, NOT_MANAGERS),
+    ("POST", "/evaluators/new", _CODE_EVALUATOR, NOT_MANAGERS),
+    ("POST", "/evaluators/{ev}/edit", _CODE_EVALUATOR, NOT_MANAGERS),
+    ("POST", "/evaluators/{ev}/runs", {"source": "filter", "filter": ""}, NOT_MANAGERS),
+    ("POST", "/evaluators/{ev}/runs", {"source": "dataset", "dataset_id": "{ds}"}, NOT_MANAGERS),
+    (
+        "POST",
+        "/evaluators/{ev}/alignment/disagreements",
+        {"queue_id": "{q}", "target_queue_id": "{q}"},
+        NOT_MANAGERS,
+    ),
+    ("POST", "/evaluators/{ev}/delete", {}, NOT_MANAGERS),  # last: the evaluator is gone after it
 ]
 
 
@@ -130,7 +163,23 @@ def _ids(db: Database, world: World) -> dict[str, str]:
     item = queue_items.list_items(db, SYSTEM_ACTOR, world.single_queue["id"], status=None, limit=1, offset=0)[
         0
     ]
+    spec = {"checks": [{"type": "valid_json"}]}
+    body = {"name": "format", "key": "format_ok", "kind": "code", "spec": spec}
+    evaluator = evaluators.create_evaluator(db, SYSTEM_ACTOR, body, None)
+    batch = evaluator_runs.start_run(db, SYSTEM_ACTOR, evaluator["id"], {"filter": ""})
+    calibration = calibrations.create_calibration(
+        db,
+        SYSTEM_ACTOR,
+        {
+            "name": "Dec",
+            "queue_id": str(world.single_queue["id"]),
+            "run_ids": [str(r) for r in world.run_ids[:2]],
+        },
+    )
     return {
+        "ev": str(evaluator["id"]),
+        "batch": batch["id"],
+        "cal": str(calibration["id"]),
         "q": str(world.single_queue["id"]),
         "run": str(world.run_ids[0]),
         "item": str(item["id"]),

@@ -8,6 +8,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,9 +17,11 @@ from reviewdesk.app import create_app
 from reviewdesk.domain.permissions import SYSTEM_ACTOR, Actor, Role
 from reviewdesk.services import (
     accounts,
+    analytics,
     calibrations,
     dataset_versions,
     datasets,
+    feedback,
     feedback_configs,
     ingest,
     queues,
@@ -504,8 +507,12 @@ def test_rubric_conditions_are_edited_in_the_settings_form(db, world, web_client
         "order.overall_quality": "1",
         "order.helpfulness": "2",
         "order.reviewer_note": "3",
-        "visible_if.helpfulness": "overall_quality = bad, acceptable",
-        "required_if.reviewer_note": "helpfulness = 1",
+        # A trigger field picked, then the answers of it ticked (only the picked field's count).
+        "visible_if.helpfulness": "overall_quality",
+        "visible_if.helpfulness.overall_quality": ["bad", "acceptable"],
+        "visible_if.helpfulness.reviewer_note": "ignored",
+        "required_if.reviewer_note": "helpfulness",
+        "required_if.reviewer_note.helpfulness": "1",
         "reviewers_per_item": "1",
         "reservation_minutes": "10",
         "reviewer": str(world.reviewer.id),
@@ -517,21 +524,96 @@ def test_rubric_conditions_are_edited_in_the_settings_form(db, world, web_client
     assert rubric["reviewer_note"]["required_if"] == {"field": "helpfulness", "in": [1]}  # a number, not "1"
     assert "visible_if" not in rubric["overall_quality"]
     page = web_client.get(f"/queues/{queue_id}/settings").text
-    assert 'name="visible_if.helpfulness" value="overall_quality = bad, acceptable"' in page
-    assert 'name="required_if.reviewer_note" value="helpfulness = 1"' in page
-    # A condition on a later field is refused with the reason, and what was typed comes back.
+    assert re.search(
+        r'name="visible_if\.helpfulness"[^>]*>.*?<option value="overall_quality" selected>', page, re.S
+    )
+    assert 'name="visible_if.helpfulness.overall_quality" value="bad" checked' in page
+    assert 'name="visible_if.helpfulness.overall_quality" value="good">' in page
+    assert 'name="required_if.reviewer_note.helpfulness" value="1" checked' in page
+    # A condition on a later field is refused beside its control, and what was picked comes back.
     bad = web_client.post(
         f"/queues/{queue_id}/settings",
-        data={**form, "visible_if.overall_quality": "helpfulness = 5"},
+        data={
+            **form,
+            "visible_if.overall_quality": "helpfulness",
+            "visible_if.overall_quality.helpfulness": "5",
+        },
     )
     assert bad.status_code == 400
-    assert "must name a field that comes earlier" in bad.text
-    assert 'name="visible_if.overall_quality" value="helpfulness = 5"' in bad.text
-    malformed = web_client.post(
-        f"/queues/{queue_id}/settings", data={**form, "required_if.helpfulness": "overall_quality"}
+    in_place = re.search(
+        r'<p class="field-error small" id="error-visible_if-\d+" role="alert">([^<]*)</p>', bad.text
     )
-    assert malformed.status_code == 400 and "field = value" in malformed.text
-    # Emptying the box removes the condition.
+    assert in_place and "must name a field that comes earlier" in in_place.group(1)
+    assert 'name="visible_if.overall_quality.helpfulness" value="5" checked' in bad.text
+    assert 'name="visible_if.helpfulness.overall_quality" value="acceptable" checked' in bad.text
+    for changes, reason in (
+        ({"required_if.helpfulness": "overall_quality"}, "tick at least one answer of overall_quality"),
+        ({"required_if.helpfulness": "no_such_field"}, "not a field a condition can test"),
+        ({"required_if.helpfulness": "reviewer_note"}, "not a field a condition can test"),  # free text
+        ({"required_if.helpfulness": "helpfulness", "required_if.helpfulness.helpfulness": "2"}, "its own"),
+        (
+            {
+                "required_if.helpfulness": "overall_quality",
+                "required_if.helpfulness.overall_quality": "superb",
+            },
+            "not an option",
+        ),
+    ):
+        refused = web_client.post(f"/queues/{queue_id}/settings", data={**form, **changes})
+        assert refused.status_code == 400 and reason in refused.text, reason
+        assert 'id="error-required_if-' in refused.text
+    # Picking no field removes the condition.
     web_client.post(f"/queues/{queue_id}/settings", data={**form, "visible_if.helpfulness": ""})
     rubric = {f["key"]: f for f in queues.get_queue(db, SYSTEM_ACTOR, queue_id)["rubric"]}
     assert "visible_if" not in rubric["helpfulness"]
+
+
+def test_a_filtered_series_that_reads_only_the_newest_rows_says_where_it_starts(
+    db, world, web_client, monkeypatch
+):
+    feedback.create_feedback(
+        db,
+        SYSTEM_ACTOR,
+        {"run_id": str(world.run_ids[1]), "key": "overall_quality", "value": "good", "source": "model"},
+    )
+    _login(web_client, world.member.email)
+    query = {"key": "overall_quality", "filter": 'name != "no such run"'}
+    whole = web_client.get("/dashboards/panels/scores", params=query)
+    assert whole.status_code == 200 and "Filtered series read the newest" not in whole.text
+    monkeypatch.setattr(analytics, "FILTERED_ROWS", 1)
+    capped = web_client.get("/dashboards/panels/scores", params=query).text
+    today = datetime.now(UTC)
+    assert "Filtered series read the newest 1 rows of the key" in capped
+    assert f"this one starts {today:%Y-%m-%d} 00:00 UTC" in capped
+
+
+def test_a_pairwise_rubric_field_can_depend_on_the_preference(db, world, web_client):
+    token = _login(web_client, world.admin.email)
+    queue_id = world.pairwise_queue["id"]
+    form = {
+        "csrf_token": token,
+        "name": "model-a-vs-b",
+        "rubric_key": ["helpfulness", "reviewer_note"],
+        "include.helpfulness": "on",
+        "include.reviewer_note": "on",
+        "order.helpfulness": "1",
+        "order.reviewer_note": "2",
+        "required_if.reviewer_note": "preference",
+        "required_if.reviewer_note.preference": ["tie", "both_bad"],
+        "reviewers_per_item": "1",
+        "reservation_minutes": "10",
+        "reviewer": str(world.reviewer.id),
+    }
+    saved = web_client.post(f"/queues/{queue_id}/settings", data=form, follow_redirects=True)
+    assert saved.status_code == 200, saved.text
+    rubric = {f["key"]: f for f in queues.get_queue(db, SYSTEM_ACTOR, queue_id)["rubric"]}
+    assert rubric["reviewer_note"]["required_if"] == {"field": "preference", "in": ["tie", "both_bad"]}
+    page = web_client.get(f"/queues/{queue_id}/settings").text
+    assert re.search(
+        r'name="required_if\.reviewer_note"[^>]*>.*?<option value="preference" selected>', page, re.S
+    )
+    assert 'name="required_if.reviewer_note.preference" value="both_bad" checked' in page
+    assert 'name="required_if.reviewer_note.preference" value="A">' in page
+    # A single-run queue has no preference to test.
+    single = web_client.get(f"/queues/{world.single_queue['id']}/settings").text
+    assert '<option value="preference"' not in single

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from reviewdesk.api.deps import current_actor, get_db, json_object
 from reviewdesk.api.responses import FastJSONResponse, page
 from reviewdesk.domain.permissions import Actor
-from reviewdesk.services import alignment, evaluator_runs
+from reviewdesk.services import alignment, evaluator_runs, evaluator_trials
 from reviewdesk.services import evaluators as evaluators_service
 from reviewdesk.services.paging import page_of_list
 from reviewdesk.store.database import Database
@@ -27,6 +27,18 @@ def create_evaluator(
 ) -> FastJSONResponse:
     guard = request.app.state.destination_guard
     return FastJSONResponse(evaluators_service.create_evaluator(db, actor, body, guard), status_code=201)
+
+
+@router.post("/evaluators/try")
+def try_draft(
+    request: Request,
+    body: dict[str, Any] = Depends(json_object),
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    """An unsaved definition on one run: the prompt as sent, the raw answer, the parsed score. Writes nothing."""
+    guard = request.app.state.destination_guard
+    return FastJSONResponse(evaluator_trials.try_draft(db, actor, guard, body))
 
 
 @router.get("/evaluators")
@@ -68,6 +80,19 @@ def delete_evaluator(
     return Response(status_code=204)
 
 
+@router.post("/evaluators/{evaluator_id}/try")
+def try_evaluator(
+    evaluator_id: uuid.UUID,
+    request: Request,
+    body: dict[str, Any] = Depends(json_object),
+    actor: Actor = Depends(current_actor),
+    db: Database = Depends(get_db),
+) -> FastJSONResponse:
+    """A version (the newest unless `version`) on `run_id`, as the editor's "try": writes no feedback."""
+    guard = request.app.state.destination_guard
+    return FastJSONResponse(evaluator_trials.try_evaluator(db, actor, guard, evaluator_id, body))
+
+
 @router.post("/evaluators/{evaluator_id}/runs", status_code=202)
 def start_run(
     evaluator_id: uuid.UUID,
@@ -94,11 +119,13 @@ def list_jobs(
     evaluator_id: uuid.UUID,
     limit: int = 100,
     cursor: str | None = None,
+    failed: bool = False,
     actor: Actor = Depends(current_actor),
     db: Database = Depends(get_db),
 ) -> FastJSONResponse:
-    """The newest jobs first, failures with their reason; keyset pages."""
-    return page(*evaluator_runs.list_jobs(db, actor, evaluator_id, limit, cursor))
+    """The newest jobs first, failures with their reason; keyset pages. `failed=true`: only dead
+    letters, skipped jobs and jobs waiting to retry (at `available_at`)."""
+    return page(*evaluator_runs.list_jobs(db, actor, evaluator_id, limit, cursor, failed=failed))
 
 
 @router.get("/evaluators/{evaluator_id}/alignment")

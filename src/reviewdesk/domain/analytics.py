@@ -9,6 +9,7 @@ from typing import Any
 
 BUCKETS = ("hour", "day", "week")
 SPLITS = ("queue", "reviewer", "source", "none")
+BUCKET_STEPS = {"hour": timedelta(hours=1), "day": timedelta(days=1), "week": timedelta(days=7)}
 
 
 def week_of(day_label: str) -> str:
@@ -34,6 +35,19 @@ def bucket_labels(since: datetime, until: datetime, bucket: str) -> list[str]:
         labels.append(at.strftime(fmt))
         at += step
     return labels
+
+
+def bucket_start(at: datetime, bucket: str) -> datetime:
+    """The start of the hour, day or (ISO, Monday) week that `at` falls in."""
+    if bucket == "hour":
+        return at.replace(minute=0, second=0, microsecond=0)
+    day = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - timedelta(days=day.weekday()) if bucket == "week" else day
+
+
+def next_bucket_start(at: datetime, bucket: str) -> datetime:
+    """The start of the bucket after the one `at` falls in."""
+    return bucket_start(at, bucket) + BUCKET_STEPS[bucket]
 
 
 def _value_label(value: Any) -> str:

@@ -6,7 +6,8 @@ accepts, `127.1`, `0x7f.1`, `2130706433`) is normalised here; names are resolved
 only public addresses pass. `REVIEWDESK_ALLOW_PRIVATE_DESTINATIONS` lets more through:
 `true` lets through every address except cloud metadata endpoints; a comma list of networks
 (`127.0.0.1/32,10.20.0.0/16`) lets through exactly the addresses inside them, metadata ones
-included when a listed network contains them.
+included when a listed network contains them. `REVIEWDESK_OUTBOUND_ONLY_TO` is the other way round, an
+egress allowlist: when set, nothing outside its networks is sent to, public addresses included.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ class DestinationPolicy:
 
     allow_private: bool = False
     allowed_networks: tuple[IPNetwork, ...] = ()
+    # REVIEWDESK_OUTBOUND_ONLY_TO: when not empty, the only networks anything is sent to.
+    only_networks: tuple[IPNetwork, ...] = ()
 
     def describe(self) -> str:
         if self.allow_private:
@@ -74,27 +77,33 @@ class DestinationPolicy:
         return ",".join(str(n) for n in self.allowed_networks)
 
 
-def parse_policy(text: str | None) -> DestinationPolicy:
-    """`""`/`false` (public only), `true` (all but metadata), or a comma list of networks.
+def parse_policy(text: str | None, only_to: str | None = None) -> DestinationPolicy:
+    """`""`/`false` (public only), `true` (all but metadata), or a comma list of networks; `only_to`,
+    a comma list of networks, restricts every destination to them.
 
     Raises ValueError naming the bad entry, so a mistyped setting stops the server at start.
     """
+    only = _networks(only_to or "", "REVIEWDESK_OUTBOUND_ONLY_TO")
     value = (text or "").strip()
     if value.lower() in ("", "false", "0", "off", "no"):
-        return DestinationPolicy()
+        return DestinationPolicy(only_networks=only)
     if value.lower() in ("true", "1", "on", "yes"):
-        return DestinationPolicy(allow_private=True)
+        return DestinationPolicy(allow_private=True, only_networks=only)
+    return DestinationPolicy(
+        allowed_networks=_networks(value, "REVIEWDESK_ALLOW_PRIVATE_DESTINATIONS"), only_networks=only
+    )
+
+
+def _networks(text: str, setting: str) -> tuple[IPNetwork, ...]:
     networks = []
-    for entry in (e.strip() for e in value.split(",")):
+    for entry in (e.strip() for e in text.split(",")):
         if not entry:
             continue
         try:
             networks.append(ipaddress.ip_network(entry, strict=False))
         except ValueError:
-            raise ValueError(
-                f"REVIEWDESK_ALLOW_PRIVATE_DESTINATIONS: {entry!r} is not a network (e.g. 10.0.0.0/8)"
-            ) from None
-    return DestinationPolicy(allowed_networks=tuple(networks))
+            raise ValueError(f"{setting}: {entry!r} is not a network (e.g. 10.0.0.0/8)") from None
+    return tuple(networks)
 
 
 def _ipv4_part(text: str) -> int | None:
@@ -180,6 +189,8 @@ def _listed(address: IPAddress, policy: DestinationPolicy) -> bool:
 
 def address_refusal(address: IPAddress, policy: DestinationPolicy) -> str | None:
     """Why the policy refuses to send to `address`, or None when it may."""
+    if policy.only_networks and not any(address in network for network in policy.only_networks):
+        return f"{address} is outside REVIEWDESK_OUTBOUND_ONLY_TO"
     kind = _kind(address)
     if kind is None or _listed(address, policy):
         return None

@@ -55,7 +55,7 @@ class ChatMessage:
     tool_calls: list[ToolCall] = field(default_factory=list)
     tool_call_id: str | None = None  # a tool result answers this call
     name: str | None = None
-    images: list[str] = field(default_factory=list)  # image URLs (data: URLs are not shown inline)
+    images: list[str] = field(default_factory=list)  # image URLs (data: ones drawn if inline_image allows)
     other_parts: list[Any] = field(default_factory=list)  # parts we cannot read: shown as JSON
 
     def openai(self) -> dict[str, Any]:
@@ -149,8 +149,9 @@ def _read_parts(message: ChatMessage, content: Any) -> None:
             message.images.append(str(url or ""))
         elif kind == "image" and isinstance(part.get("source"), Mapping):  # Anthropic
             source = part["source"]
+            data = source.get("data") if isinstance(source.get("data"), str) else "…"
             message.images.append(
-                str(source.get("url") or f"data:{source.get('media_type', 'image')};base64,…")
+                str(source.get("url") or f"data:{source.get('media_type', 'image')};base64,{data}")
             )
         elif kind in ("tool_use", "tool_call"):
             call = _tool_call(part)

@@ -14,7 +14,14 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from reviewdesk.domain.analytics import BUCKETS, SPLITS, bucket_labels, build_series
+from reviewdesk.domain.analytics import (
+    BUCKETS,
+    SPLITS,
+    bucket_labels,
+    bucket_start,
+    build_series,
+    next_bucket_start,
+)
 from reviewdesk.domain.permissions import Actor, Permission, Role
 from reviewdesk.domain.run_payload import parse_time
 from reviewdesk.domain.score_configs import validate_key
@@ -34,6 +41,8 @@ MAX_DAYS = 366
 MAX_HOURLY_DAYS = 31
 SOURCES = ("human", "model", "user", "api")
 OTHER_REVIEWERS = "other reviewers"
+# A filtered series checks each feedback row's run: it reads at most this many rows (the newest).
+FILTERED_ROWS = 20_000
 
 
 @dataclass(frozen=True)
@@ -156,8 +165,13 @@ def score_series(db: Database, actor: Actor, params: dict[str, Any]) -> dict[str
             "until": window.until,
             "by_value": kind in ("categorical", "boolean"),
         }
+        read_since = None
         if run_where:
-            # Only the raw rows know their run: a filtered series reads them.
+            # Only the raw rows know their run: a filtered series reads them, each checked against its
+            # run, so it reads the newest FILTERED_ROWS of them and shows only the buckets they cover wholly.
+            read_since = _filtered_read_since(conn, key, bucket, window, queue_ids, sources)
+            if read_since is not None:
+                common["since"] = read_since
             scope = analytics_store.feedback_scope(queue_ids, run_where, sources)
             rows = analytics_store.score_buckets(conn, **common, where=scope)
             for row in rows:
@@ -190,5 +204,35 @@ def score_series(db: Database, actor: Actor, params: dict[str, Any]) -> dict[str
         "until": window.until,
         "filter": text or None,
         "source": sources,
-        "series": build_series(rows, bucket_labels(window.since, window.until, bucket), bucket, labels),
+        "read_since": read_since,
+        "series": build_series(
+            rows, bucket_labels(read_since or window.since, window.until, bucket), bucket, labels
+        ),
     }
+
+
+def _filtered_read_since(
+    conn: Connection,
+    key: str,
+    bucket: str,
+    window: Window,
+    queue_ids: list[uuid.UUID] | None,
+    sources: list[str] | None,
+) -> datetime | None:
+    """Where a filtered series starts reading: the first bucket that lies wholly within the newest
+    FILTERED_ROWS rows of the key (at least the last bucket); None when the window holds no more, so all
+    of it is read."""
+    cutoff = analytics_store.time_beyond_newest(
+        conn,
+        key=key,
+        since=window.since,
+        until=window.until,
+        n=FILTERED_ROWS,
+        where=analytics_store.feedback_scope(queue_ids, (), sources),
+    )
+    if cutoff is None:
+        return None
+    start = min(
+        next_bucket_start(cutoff, bucket), bucket_start(window.until - timedelta(microseconds=1), bucket)
+    )
+    return start if start > window.since else None

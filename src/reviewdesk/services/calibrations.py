@@ -241,6 +241,32 @@ def report(db: Database, actor: Actor, calibration_id: uuid.UUID) -> dict[str, A
         return _report(conn, calibration)
 
 
+def report_with_history(
+    db: Database, actor: Actor, calibration_id: uuid.UUID, *, history: int = 12
+) -> dict[str, Any]:
+    """The report, the source queue's name, and each field's figures in the source queue's sessions up
+    to this one (the newest `history`, oldest first), for the report page's trend."""
+    actor.require(Permission.READ_FEEDBACK)
+    with db.read() as conn:
+        calibration = calibrations_store.get(conn, calibration_id)
+        if calibration is None:
+            raise NotFound(f"no calibration {calibration_id}", field="id")
+        load_visible(conn, actor, calibration["queue_id"])
+        body = _report(conn, calibration)
+        trend = []
+        for row in calibrations_store.history_until(conn, calibration, history):
+            summary = body if row["id"] == calibration_id else _report(conn, row, bootstrap=0)
+            fields = {
+                f["key"]: {k: f[k] for k in ("percent_agreement", "krippendorff_alpha", "alert")}
+                for f in summary["fields"]
+            }
+            trend.append(
+                {"id": row["id"], "name": row["name"], "created_at": row["created_at"], "fields": fields}
+            )
+        source = queues_store.get(conn, calibration["source_queue_id"])
+    return {"report": body, "source_queue_name": source["name"] if source else None, "history": trend}
+
+
 def list_calibrations(
     db: Database, actor: Actor, queue_id: uuid.UUID | None = None, limit: int = 1000
 ) -> list[dict[str, Any]]:

@@ -19,6 +19,13 @@ from reviewdesk.domain.run_payload import parse_uuid
 from reviewdesk.errors import Conflict, Invalid, NotFound
 from reviewdesk.services import audit
 from reviewdesk.services.clock import utcnow
+from reviewdesk.services.dataset_example_rows import (
+    MAX_EXAMPLES_PER_CALL,
+    examples_from_runs,
+    new_revision,
+    parse_direct_examples,
+    parse_split_rule,
+)
 from reviewdesk.services.runs import compile_filter, project_clause
 from reviewdesk.store import datasets as datasets_store
 from reviewdesk.store import feedback as feedback_store
@@ -27,7 +34,6 @@ from reviewdesk.store import tables
 from reviewdesk.store.database import Database
 
 CHUNK = 500
-MAX_EXAMPLES_PER_CALL = 10_000
 TAG_LATEST = "latest"
 
 
@@ -123,85 +129,13 @@ def _bump(conn: Connection, dataset: dict[str, Any]) -> int:
     return version
 
 
-def _split_rule(payload: dict[str, Any]) -> tuple[str | None, list[tuple[str, float]] | None]:
-    split = payload.get("split")
-    if split is not None and (not isinstance(split, str) or not split or len(split) > 50):
-        raise Invalid("must be a split name such as train or test", field="split")
-    proportions = payload.get("split_proportions")
-    if split is not None and proportions is not None:
-        raise Invalid("give a split or split_proportions, not both", field="split")
-    return split, (check_proportions(proportions) if proportions is not None else None)
-
-
-def _revision(
-    dataset: dict[str, Any],
-    example: dict[str, Any],
-    version: int,
-    split: str | None,
-    proportions: list[tuple[str, float]] | None,
-) -> dict[str, Any]:
-    example_id = example.get("id") or uuid.uuid4()
-    chosen = example.get("split") or split
-    if chosen is None and proportions:
-        chosen = assign_split(split_key(dataset["id"], {**example, "id": example_id}), proportions)
-    return {
-        "id": example_id,
-        "dataset_id": dataset["id"],
-        "valid_from": version,
-        "valid_to": None,
-        "inputs": example.get("inputs"),
-        "outputs": example.get("outputs"),
-        "metadata": example.get("metadata") or {},
-        "split": chosen,
-        "source_run_id": example.get("source_run_id"),
-        "created_at": utcnow(),
-    }
-
-
-def _runs_to_examples(
-    conn: Connection, dataset: dict[str, Any], run_rows: list[dict[str, Any]], gold: str = "latest"
-) -> list[dict]:
-    """Examples for runs not yet in the dataset; a reviewer's correction replaces the output."""
-    present = datasets_store.live_source_runs(conn, dataset["id"], [r["id"] for r in run_rows])
-    fresh = [r for r in run_rows if r["id"] not in present]
-    feedback = feedback_store.for_runs(conn, [r["id"] for r in fresh])
-    return [
-        example_from_run({**r, "project": r.get("project")}, feedback.get(r["id"], []), gold) for r in fresh
-    ]
-
-
-def _direct_examples(raw: Any) -> list[dict[str, Any]]:
-    if not isinstance(raw, list) or len(raw) > MAX_EXAMPLES_PER_CALL:
-        raise Invalid(f"must be a list of at most {MAX_EXAMPLES_PER_CALL} examples", field="examples")
-    out = []
-    for i, item in enumerate(raw):
-        if not isinstance(item, dict):
-            raise Invalid("must be an object with inputs and outputs", field=f"examples[{i}]")
-        for key in ("inputs", "outputs", "metadata"):
-            if item.get(key) is not None and not isinstance(item[key], dict):
-                raise Invalid("must be a JSON object", field=f"examples[{i}].{key}")
-        if item.get("split") is not None and not isinstance(item["split"], str):
-            raise Invalid("must be a string", field=f"examples[{i}].split")
-        out.append(
-            {
-                "id": parse_uuid(item.get("id"), f"examples[{i}].id"),
-                "inputs": item.get("inputs") or {},
-                "outputs": item.get("outputs"),
-                "metadata": item.get("metadata") or {},
-                "split": item.get("split"),
-                "source_run_id": parse_uuid(item.get("source_run_id"), f"examples[{i}].source_run_id"),
-            }
-        )
-    return out
-
-
 def add_examples(
     db: Database, actor: Actor, dataset_id: uuid.UUID, payload: dict[str, Any]
 ) -> dict[str, Any]:
     """From run ids, from a filter, or given directly. One call makes one new version."""
     if not isinstance(payload, dict):
         raise Invalid("must be a JSON object", field="body")
-    split, proportions = _split_rule(payload)
+    split, proportions = parse_split_rule(payload)
     gold = check_gold_rule(payload.get("gold"))
     sources = [k for k in ("run_ids", "filter", "examples") if k in payload]
     if len(sources) != 1:
@@ -218,7 +152,7 @@ def add_examples(
         if not isinstance(payload["run_ids"], list) or len(payload["run_ids"]) > MAX_EXAMPLES_PER_CALL:
             raise Invalid(f"must be a list of at most {MAX_EXAMPLES_PER_CALL} run ids", field="run_ids")
         run_ids = [parse_uuid(r, f"run_ids[{i}]", required=True) for i, r in enumerate(payload["run_ids"])]
-    direct = _direct_examples(payload["examples"]) if "examples" in payload else None
+    direct = parse_direct_examples(payload["examples"]) if "examples" in payload else None
     with db.write() as conn:
         dataset = load_dataset(conn, actor, dataset_id, for_update=True)
         version = _bump(conn, dataset)
@@ -229,7 +163,7 @@ def add_examples(
                 taken |= {i for i in given if given.count(i) > 1}
             if taken:
                 raise Conflict(f"an example with id {sorted(taken, key=str)[0]} exists", field="examples")
-            rows = [_revision(dataset, e, version, split, proportions) for e in direct]
+            rows = [new_revision(dataset, e, version, split, proportions) for e in direct]
             datasets_store.insert_revisions(conn, rows)
             added, requested = len(rows), len(rows)
         elif run_ids is not None:
@@ -238,8 +172,8 @@ def add_examples(
             if missing:
                 raise Invalid(f"no run {sorted(missing, key=str)[0]}", field="run_ids")
             rows = [
-                _revision(dataset, e, version, split, proportions)
-                for e in _runs_to_examples(conn, dataset, found, gold)
+                new_revision(dataset, e, version, split, proportions)
+                for e in examples_from_runs(conn, dataset, found, gold)
             ]
             datasets_store.insert_revisions(conn, rows)
             added, requested = len(rows), len(run_ids)
@@ -273,8 +207,8 @@ def _add_from_filter(
             return added, requested
         after = (chunk[-1]["start_time"], chunk[-1]["id"])
         rows = [
-            _revision(dataset, e, version, split, proportions)
-            for e in _runs_to_examples(conn, dataset, chunk, gold)
+            new_revision(dataset, e, version, split, proportions)
+            for e in examples_from_runs(conn, dataset, chunk, gold)
         ]
         datasets_store.insert_revisions(conn, rows)
         added += len(rows)
@@ -294,7 +228,7 @@ def upsert_run_example(conn: Connection, actor: Actor, dataset_id: uuid.UUID, ru
     if live is not None:
         datasets_store.close_revision(conn, live["revision_id"], version)
         example = {**example, "id": live["id"], "split": live["split"]}
-    datasets_store.insert_revisions(conn, [_revision(dataset, example, version, None, None)])
+    datasets_store.insert_revisions(conn, [new_revision(dataset, example, version, None, None)])
     audit.record(
         conn,
         actor,

@@ -120,7 +120,7 @@ def _signal_checks(
             },
         )
         people.queues.insert(0, {"id": session["queue_id"]})
-        people.never_skip.add(session["queue_id"])
+        people.calibration_queues.add(session["queue_id"])
 
     def at(day: int) -> datetime:
         return (start + timedelta(days=day)).replace(hour=10, minute=0, second=0, microsecond=0)

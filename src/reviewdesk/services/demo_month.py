@@ -69,7 +69,8 @@ class Reviewers:
     queues: list[dict[str, Any]]  # worked in this order within a session
     rng: random.Random
     done: int = 0
-    never_skip: set[Any] = field(default_factory=set)  # calibration queues: every reviewer scores all
+    # Calibration queues: every reviewer scores every item (no skips), with care.
+    calibration_queues: set[Any] = field(default_factory=set)
 
 
 def _work(db: Database, people: Reviewers, session: reviewing.Session) -> None:
@@ -85,16 +86,23 @@ def _work(db: Database, people: Reviewers, session: reviewing.Session) -> None:
                 break
             at += timedelta(minutes=reviewing.minutes_per_item(rng))
             with set_to(at):
-                _finish(db, actor, session.reviewer, view, rng, may_skip=queue["id"] not in people.never_skip)
+                _finish(
+                    db,
+                    actor,
+                    session.reviewer,
+                    view,
+                    rng,
+                    calibrating=queue["id"] in people.calibration_queues,
+                )
             people.done += 1
             at += timedelta(minutes=reviewing.break_minutes(rng))
 
 
 def _finish(
-    db: Database, actor: Actor, reviewer: int, view: dict[str, Any], rng: random.Random, *, may_skip: bool
+    db: Database, actor: Actor, reviewer: int, view: dict[str, Any], rng: random.Random, *, calibrating: bool
 ) -> None:
     item_id = view["item"]["id"]
-    if may_skip and rng.random() < SKIP_RATE:
+    if not calibrating and rng.random() < SKIP_RATE:
         review.skip(db, actor, item_id, "not sure; leaving it for someone else")
         return
     if view["queue"]["kind"] == "pairwise":
@@ -103,7 +111,7 @@ def _finish(
         return
     eval_score = ((view["runs"][0].get("metadata") or {}).get("eval_score")) or 0.5
     rubric = [f["key"] for f in view["rubric"]]
-    answers = reviewing.answers(reviewer, rubric, eval_score, rng)
+    answers = reviewing.answers(reviewer, rubric, eval_score, rng, calibrating=calibrating)
     if "reviewer_note" in rubric and (note := reviewing.note_for(answers, rng)):
         answers["reviewer_note"] = note
     try:

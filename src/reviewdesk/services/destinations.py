@@ -21,12 +21,14 @@ from urllib.parse import urlsplit
 import anyio.to_thread
 import httpx
 
+from reviewdesk.config import Settings
 from reviewdesk.domain.destinations import (
     DestinationPolicy,
     IPAddress,
     address_refusal,
     name_refusal,
     parse_ip_host,
+    parse_policy,
 )
 from reviewdesk.errors import DestinationRefused, Invalid
 
@@ -43,6 +45,13 @@ def system_resolver(host: str, port: int) -> list[IPAddress]:
         if address not in found:
             found.append(address)
     return found
+
+
+def no_lookup_resolver(host: str, port: int) -> list[IPAddress]:
+    """REVIEWDESK_RESOLVE_HOSTNAMES=off: only `localhost` has an address; other names are not looked up."""
+    if host.lower().rstrip(".") == "localhost":
+        return [ip_address("127.0.0.1")]
+    raise OSError("name resolution is off (REVIEWDESK_RESOLVE_HOSTNAMES=off): use an IP address")
 
 
 class Unresolvable(Exception):
@@ -126,6 +135,13 @@ class DestinationGuard:
         options.setdefault("follow_redirects", False)
         transport = AsyncGuardedTransport(self, verify=verify)
         return httpx.AsyncClient(transport=transport, trust_env=False, **options)
+
+
+def guard_for(settings: Settings) -> DestinationGuard:
+    """The guard every outbound call of a process goes through, built from its settings."""
+    resolve = system_resolver if settings.resolve_hostnames else no_lookup_resolver
+    policy = parse_policy(settings.allow_private_destinations, settings.outbound_only_to)
+    return DestinationGuard(policy, resolve)
 
 
 def check_destination(url: str, policy: DestinationPolicy, *, resolve: Resolver = system_resolver) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime, time
 from typing import Any
 
 from reviewdesk.domain.evaluators import validate_online, validate_spec
@@ -109,10 +110,19 @@ def get_evaluator(db: Database, actor: Actor, evaluator_id: uuid.UUID) -> dict[s
 
 
 def list_evaluators(db: Database, actor: Actor) -> list[dict[str, Any]]:
+    """By name, each with its jobs by status and what it spent today (UTC), as its budget counts."""
     actor.require(Permission.MANAGE_CONFIGS)
+    now = utcnow()
+    day_start = datetime.combine(now.date(), time.min, tzinfo=now.tzinfo)
     with db.read() as conn:
         rows = store.list_all(conn)
-        return [public(r, store.status_counts(conn, r["id"])) for r in rows]
+        return [
+            {
+                **public(r, store.status_counts(conn, r["id"])),
+                "cost_today_usd": store.cost_since(conn, r["id"], day_start),
+            }
+            for r in rows
+        ]
 
 
 def update_evaluator(

@@ -22,6 +22,7 @@ from reviewdesk.services.queue_items import item_row
 from reviewdesk.store import adjudications as adjudications_store
 from reviewdesk.store import feedback_configs as configs_store
 from reviewdesk.store import gold as gold_store
+from reviewdesk.store import queue_contents as contents_store
 from reviewdesk.store import queue_items as items_store
 from reviewdesk.store import runs as runs_store
 from reviewdesk.store.database import Database
@@ -80,11 +81,11 @@ def add_gold(db: Database, actor: Actor, queue_id: uuid.UUID, payload: dict[str,
 
 
 def _item_of_run(conn: Connection, actor: Actor, queue: dict[str, Any], run_id: uuid.UUID) -> dict[str, Any]:
-    existing = items_store.ids_by_target(conn, queue["id"], [str(run_id)])
+    existing = contents_store.ids_by_target(conn, queue["id"], [str(run_id)])
     if existing:
         return items_store.get(conn, existing[str(run_id)])  # type: ignore[return-value]
     row = {**item_row(queue["id"], actor, "api", None, 0, run_id=run_id), "status": "gold"}
-    items_store.insert_ignoring_duplicates(conn, [row])
+    contents_store.insert_ignoring_duplicates(conn, [row])
     return row
 
 

@@ -12,6 +12,7 @@ from reviewdesk.domain.score_configs import validate_key
 from reviewdesk.errors import Conflict, Invalid, NotFound
 from reviewdesk.services import feedback_configs, queue_items
 from reviewdesk.services.queue_access import load_visible
+from reviewdesk.store import queue_contents as contents_store
 from reviewdesk.store import queue_items as items_store
 from reviewdesk.store import runs as runs_store
 from reviewdesk.store.database import Database
@@ -114,7 +115,7 @@ def queue_runs(
         }
         out = []
         for item in items:
-            _mine, last = _review_state(items_store.reviews_of_item(conn, item["id"]), actor.user_id)
+            _mine, last = _review_state(contents_store.reviews_of_item(conn, item["id"]), actor.user_id)
             out.append({"item": item, "run": found.get(item["run_id"]), "last_reviewed_time": last})
     return out
 
@@ -130,7 +131,7 @@ def _pending_for(
         with db.read() as conn:
             for item in page:
                 done_by_me, _last = _review_state(
-                    items_store.reviews_of_item(conn, item["id"]), actor.user_id
+                    contents_store.reviews_of_item(conn, item["id"]), actor.user_id
                 )
                 if done_by_me != mine:
                     continue
@@ -146,7 +147,7 @@ def _pending_for(
 def item_of_run(db: Database, actor: Actor, queue_id: uuid.UUID, run_id: uuid.UUID) -> uuid.UUID:
     with db.read() as conn:
         load_visible(conn, actor, queue_id)
-        found = items_store.ids_by_target(conn, queue_id, [str(run_id)])
+        found = contents_store.ids_by_target(conn, queue_id, [str(run_id)])
     if str(run_id) not in found:
         raise NotFound(f"run {run_id} is not in this queue", field="run_id")
     return found[str(run_id)]

@@ -16,6 +16,7 @@ from reviewdesk.services.clock import utcnow
 from reviewdesk.services.paging import decode_ranked_cursor, encode_ranked_cursor
 from reviewdesk.services.queue_access import load_manageable, load_visible
 from reviewdesk.services.runs import compile_filter, project_clause
+from reviewdesk.store import queue_contents as contents_store
 from reviewdesk.store import queue_items as items_store
 from reviewdesk.store import rules as rules_store
 from reviewdesk.store import runs as runs_store
@@ -82,7 +83,7 @@ def item_row(
 
 
 def insert_items(conn: Connection, actor: Actor, queue: dict[str, Any], rows: list[dict[str, Any]]) -> int:
-    added = items_store.insert_ignoring_duplicates(conn, rows)
+    added = contents_store.insert_ignoring_duplicates(conn, rows)
     if added:
         audit.record(
             conn,
@@ -204,10 +205,12 @@ def list_items(
         load_visible(conn, actor, queue_id)
         if actor.role == Role.REVIEWER:
             raise Forbidden("reviewers work items through next; the item list is for queue managers")
-        rows = items_store.list_page(conn, queue_id, status=status, limit=limit, offset=offset, after=after)
+        rows = contents_store.list_page(
+            conn, queue_id, status=status, limit=limit, offset=offset, after=after
+        )
         ids = [r["id"] for r in rows]
         matches = rules_store.matches_of_items(conn, ids)
-        reviewers = items_store.reviewers_of_items(conn, ids)
+        reviewers = contents_store.reviewers_of_items(conn, ids)
         return [
             {
                 **public_item(r),

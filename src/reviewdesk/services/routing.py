@@ -28,7 +28,7 @@ from reviewdesk.services.clock import utcnow
 from reviewdesk.services.queue_items import insert_items, item_row
 from reviewdesk.store import feedback as feedback_store
 from reviewdesk.store import projects as projects_store
-from reviewdesk.store import queue_items as items_store
+from reviewdesk.store import queue_contents as contents_store
 from reviewdesk.store import rules as rules_store
 from reviewdesk.store import runs as runs_store
 
@@ -99,7 +99,7 @@ def enqueue_matches(
     for rule_id, runs in matched.items():
         rule = rules[rule_id]
         keys = [str(r["id"]) for r in runs]
-        existing = items_store.ids_by_target(conn, rule["queue_id"], keys)
+        existing = contents_store.ids_by_target(conn, rule["queue_id"], keys)
         already = rules_store.items_matched_by(conn, rule_id, list(existing.values()))
         fresh = [r for r in runs if existing.get(str(r["id"])) not in already]
         room = allowed_today(rule["daily_cap"], today.get(rule_id, 0)) if respect_cap else None
@@ -110,7 +110,7 @@ def enqueue_matches(
         reason = f"rule {rule['name']!r}: {rule['filter']}"
         rows = [item_row(rule["queue_id"], SYSTEM_ACTOR, "rule", reason, 0, run_id=r["id"]) for r in fresh]
         added += insert_items(conn, SYSTEM_ACTOR, {"id": rule["queue_id"]}, rows)
-        ids = items_store.ids_by_target(conn, rule["queue_id"], [str(r["id"]) for r in fresh])
+        ids = contents_store.ids_by_target(conn, rule["queue_id"], [str(r["id"]) for r in fresh])
         rules_store.record_matches(
             conn,
             [

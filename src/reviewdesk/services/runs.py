@@ -114,10 +114,10 @@ def project_clause(db: Database, name: str) -> sa.ColumnElement[bool]:
 
 
 def compile_filter(db: Database, text: str | None) -> list[sa.ColumnElement[bool]]:
+    if text is not None and not isinstance(text, str):
+        raise Invalid("must be a string", field="filter")
     if text is None or not text.strip():
         return []
-    if not isinstance(text, str):
-        raise Invalid("must be a string", field="filter")
     node, rate = split_sample_rate(parse(text))
     if rate is not None:
         raise Invalid("random_sample belongs in a routing rule, not a search", field="filter")

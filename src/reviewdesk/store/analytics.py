@@ -62,6 +62,22 @@ def score_buckets(
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
+def time_beyond_newest(
+    conn: Connection, *, key: str, since: datetime, until: datetime, n: int, where: Sequence[Any] = ()
+) -> datetime | None:
+    """When the newest feedback row of the key in the window that is not among its newest `n` was
+    written; None when the window holds at most `n`. Without `where` it reads the (key, created_at)
+    index alone."""
+    query = (
+        sa.select(feedback.c.created_at)
+        .where(feedback.c.key == key, *_window(feedback.c.created_at, since, until), *where)
+        .order_by(feedback.c.created_at.desc())
+        .offset(n)
+        .limit(1)
+    )
+    return conn.execute(query).scalar_one_or_none()
+
+
 def feedback_scope(
     queue_ids: Sequence[uuid.UUID] | None, run_where: Sequence[Any], sources: Sequence[str] | None
 ) -> list[Any]:

@@ -37,6 +37,24 @@ def list_for(conn: Connection, source_queue_id: uuid.UUID | None, limit: int) ->
     return [dict(r) for r in conn.execute(query.limit(limit)).mappings()]
 
 
+def history_until(conn: Connection, calibration: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """The newest `limit` sessions of the calibration's source queue up to and including it, oldest first."""
+    c = calibrations.c
+    query = (
+        sa.select(calibrations)
+        .where(
+            c.source_queue_id == calibration["source_queue_id"],
+            sa.or_(
+                c.created_at < calibration["created_at"],
+                sa.and_(c.created_at == calibration["created_at"], c.id <= calibration["id"]),
+            ),
+        )
+        .order_by(c.created_at.desc(), c.id.desc())
+        .limit(limit)
+    )
+    return [dict(r) for r in reversed(conn.execute(query).mappings().all())]
+
+
 def latest_for(conn: Connection, source_queue_id: uuid.UUID, *, completed: bool) -> dict[str, Any] | None:
     """The newest completed session of the queue, or the newest still open."""
     done = calibrations.c.completed_at.is_not(None) if completed else calibrations.c.completed_at.is_(None)

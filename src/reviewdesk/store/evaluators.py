@@ -50,7 +50,8 @@ def list_all(conn: Connection) -> list[dict[str, Any]]:
 
 def online(conn: Connection) -> list[dict[str, Any]]:
     query = sa.select(evaluators).where(evaluators.c.deleted_at.is_(None), evaluators.c.online.is_not(None))
-    return [dict(r) for r in conn.execute(query).mappings()]
+    # A JSON column keeps Python None as the JSON value `null`, which IS NOT NULL lets through.
+    return [dict(r) for r in conn.execute(query).mappings() if r["online"]]
 
 
 def version(conn: Connection, evaluator_id: uuid.UUID, number: int) -> dict[str, Any] | None:
@@ -210,3 +211,63 @@ def dataset_source_runs(conn: Connection, dataset_id: uuid.UUID, version: int) -
 def due_count(conn: Connection, now: datetime) -> int:
     query = sa.select(sa.func.count()).select_from(evaluator_jobs).where(_CLAIMABLE)
     return int(conn.execute(query, {"now": now}).scalar_one())
+
+
+def failed_jobs_of(
+    conn: Connection,
+    evaluator_id: uuid.UUID,
+    limit: int,
+    *,
+    batch: str | None = None,
+    before: tuple[datetime, uuid.UUID] | None = None,
+    recovered: bool = False,
+) -> list[dict[str, Any]]:
+    """Newest first: dead letters, skipped jobs, and jobs waiting to retry after a failed attempt;
+    with `recovered`, also the done jobs that needed more than one attempt."""
+    retried = evaluator_jobs.c.status.in_((*UNFINISHED, *(("done",) if recovered else ())))
+    failed = sa.or_(
+        evaluator_jobs.c.status.in_(("dead", "skipped")),
+        sa.and_(retried, evaluator_jobs.c.last_error.is_not(None)),
+    )
+    query = sa.select(evaluator_jobs).where(evaluator_jobs.c.evaluator_id == evaluator_id, failed)
+    if batch is not None:
+        query = query.where(evaluator_jobs.c.batch == batch)
+    if before is not None:
+        at, job_id = before
+        query = query.where(
+            sa.or_(
+                evaluator_jobs.c.created_at < at,
+                sa.and_(evaluator_jobs.c.created_at == at, evaluator_jobs.c.id < job_id),
+            )
+        )
+    query = query.order_by(evaluator_jobs.c.created_at.desc(), evaluator_jobs.c.id.desc()).limit(limit)
+    return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def batches_of(conn: Connection, evaluator_id: uuid.UUID, limit: int) -> list[dict[str, Any]]:
+    """The evaluator's offline runs, newest first: batch, version, start, and job counts by status."""
+    started = sa.func.min(evaluator_jobs.c.created_at)
+    newest = (
+        sa.select(evaluator_jobs.c.batch, started.label("started_at"))
+        .where(evaluator_jobs.c.evaluator_id == evaluator_id, evaluator_jobs.c.batch != "online")
+        .group_by(evaluator_jobs.c.batch)
+        .order_by(started.desc(), evaluator_jobs.c.batch)
+        .limit(limit)
+    )
+    found = {b: {"batch": b, "started_at": at, "counts": {}} for b, at in conn.execute(newest)}
+    if not found:
+        return []
+    counts = (
+        sa.select(
+            evaluator_jobs.c.batch,
+            evaluator_jobs.c.evaluator_version,
+            evaluator_jobs.c.status,
+            sa.func.count(),
+        )
+        .where(evaluator_jobs.c.evaluator_id == evaluator_id, evaluator_jobs.c.batch.in_(list(found)))
+        .group_by(evaluator_jobs.c.batch, evaluator_jobs.c.evaluator_version, evaluator_jobs.c.status)
+    )
+    for batch, number, status, n in conn.execute(counts):
+        found[batch]["version"] = number
+        found[batch]["counts"][status] = n
+    return sorted(found.values(), key=lambda b: (b["started_at"], b["batch"]), reverse=True)

@@ -14,6 +14,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.responses import HTMLResponse
 
 from reviewdesk import __version__
+from reviewdesk.domain.inline_images import inline_image, not_drawn_because
 from reviewdesk.domain.payload_blocks import fold_preview, is_long
 from reviewdesk.web.markdown import render_markdown
 from reviewdesk.web.session import csrf_token, read_session
@@ -73,6 +74,8 @@ def _build_env() -> Environment:
         pretty_json=_pretty_json,
         is_long=is_long,
         fold_preview=fold_preview,
+        inline_image=inline_image,
+        not_drawn_because=not_drawn_because,
     )
     env.globals.update(static=static_url, version=__version__)
     return env

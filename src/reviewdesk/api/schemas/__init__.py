@@ -121,6 +121,8 @@ REQUEST_BODIES: dict[str, RequestBody] = {
     "evaluators.update_evaluator": RequestBody(ev.EvaluatorUpdate),
     "evaluators.start_run": RequestBody(ev.EvaluatorRunStart),
     "evaluators.send_disagreements": RequestBody(ev.DisagreementsSend),
+    "evaluators.try_evaluator": RequestBody(ev.EvaluatorTry),
+    "evaluators.try_draft": RequestBody(ev.EvaluatorDraftTry),
     # LangSmith adapter
     "langsmith.runs.ingest_multipart": _MULTIPART,
     "langsmith.runs.ingest_batch": RequestBody(ls.LangSmithRunBatch),

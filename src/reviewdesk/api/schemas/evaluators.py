@@ -36,6 +36,9 @@ class EvaluatorRunStart(Closed):
 
     filter: str | None = None
     dataset_id: UUIDText | None = None
+    dataset_version: Annotated[int, Field(ge=0)] | None = Field(
+        None, description="with dataset_id: the dataset version whose examples' source runs are scored"
+    )
     version: Annotated[int, Field(ge=1)] | None = None
 
 
@@ -44,3 +47,17 @@ class DisagreementsSend(Open):
     version: Annotated[int, Field(ge=1)] | None = None
     source_queue_id: UUIDText | None = None
     dataset_id: UUIDText | None = None
+
+
+class EvaluatorTry(Closed):
+    run_id: UUIDText = Field(description="the run to try the evaluator on; no feedback is written")
+    version: Annotated[int, Field(ge=1)] | None = None
+
+
+class EvaluatorDraftTry(Closed):
+    """An unsaved definition tried on one run (the editor's "try on this run")."""
+
+    kind: Literal["code", "llm_judge"]
+    key: str
+    spec: JSONObject
+    run_id: UUIDText

@@ -63,8 +63,12 @@ def quality_of(eval_score: float, rng: random.Random, noise: float = 0.06) -> st
     return "good" if eval_score > 0.72 else ("acceptable" if eval_score > 0.45 else "bad")
 
 
-def answers(reviewer: int, rubric: list[str], eval_score: float, rng: random.Random) -> dict[str, Any]:
-    quality = quality_of(eval_score, rng)
+def answers(
+    reviewer: int, rubric: list[str], eval_score: float, rng: random.Random, *, calibrating: bool = False
+) -> dict[str, Any]:
+    """What a reviewer answers. In a calibration session they work with care: no slips on overall
+    quality, so only groundedness (read by temperament) can break the session's thresholds."""
+    quality = quality_of(eval_score, rng, noise=0.0 if calibrating else 0.06)
     out: dict[str, Any] = {}
     for key in rubric:
         if key == "overall_quality":

@@ -57,6 +57,12 @@ def scores_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
         panel.empty = "No scores of this key in the time range."
         return panel
     labels = [p["t"] for p in series["series"][0]["points"]]
+    if series["read_since"] is not None:
+        panel.notes.append(
+            f"Filtered series read the newest {analytics.FILTERED_ROWS:,} rows of the key, each checked "
+            f"against its run: this one starts {series['read_since']:%Y-%m-%d %H:%M} UTC, not at the "
+            "range's start (the API's `until` reads the earlier part)."
+        )
     scored = any(p["mean"] is not None for s in series["series"] for p in s["points"])
     top = series["series"][:8]
     if scored:

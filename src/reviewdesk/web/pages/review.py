@@ -87,7 +87,7 @@ class Progress:
 @dataclass
 class ReviewPage:
     queue: dict[str, Any]
-    progress: Progress
+    progress: Progress | None  # None in a prefetched fragment (review.js keeps the page's own)
     item_id: uuid.UUID | None = None
     status: str | None = None  # my review's status: reserved, submitted, skipped, flagged
     runs: list[RunPanel] = field(default_factory=list)
@@ -281,8 +281,11 @@ def build_review_page(
             raise NotFound(f"no item {item_id} in this queue", field="item_id")
     else:
         view = review.next_item(db, actor, queue_id)
-    history = review.history(db, actor, queue_id, HISTORY_DEPTH)
-    progress = _progress(db, actor, queue_id)
+    # A prefetched item is swapped in by review.js, which keeps the page's progress (refreshed after
+    # the submit lands) and points "← Previous" at the item just submitted: the queue's counts and my
+    # history would cost the prefetch most of its time and be stale by the time it is shown.
+    history = [] if prefetch_after else review.history(db, actor, queue_id, HISTORY_DEPTH)
+    progress = None if prefetch_after else _progress(db, actor, queue_id)
     if view is None:
         queue = queues.get_queue(db, actor, queue_id)
         ids = [h["item_id"] for h in history if h["status"] == "submitted"]

@@ -10,6 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import Conflict, Invalid
 from reviewdesk.services import queue_items
+from reviewdesk.web.pages import queue_settings as settings_pages
 from reviewdesk.web.pages import queue_signal as signal_pages
 from reviewdesk.web.pages import queues as pages
 from reviewdesk.web.render import render
@@ -27,7 +28,7 @@ def queue_list(request: Request, actor: Actor = Depends(web_actor)) -> Response:
 @router.get("/queues/new")
 def new_queue_form(request: Request, actor: Actor = Depends(web_actor)) -> Response:
     return render(
-        request, "queue_settings.html", page=pages.build_settings_page(get_db(request), actor, None)
+        request, "queue_settings.html", page=settings_pages.build_settings_page(get_db(request), actor, None)
     )
 
 
@@ -35,9 +36,9 @@ def new_queue_form(request: Request, actor: Actor = Depends(web_actor)) -> Respo
 def create_queue(request: Request, actor: Actor = Depends(web_actor)) -> Response:
     db = get_db(request)
     try:
-        queue = pages.save_queue(db, actor, None, form_of(request))
+        queue = settings_pages.save_queue(db, actor, None, form_of(request))
     except (Invalid, Conflict) as exc:
-        page = pages.build_settings_page(db, actor, None, error=_describe(exc), typed=form_of(request))
+        page = settings_pages.build_settings_page(db, actor, None, error=exc, typed=form_of(request))
         return render(request, "queue_settings.html", page=page, status=400)
     return RedirectResponse(f"/queues/{queue['id']}/settings?saved=1", status_code=303)
 
@@ -65,7 +66,7 @@ def start_calibration(queue_id: uuid.UUID, request: Request, actor: Actor = Depe
 def settings_form(
     queue_id: uuid.UUID, request: Request, saved: bool = False, actor: Actor = Depends(web_actor)
 ) -> Response:
-    page = pages.build_settings_page(get_db(request), actor, queue_id, saved=saved)
+    page = settings_pages.build_settings_page(get_db(request), actor, queue_id, saved=saved)
     return render(request, "queue_settings.html", page=page)
 
 
@@ -73,9 +74,9 @@ def settings_form(
 def save_settings(queue_id: uuid.UUID, request: Request, actor: Actor = Depends(web_actor)) -> Response:
     db = get_db(request)
     try:
-        pages.save_queue(db, actor, queue_id, form_of(request))
+        settings_pages.save_queue(db, actor, queue_id, form_of(request))
     except (Invalid, Conflict) as exc:
-        page = pages.build_settings_page(db, actor, queue_id, error=_describe(exc), typed=form_of(request))
+        page = settings_pages.build_settings_page(db, actor, queue_id, error=exc, typed=form_of(request))
         return render(request, "queue_settings.html", page=page, status=400)
     return RedirectResponse(f"/queues/{queue_id}/settings?saved=1", status_code=303)
 

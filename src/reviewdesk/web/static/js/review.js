@@ -253,6 +253,33 @@ function showItem(fragment, note) {
   container.dispatchEvent(new CustomEvent("review:swapped", { bubbles: true }));
 }
 
+// The rubric panel scrolls on its own; its height counts from where it starts (a banner above pushes it
+// down, scrolling lifts it to its sticky top), so Submit/Skip/Flag at its foot stay on screen.
+function fitRubric() {
+  const panel = container?.querySelector(".review-right");
+  if (!panel) return;
+  const style = getComputedStyle(panel);
+  if (style.position !== "sticky") {
+    panel.style.maxHeight = "";
+    return;
+  }
+  const top = Math.max(panel.getBoundingClientRect().top, parseFloat(style.top) || 0);
+  panel.style.maxHeight = `${Math.max(window.innerHeight - top - 8, 160)}px`;
+}
+
+let fitQueued = false;
+function queueFit() {
+  if (fitQueued) return;
+  fitQueued = true;
+  requestAnimationFrame(() => {
+    fitQueued = false;
+    fitRubric();
+  });
+}
+window.addEventListener("scroll", queueFit, { passive: true });
+window.addEventListener("resize", queueFit);
+container?.addEventListener("review:swapped", queueFit);
+
 function refreshProgress() {
   if (!queueId) return;
   fetch(`/queues/${queueId}/review/progress`, { credentials: "same-origin" })
@@ -275,39 +302,69 @@ function showServerItem(html) {
   template.innerHTML = item.innerHTML;
   container.replaceChildren(template.content);
   window.htmx?.process(container);
+  applyConditions();
+  tick();
+  // Keys go on working from the first required field left unanswered (what the server refused).
+  const missing = fields().find((f) => !f.querySelector(".req")?.hidden && answerOf(f.dataset.field) === null);
+  lastField = null;
+  if (missing) focusField(missing);
+  else focusFirst();
   container.querySelector(".error-banner")?.scrollIntoView({ block: "nearest" });
+  fitRubric();
   return true;
 }
 
+// What a prefetched fragment leaves to the page (the server skips them to answer sooner): the progress
+// line, refreshed once the post lands, and "← Previous", which now leads to the item just submitted.
+function carryOver(fragment, kind, itemId) {
+  const progress = document.getElementById("progress");
+  fragment.querySelector("#progress")?.replaceWith(progress ? progress.cloneNode(true) : "");
+  const href =
+    kind === "submit" ? `/queues/${queueId}/review?item=${itemId}` : document.getElementById("nav-prev")?.getAttribute("href");
+  const slot = fragment.querySelector(".history-nav > :first-child");
+  if (!href || !slot) return;
+  const link = document.createElement("a");
+  link.id = "nav-prev";
+  link.href = href;
+  link.textContent = "← Previous";
+  slot.replaceWith(link);
+}
+
 // Submit, skip and flag without waiting. The browser has already checked the required fields; the
-// prefetched item is shown at once and the post goes on in the background. If the server refuses
-// (400: shown in place with what was typed; anything else: the form is posted the ordinary way,
-// which shows the server's answer), the reviewer is taken back to the item.
+// prefetched item is shown at once (or the moment its prefetch lands, without also waiting for the
+// post's answer) and the post goes on in the background. If the server refuses (400: shown in place
+// with what was typed; anything else: the form is posted the ordinary way, which shows the server's
+// answer), the reviewer is taken back to the item.
 async function postAndSwap(form, submitter, kind) {
-  const entry = prefetched?.after === currentItemId() ? prefetched : null;
+  const itemId = currentItemId();
+  if (inFlight.has(itemId)) return; // pressed again before the item was swapped out
+  const entry = prefetched?.after === itemId ? prefetched : null;
   const body = new URLSearchParams(new FormData(form, submitter ?? undefined));
   const posting = fetch(form.action, {
     method: "POST",
     body,
     credentials: "same-origin",
     headers: { "X-Review-Swap": "1", "X-CSRF-Token": form.elements.csrf_token?.value ?? "" },
-  });
-  const itemId = currentItemId();
+  }).catch(() => null);
   inFlight.add(itemId);
   container.dataset.posting = String(inFlight.size); // tests and the bench wait for "0"
   let previous = null;
-  if (entry?.ready) {
+  const swapIn = (fragment) => {
+    carryOver(fragment, kind, itemId);
     previous = document.createDocumentFragment();
     previous.append(...container.childNodes);
-    showItem(entry.ready, NOTES[kind]);
+    showItem(fragment, NOTES[kind]);
     prefetch();
+  };
+  if (entry?.ready) swapIn(entry.ready);
+  else if (entry) {
+    const first = await Promise.race([
+      entry.fragment.then((fragment) => ({ fragment })),
+      posting.then(() => ({ fragment: null })),
+    ]);
+    if (first.fragment && currentItemId() === itemId) swapIn(first.fragment);
   }
-  let response = null;
-  try {
-    response = await posting;
-  } catch {
-    response = null;
-  }
+  const response = await posting;
   inFlight.delete(itemId);
   container.dataset.posting = String(inFlight.size);
   if (response?.status === 204) {
@@ -317,13 +374,17 @@ async function postAndSwap(form, submitter, kind) {
         window.location.assign(`/queues/${queueId}/review?notice=${NOTICE_PARAMS[kind]}`);
         return;
       }
+      carryOver(fragment, kind, itemId);
       showItem(fragment, NOTES[kind]);
       prefetch();
     }
     refreshProgress();
     return;
   }
-  if (response?.status === 400 && showServerItem(await response.text())) return;
+  if (response?.status === 400 && showServerItem(await response.text())) {
+    prefetch(); // takes up the item already held ahead: no new reservation
+    return;
+  }
   if (previous) container.replaceChildren(previous);
   form.submit();
 }
@@ -348,5 +409,6 @@ function focusFirst() {
 
 tick();
 window.setInterval(tick, 1000);
+fitRubric();
 focusFirst();
 prefetch();
