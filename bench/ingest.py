@@ -1,9 +1,12 @@
 """Ingest throughput: runs/s through a real `reviewdesk serve` over HTTP, against raw sqlite3 inserts.
 
-.venv/bin/python bench/ingest.py [--runs 50000] [--batch 500] [--clients 1,2] [--rules 20] [--json-out PATH]
+.venv/bin/python bench/ingest.py [--runs 50000] [--batch 500] [--clients 1,2] [--rules 20] [--evaluators 3]
+                                 [--json-out PATH]
 
 With --rules N, every client count is also timed with N enabled routing rules (made through the API
 before posting), so the cost of routing at ingest shows as a ratio measured in the same run.
+With --evaluators N, likewise with N online code evaluators, the serve worker thread scoring runs
+while ingest goes on (the default `serve`).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from reviewdesk.store import tables
 API_KEY = "rd_bench_ingest_key"
 TARGET_RATIO = 0.25
 TARGET_RULES_SLOWDOWN = 2.0
+TARGET_EVALUATORS_RATIO = 0.8
 SCORE_CONFIGS = (
     {"key": "user_rating", "type": "categorical", "options": ["positive", "negative"]},
     {
@@ -70,6 +74,23 @@ ROUTING_RULES: list[tuple[str, str, str, dict[str, Any]]] = [
     ("errors and complaints", "double charges", 'search("charged twice") and metadata.eval_score < 0.8', {}),
     ("errors and complaints", "slow in the eu", 'has(tags, "eu") and latency > 15 and not(has(tags, "staging"))', {}),
 ]  # fmt: skip
+# Online code evaluators on every ended root run (sample rate 1): the worst case for the ingest path.
+EVALUATORS: list[dict[str, Any]] = [
+    {"name": "no personal data", "key": "no_pii", "kind": "code", "spec": {"checks": [{"type": "pii"}]}},
+    {
+        "name": "answer shape",
+        "key": "shape_ok",
+        "kind": "code",
+        "spec": {
+            "checks": [
+                {"type": "length", "min": 1, "max": 20000},
+                {"type": "regex", "pattern": "(?i)as an ai", "must_match": False},
+            ]
+        },
+    },
+    {"name": "fast enough", "key": "fast", "kind": "code", "spec": {"checks": [{"type": "latency_ms", "max": 5000}]}},
+    {"name": "cheap enough", "key": "cheap", "kind": "code", "spec": {"checks": [{"type": "cost", "max": 0.05}]}},
+]  # fmt: skip
 
 
 @dataclass
@@ -80,6 +101,9 @@ class Trial:
     rules: int = 0
     routed: int = 0  # queue items the rules added
     server_cpu_s: float = 0.0  # the server's CPU time while posting: steadier than runs/s on a busy machine
+    evaluators: int = 0
+    jobs: int = 0  # evaluator jobs enqueued
+    scored: int = 0  # of them, done by the time the last batch was answered
 
     @property
     def runs_per_s(self) -> float:
@@ -216,6 +240,25 @@ def create_rules(base_url: str, count: int) -> None:
             client.post(f"/queues/{queue_ids[queue]}/rules", json=rule).raise_for_status()
 
 
+def create_evaluators(base_url: str, count: int) -> None:
+    """The first `count` online code evaluators, through the API."""
+    if count > len(EVALUATORS):
+        sys.exit(f"--evaluators: at most {len(EVALUATORS)}")
+    with httpx.Client(base_url=f"{base_url}/api/v1", headers={"x-api-key": API_KEY}, timeout=30) as client:
+        for body in EVALUATORS[:count]:
+            online = {"filter": "", "sample_rate": 1.0}
+            client.post("/evaluators", json={**body, "online": online}).raise_for_status()
+
+
+def evaluator_jobs_done(db_path: Path) -> tuple[int, int]:
+    """(jobs enqueued, jobs done)."""
+    with sqlite3.connect(db_path) as conn:
+        total, done = conn.execute(
+            "SELECT count(*), coalesce(sum(status = 'done'), 0) FROM evaluator_jobs"
+        ).fetchone()
+    return total, done
+
+
 def fresh_file(path: Path) -> Path:
     for stale in (path, path.with_name(f"{path.name}-wal"), path.with_name(f"{path.name}-shm")):
         stale.unlink(missing_ok=True)
@@ -223,20 +266,27 @@ def fresh_file(path: Path) -> Path:
 
 
 def http_trial(
-    workdir: Path, bodies: list[bytes], n_runs: int, clients: int, rules: int = 0
+    workdir: Path, bodies: list[bytes], n_runs: int, clients: int, rules: int = 0, evaluators: int = 0
 ) -> tuple[Trial, Path]:
-    name = f"{clients}-clients-{rules}-rules"
+    name = f"{clients}-clients-{rules}-rules-{evaluators}-evaluators"
     db_path = fresh_file(workdir / f"bench-{name}.db")
     with running_server(db_path, workdir / f"server-{name}.log") as (base_url, pid):
         if rules:
             create_rules(base_url, rules)
+        if evaluators:
+            create_evaluators(base_url, evaluators)
         cpu_before = cpu_seconds(pid)
         seconds = timed_posts(base_url, bodies, clients)
         cpu = cpu_seconds(pid) - cpu_before
+        jobs, scored = evaluator_jobs_done(db_path)
     stored = count_rows(db_path, "runs")
     if stored != n_runs:
         raise RuntimeError(f"the server stored {stored} runs, expected {n_runs}")
-    return Trial(clients, n_runs, seconds, rules, count_rows(db_path, "queue_items"), cpu), db_path
+    routed = count_rows(db_path, "queue_items")
+    trial = Trial(
+        clients, n_runs, seconds, rules, routed, cpu, evaluators=evaluators, jobs=jobs, scored=scored
+    )
+    return trial, db_path
 
 
 # --- the raw sqlite3 baseline ----------------------------------------------------------------
@@ -338,8 +388,36 @@ def report_rules(trials: list[Trial], with_rules: list[Trial], rules: int) -> li
     return rows
 
 
+def report_evaluators(trials: list[Trial], with_evaluators: list[Trial], count: int) -> list[dict[str, Any]]:
+    """Runs/s with and without online evaluators, per client count, as a share of without."""
+    without = {t.clients: t for t in trials}
+    print(
+        f"  with {count} online code evaluators, worker on (target: at least {TARGET_EVALUATORS_RATIO}× without)"
+    )
+    rows = []
+    for trial in with_evaluators:
+        plain = without[trial.clients]
+        ratio = trial.runs_per_s / plain.runs_per_s
+        cpu_ratio = trial.cpu_ms_per_1000_runs / plain.cpu_ms_per_1000_runs
+        verdict = "meets" if ratio >= TARGET_EVALUATORS_RATIO else "misses"
+        print(
+            f"  HTTP, {trial.clients} client(s), {count} evaluators: {trial.runs_per_s:10,.0f} runs/s  "
+            f"({trial.seconds:.2f} s; {trial.scored:,} of {trial.jobs:,} jobs done by the last answer)  "
+            f"{ratio:.2f}× without  ({verdict})"
+        )
+        print(
+            f"    server CPU per 1,000 runs (ingest and the worker thread): "
+            f"{trial.cpu_ms_per_1000_runs:,.0f} ms with evaluators, {plain.cpu_ms_per_1000_runs:,.0f} ms without: ×{cpu_ratio:.2f}"
+        )
+        rows.append({**asdict(trial), "runs_per_s": trial.runs_per_s, "ratio": ratio, "cpu_ratio": cpu_ratio})
+    return rows
+
+
 def report(
-    trials: list[Trial], with_rules: list[Trial], raw: Trial, args: argparse.Namespace
+    trials: list[Trial],
+    variants: dict[str, list[Trial]],
+    raw: Trial,
+    args: argparse.Namespace,
 ) -> dict[str, Any]:
     best = max(trials, key=lambda t: t.runs_per_s)
     ratio = best.runs_per_s / raw.runs_per_s
@@ -353,7 +431,9 @@ def report(
     print(f"  raw sqlite3 executemany: {raw.runs_per_s:10,.0f} runs/s  ({raw.seconds:.2f} s)")
     verdict = "meets" if ratio >= TARGET_RATIO else "misses"
     print(f"  best HTTP / raw = {ratio:.1%}  ({verdict} the {TARGET_RATIO:.0%} target)")
+    with_rules, with_evaluators = variants["rules"], variants["evaluators"]
     rules = report_rules(trials, with_rules, args.rules) if with_rules else []
+    evaluators = report_evaluators(trials, with_evaluators, args.evaluators) if with_evaluators else []
     return {
         "runs": args.runs,
         "batch": args.batch,
@@ -369,6 +449,9 @@ def report(
         "rules": args.rules,
         "http_with_rules": rules,
         "target_rules_slowdown": TARGET_RULES_SLOWDOWN,
+        "evaluators": args.evaluators,
+        "http_with_evaluators": evaluators,
+        "target_evaluators_ratio": TARGET_EVALUATORS_RATIO,
     }
 
 
@@ -383,6 +466,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument(
         "--rules", type=int, default=0, help="also time every client count with N routing rules (max 20)"
     )
+    parser.add_argument(
+        "--evaluators",
+        type=int,
+        default=0,
+        help=f"also time every client count with N online code evaluators (max {len(EVALUATORS)})",
+    )
     parser.add_argument("--json-out", type=Path, help="also write the results as JSON here")
     parser.add_argument("--keep", action="store_true", help="keep the database files and server logs")
     return parser.parse_args()
@@ -390,31 +479,39 @@ def parse_args() -> argparse.Namespace:
 
 def best_trials(
     args: argparse.Namespace, bodies: list[bytes], workdir: Path
-) -> tuple[list[Trial], list[Trial], Trial]:
-    """The fastest HTTP trial per client count (without and with rules) and the fastest raw trial."""
-    http: dict[tuple[int, int], Trial] = {}
+) -> tuple[list[Trial], dict[str, list[Trial]], Trial]:
+    """The fastest HTTP trial per client count (plain, with rules, with evaluators) and the fastest raw."""
+    variants = [("plain", 0, 0)]
+    if args.rules:
+        variants.append(("rules", args.rules, 0))
+    if args.evaluators:
+        variants.append(("evaluators", 0, args.evaluators))
+    http: dict[tuple[int, str], Trial] = {}
     raw: Trial | None = None
     for round_number in range(1, args.rounds + 1):
         for clients in (int(c) for c in args.clients.split(",")):
-            for rules in sorted({0, args.rules}):
-                trial, db_path = http_trial(workdir, bodies, args.runs, clients, rules)
+            for variant, rules, evaluators in variants:
+                trial, db_path = http_trial(workdir, bodies, args.runs, clients, rules, evaluators)
                 print(
-                    f"round {round_number}: HTTP with {clients} client(s), {rules} rules: "
-                    f"{trial.runs_per_s:,.0f} runs/s, server CPU {trial.cpu_ms_per_1000_runs:,.0f} ms per 1,000",
+                    f"round {round_number}: HTTP with {clients} client(s), {rules} rules, "
+                    f"{evaluators} evaluators: {trial.runs_per_s:,.0f} runs/s, "
+                    f"server CPU {trial.cpu_ms_per_1000_runs:,.0f} ms per 1,000",
                     flush=True,
                 )
-                key = (clients, rules)
+                key = (clients, variant)
                 if key not in http or trial.runs_per_s > http[key].runs_per_s:
                     http[key] = trial
-                if rules == 0:
+                if variant == "plain":
                     plain_db = db_path
         trial = raw_trial(plain_db, workdir, args.batch)
         print(f"round {round_number}: raw sqlite3: {trial.runs_per_s:,.0f} runs/s", flush=True)
         if raw is None or trial.runs_per_s > raw.runs_per_s:
             raw = trial
     assert raw is not None
-    plain = [t for (_, rules), t in http.items() if rules == 0]
-    return plain, [t for (_, rules), t in http.items() if rules > 0], raw
+    by_variant = {
+        name: [t for (_, variant), t in http.items() if variant == name] for name in ("rules", "evaluators")
+    }
+    return [t for (_, variant), t in http.items() if variant == "plain"], by_variant, raw
 
 
 def main() -> None:
@@ -424,11 +521,11 @@ def main() -> None:
     bodies = request_bodies(args.runs, args.batch)
     workdir = Path(tempfile.mkdtemp(prefix="reviewdesk-bench-"))
     try:
-        trials, with_rules, raw = best_trials(args, bodies, workdir)
+        trials, variants, raw = best_trials(args, bodies, workdir)
     finally:
         if not args.keep:
             shutil.rmtree(workdir, ignore_errors=True)
-    results = report(trials, with_rules, raw, args)
+    results = report(trials, variants, raw, args)
     if args.json_out:
         args.json_out.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
     if args.keep:

@@ -21,7 +21,7 @@ from reviewdesk.domain.permissions import SYSTEM_ACTOR
 from reviewdesk.services import runs as runs_service
 from reviewdesk.store.database import Database
 from tests.client.conftest import serve
-from tests.compat.fake_openai import FakeOpenAI, fake_openai
+from tests.fake_openai_server import FakeOpenAI, fake_openai
 
 
 class RecordingExporter(SpanExporter):

@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from tests.compat.clients import openai_env, run_program
-from tests.compat.fake_openai import fake_openai
+from tests.fake_openai_server import fake_openai
 
 OUT = Path(__file__).parent / "recorded" / "langfuse_v3"
 

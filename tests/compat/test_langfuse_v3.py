@@ -22,8 +22,8 @@ from tests.compat.clients import (
     root_of,
     runs_of_trace,
 )
-from tests.compat.fake_openai import COMPLETION_TOKENS, PROMPT_TOKENS
 from tests.conftest import ADMIN_KEY
+from tests.fake_openai_server import COMPLETION_TOKENS, PROMPT_TOKENS
 
 RECORDED = json.loads((Path(__file__).parent / "recorded" / "langfuse_v3" / "requests.json").read_text())
 AUTH = "Basic " + base64.b64encode(f"pk-lf-support-bot:{ADMIN_KEY}".encode()).decode()

@@ -21,8 +21,8 @@ from tests.compat.clients import (
     run_program,
     runs_of_trace,
 )
-from tests.compat.fake_openai import ANSWER, COMPLETION_TOKENS, PROMPT_TOKENS, FakeOpenAI
 from tests.conftest import ADMIN_KEY
+from tests.fake_openai_server import ANSWER, COMPLETION_TOKENS, PROMPT_TOKENS, FakeOpenAI
 
 
 def test_langgraph_agent_through_the_langsmith_sdk(db: Database, fake: FakeOpenAI, tmp_path: Path) -> None:

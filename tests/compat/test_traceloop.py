@@ -20,8 +20,8 @@ from tests.compat.clients import (
     run_program,
     runs_of_trace,
 )
-from tests.compat.fake_openai import ANSWER, COMPLETION_TOKENS, PROMPT_TOKENS, FakeOpenAI
 from tests.conftest import ADMIN_KEY
+from tests.fake_openai_server import ANSWER, COMPLETION_TOKENS, PROMPT_TOKENS, FakeOpenAI
 
 
 def _run(url: str, fake: FakeOpenAI, tmp_path: Path, content_as: str) -> uuid.UUID:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 
 from reviewdesk.domain.code_checks import find_pii, run_checks
-from reviewdesk.domain.judge import JudgeAnswerError, coerce_score, parse_answer, render_prompt
+from reviewdesk.domain.judge import (
+    JUDGEMENT_FUNCTION,
+    JudgeAnswerError,
+    coerce_score,
+    parse_answer,
+    render_prompt,
+)
 
 
 def _run(outputs, **extra):
@@ -92,6 +98,14 @@ def test_unusable_answers_say_why(response, kind):
     with pytest.raises(JudgeAnswerError) as caught:
         parse_answer(response)
     assert caught.value.kind == kind
+
+
+def test_the_judgement_call_is_read_among_other_tool_calls():
+    calls = [
+        {"function": {"name": "search", "arguments": '{"score": "not this"}'}},
+        {"function": {"name": JUDGEMENT_FUNCTION, "arguments": {"reasoning": "clear", "score": 4}}},
+    ]
+    assert parse_answer({"choices": [{"message": {"content": None, "tool_calls": calls}}]}) == (4, "clear")
 
 
 def test_scores_fit_the_config_or_are_refused():

@@ -6,49 +6,15 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
-import pytest
-
-from reviewdesk.services import evaluator_jobs
 from reviewdesk.services.clock import utcnow
 from reviewdesk.store import evaluators as evaluators_store
+from tests.evaluators.conftest import judge_evaluator as _judge
 from tests.factories import run_payload
-
-
-def _judge(client, judge, **spec):
-    client.post(
-        "/api/v1/feedback-configs",
-        json={
-            "key": "quality",
-            "type": "categorical",
-            "options": [{"value": "good", "score": 1}, {"value": "bad", "score": 0}],
-        },
-    )
-    body = {
-        "name": "judge",
-        "key": "quality",
-        "kind": "llm_judge",
-        "spec": {"base_url": judge.base_url, "model": "judge-careful", "prompt": "Rate: {{outputs}}", **spec},
-        "online": {"filter": "", "sample_rate": 1.0},
-    }
-    response = client.post("/api/v1/evaluators", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()
+from tests.fake_openai_server import PROMPT_TOKENS
 
 
 def _jobs(client, evaluator):
     return client.get(f"/api/v1/evaluators/{evaluator['id']}/jobs").json()["items"]
-
-
-@pytest.fixture
-def later(monkeypatch):
-    """Move the job clock forward (backoff delays and leases are minutes long)."""
-    shift = [timedelta(0)]
-    monkeypatch.setattr(evaluator_jobs, "utcnow", lambda: utcnow() + shift[0])
-
-    def _advance(seconds: float) -> None:
-        shift[0] += timedelta(seconds=seconds)
-
-    return _advance
 
 
 def test_each_failure_is_recorded_and_retried_until_done(client, judge, drain, later):
@@ -152,7 +118,7 @@ def test_online_enqueue_is_idempotent_filtered_and_sampled(client, judge, drain)
 
 
 def test_daily_budget_skips_jobs_once_spent(client, judge, drain):
-    evaluator = _judge(client, judge, price_per_1k_input=10.0)  # 100 prompt tokens: $1 a call
+    evaluator = _judge(client, judge, price_per_1k_input=1000 / PROMPT_TOKENS)  # $1 a call
     client.patch(
         f"/api/v1/evaluators/{evaluator['id']}",
         json={"online": {"filter": "", "sample_rate": 1.0, "daily_budget_usd": 1.5}},

@@ -12,8 +12,8 @@ import pytest
 from reviewdesk.domain.inline_images import MAX_INLINE_IMAGE_BYTES
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
 from reviewdesk.services import accounts, queue_items, queues
-from tests.compat.fake_openai import fake_openai
 from tests.domain.test_inline_images import SVG, png
+from tests.fake_openai_server import fake_openai
 from tests.web.conftest import login, screenshot
 from tests.web.evidence_seed import wait_for_run
 from tests.web.seed import World

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from reviewdesk.domain.code_checks import validate_checks
 from reviewdesk.domain.filters import parse
+from reviewdesk.domain.judge import STRUCTURED_OUTPUTS
 from reviewdesk.errors import Invalid
 
 KINDS = ("code", "llm_judge")
@@ -38,6 +39,9 @@ def validate_judge(spec: Any) -> dict[str, Any]:
     for name in ("model", "prompt"):
         if not isinstance(spec.get(name), str) or not spec[name].strip():
             raise Invalid("must be a non-empty string", field=f"spec.{name}")
+    structured = spec.get("structured_output", "json_schema")
+    if structured not in STRUCTURED_OUTPUTS:
+        raise Invalid(f"must be one of {', '.join(STRUCTURED_OUTPUTS)}", field="spec.structured_output")
     env = spec.get("api_key_env")
     if env is not None and (not isinstance(env, str) or not _ENV_NAME.match(env)):
         raise Invalid("must be an environment variable name", field="spec.api_key_env")
@@ -47,6 +51,7 @@ def validate_judge(spec: Any) -> dict[str, Any]:
         "prompt": spec["prompt"],
         "api_key_env": env,
         "system": spec.get("system") if isinstance(spec.get("system"), str) else None,
+        "structured_output": structured,
         "temperature": _number(spec, "temperature", 0, 2, 0.0),
         "timeout_s": _number(spec, "timeout_s", 0.1, 240, 30.0),  # within the job lease (300 s)
         "max_tokens": int(_number(spec, "max_tokens", 1, 100_000, 512)),

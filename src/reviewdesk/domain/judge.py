@@ -7,6 +7,12 @@ import json
 import re
 from typing import Any
 
+from reviewdesk.domain.chat_transcript import run_transcript
+
+# How the judge is asked for its score: a JSON Schema `response_format`, a function it is forced to
+# call (for endpoints that support tools but not response_format), or the prompt alone.
+STRUCTURED_OUTPUTS = ("json_schema", "tool_call", "none")
+JUDGEMENT_FUNCTION = "record_judgement"
 _PLACEHOLDER = re.compile(r"\{\{\s*([a-zA-Z_][\w.]*)\s*\}\}")
 _FENCE = re.compile(r"```(?:json)?\s*(\{.*?\})\s*```", re.S)
 REFUSAL_HINTS = ("i can't", "i cannot", "i won't", "i'm sorry", "i am sorry", "unable to help")
@@ -21,9 +27,12 @@ class JudgeAnswerError(Exception):
 
 
 def render_prompt(template: str, run: dict[str, Any]) -> str:
-    """{{inputs}}, {{outputs}}, {{reference}}, {{metadata.x}} (and any run field) filled in as text."""
+    """{{inputs}}, {{outputs}}, {{reference}}, {{metadata.x}} (and any run field) filled in as text;
+    {{messages}} is the run's conversation (inputs and reply, whatever the client's shape) as a transcript."""
 
     def fill(match: re.Match[str]) -> str:
+        if match.group(1) == "messages" and "messages" not in run:
+            return run_transcript(run.get("inputs"), run.get("outputs"))
         path = match.group(1).split(".")
         value: Any = run
         for part in path:
@@ -54,22 +63,32 @@ def answer_schema(config: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def request_body(spec: dict[str, Any], prompt: str, config: dict[str, Any] | None) -> dict[str, Any]:
-    return {
+    structured = spec.get("structured_output") or "json_schema"
+    answer_in = f"Answer by calling {JUDGEMENT_FUNCTION}." if structured == "tool_call" else "Answer in JSON."
+    body: dict[str, Any] = {
         "model": spec["model"],
         "messages": [
-            {
-                "role": "system",
-                "content": spec.get("system") or "You are a careful evaluator. Answer in JSON.",
-            },
+            {"role": "system", "content": spec.get("system") or f"You are a careful evaluator. {answer_in}"},
             {"role": "user", "content": prompt},
         ],
         "temperature": spec.get("temperature", 0.0),
         "max_tokens": spec.get("max_tokens", 512),
-        "response_format": {
+    }
+    if structured == "json_schema":
+        body["response_format"] = {
             "type": "json_schema",
             "json_schema": {"name": "judgement", "schema": answer_schema(config), "strict": True},
-        },
-    }
+        }
+    elif structured == "tool_call":
+        function = {
+            "name": JUDGEMENT_FUNCTION,
+            "description": "Record your judgement: your reasoning first, then the score.",
+            "parameters": answer_schema(config),
+            "strict": True,
+        }
+        body["tools"] = [{"type": "function", "function": function}]
+        body["tool_choice"] = {"type": "function", "function": {"name": JUDGEMENT_FUNCTION}}
+    return body
 
 
 def _object_in(text: str) -> dict[str, Any] | None:
@@ -90,6 +109,19 @@ def _object_in(text: str) -> dict[str, Any] | None:
     return None
 
 
+def _judgement_arguments(calls: Any) -> str | None:
+    """The arguments of the call to the judgement function (else of the first call), as text."""
+    functions = [c.get("function") for c in calls or [] if isinstance(c, dict)]
+    functions = [f for f in functions if isinstance(f, dict)]
+    chosen = next((f for f in functions if f.get("name") == JUDGEMENT_FUNCTION), None) or next(
+        iter(functions), None
+    )
+    if chosen is None:
+        return None
+    arguments = chosen.get("arguments")
+    return arguments if isinstance(arguments, str) else json.dumps(arguments)
+
+
 def parse_answer(response: dict[str, Any]) -> tuple[Any, str]:
     """(score or label, reasoning) from a chat-completions response; JudgeAnswerError otherwise."""
     try:
@@ -98,9 +130,9 @@ def parse_answer(response: dict[str, Any]) -> tuple[Any, str]:
         raise JudgeAnswerError("malformed", "no choices[0].message in the answer") from None
     if message.get("refusal"):
         raise JudgeAnswerError("refusal", f"the judge refused: {message['refusal']}")
-    text = message.get("content") or ""
-    for call in message.get("tool_calls") or []:
-        text = call.get("function", {}).get("arguments") or text
+    text = _judgement_arguments(message.get("tool_calls")) or message.get("content") or ""
+    if not isinstance(text, str):
+        raise JudgeAnswerError("malformed", f"the answer is not text: {str(text)[:200]!r}")
     found = _object_in(text)
     if found is not None and "score" in found:
         return found["score"], str(found.get("reasoning") or found.get("reason") or "")

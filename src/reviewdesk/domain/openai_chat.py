@@ -26,7 +26,7 @@ class ChatLine:
     skipped_because: str | None = None
 
 
-def _input_messages(inputs: Mapping[str, Any]) -> list[ChatMessage]:
+def input_messages(inputs: Mapping[str, Any]) -> list[ChatMessage]:
     for key in _CONVERSATION_KEYS:
         conversation = conversation_of(inputs.get(key))
         if conversation:
@@ -42,7 +42,7 @@ def _input_messages(inputs: Mapping[str, Any]) -> list[ChatMessage]:
     return messages
 
 
-def _final_answer(outputs: Any) -> dict[str, Any] | None:
+def final_answer(outputs: Any) -> dict[str, Any] | None:
     if isinstance(outputs, str):
         return {"role": "assistant", "content": outputs}
     if not isinstance(outputs, Mapping):
@@ -66,10 +66,10 @@ def convert(inputs: Any, outputs: Any, system_prompt: str | None = None) -> Chat
     """The training line, or why this example has none."""
     if not isinstance(inputs, Mapping):
         return ChatLine(None, NO_INPUTS)
-    messages = [m.openai() for m in _input_messages(inputs)]
+    messages = [m.openai() for m in input_messages(inputs)]
     if not messages:
         return ChatLine(None, NO_CONVERSATION)
-    answer = _final_answer(outputs)
+    answer = final_answer(outputs)
     if answer is None:
         return ChatLine(None, NO_ANSWER)
     if system_prompt and not any(m["role"] == "system" for m in messages):

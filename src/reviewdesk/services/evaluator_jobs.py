@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time as clock
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -34,6 +36,12 @@ log = logging.getLogger("reviewdesk.evaluators")
 ONLINE = "online"
 LEASE_SECONDS = 300.0
 CLAIM_BATCH = 8
+# While runs are arriving, the worker thread uses at most this share of the time as CPU: it shares the
+# process (and its GIL) with ingest, which must not slow down for it. CPU, not wall time: waiting for
+# a judge's answer costs ingest nothing. (`reviewdesk worker`, a process of its own, is not held back.)
+SHARE_WHILE_INGESTING = 0.1
+INGEST_QUIET_SECONDS = 2.0
+_last_ingest = [float("-inf")]  # monotonic time of the last ingested batch in this process
 
 
 def job_row(evaluator: dict[str, Any], run_id: uuid.UUID, batch: str, now: datetime) -> dict[str, Any]:
@@ -54,6 +62,7 @@ def job_row(evaluator: dict[str, Any], run_id: uuid.UUID, batch: str, now: datet
 def enqueue_online(conn: Connection, runs: list[dict[str, Any]], now: datetime) -> int:
     """Queue a job per online evaluator for each root run that has ended and passes its filter and
     sampling (the same deterministic hash as routing rules). Cheap: no network on this path."""
+    _last_ingest[0] = clock.monotonic()
     ended = [r for r in runs if r.get("end_time") is not None and r.get("is_root")]
     if not ended:
         return 0
@@ -119,8 +128,24 @@ def _over_budget(conn: Connection, evaluator: dict[str, Any] | None, now: dateti
     return store.cost_since(conn, evaluator["id"], day_start) >= budget  # type: ignore[index]
 
 
-def run_job(db: Database, guard: DestinationGuard, job: dict[str, Any]) -> str:
-    """Run one claimed job to its next state: done, pending again (retry), dead or skipped."""
+@dataclass
+class JobOutcome:
+    """A job's next state, worked out before anything is written."""
+
+    job: dict[str, Any]
+    status: str  # done, pending (a retry), dead or skipped
+    values: dict[str, Any]  # the job row's new columns
+    feedback: dict[str, Any] | None = None
+    judge_called: bool = False  # paid for: written at once rather than with the rest of the batch
+
+
+def _ended(job: dict[str, Any], status: str, reason: str) -> JobOutcome:
+    values = {"status": status, "last_error": reason, "finished_at": utcnow(), "leased_until": None}
+    return JobOutcome(job, status, values)
+
+
+def evaluate_job(db: Database, guard: DestinationGuard, job: dict[str, Any]) -> JobOutcome:
+    """Score one claimed job's run (reads and the judge call; no writes)."""
     with db.read() as conn:
         version = store.version(conn, job["evaluator_id"], job["evaluator_version"])
         evaluator = store.get(conn, job["evaluator_id"])
@@ -128,32 +153,28 @@ def run_job(db: Database, guard: DestinationGuard, job: dict[str, Any]) -> str:
         config = configs_store.get(conn, version["key"]) if version else None
         over_budget = job["batch"] == ONLINE and _over_budget(conn, evaluator, utcnow())
     if version is None or run is None or evaluator is None:
-        return _end(db, job, "dead", "the evaluator (deleted?) or the run no longer exists")
+        return _ended(job, "dead", "the evaluator (deleted?) or the run no longer exists")
     if over_budget:
-        return _end(db, job, "skipped", "daily budget reached")
+        return _ended(job, "skipped", "daily budget reached")
+    judge_called = version["kind"] == "llm_judge"
     try:
         result = _score_of(version, run, guard, config)
     except JudgeCallError as exc:
         reason = f"{exc.kind}: {exc}"
         if exc.permanent or job["attempts"] >= job["max_attempts"]:
-            return _end(db, job, "dead", reason)
+            return _ended(job, "dead", reason)
         delay = retry_delay_s(job["attempts"], exc.retry_after)
-        with db.write() as conn:
-            store.finish(
-                conn,
-                job["id"],
-                {
-                    "status": "pending",
-                    "available_at": utcnow() + timedelta(seconds=delay),
-                    "last_error": reason,
-                    "leased_until": None,
-                },
-            )
-        return "pending"
+        values = {
+            "status": "pending",
+            "available_at": utcnow() + timedelta(seconds=delay),
+            "last_error": reason,
+            "leased_until": None,
+        }
+        return JobOutcome(job, "pending", values, judge_called=judge_called)
     except Invalid as exc:
-        return _end(db, job, "dead", f"score does not fit the config: {exc.message}")
+        return _ended(job, "dead", f"score does not fit the config: {exc.message}")
     now = utcnow()
-    row = {
+    feedback = {
         "id": uuid.uuid4(),
         "run_id": run["id"],
         "trace_id": run.get("trace_id"),
@@ -176,61 +197,103 @@ def run_job(db: Database, guard: DestinationGuard, job: dict[str, Any]) -> str:
         "created_at": now,
         "updated_at": now,
     }
-    with db.write() as conn:
-        current = store.get_job(conn, job["id"])
-        if current is None or current["status"] != "running" or current["attempts"] != job["attempts"]:
-            return "lost_lease"  # another worker took the job after our lease ran out
-        feedback_store.insert(conn, row)
-        routing.route_run_ids(conn, [run["id"]])  # "judge says < 0.5 → queue" with nothing else
-        store.finish(
-            conn,
-            job["id"],
-            {
-                "status": "done",
-                "finished_at": now,
-                "feedback_id": row["id"],
-                "cost": result["cost"],
-                "leased_until": None,
-            },
-        )
-    return "done"
+    values = {
+        "status": "done",
+        "finished_at": now,
+        "feedback_id": feedback["id"],
+        "cost": result["cost"],
+        "leased_until": None,
+    }
+    return JobOutcome(job, "done", values, feedback, judge_called)
 
 
-def _end(db: Database, job: dict[str, Any], status: str, reason: str) -> str:
-    with db.write() as conn:
-        store.finish(
-            conn,
-            job["id"],
-            {"status": status, "last_error": reason, "finished_at": utcnow(), "leased_until": None},
+def record_outcomes(db: Database, outcomes: list[JobOutcome]) -> list[str]:
+    """Write outcomes in one transaction: the scores, their runs routed again ("judge says < 0.5 →
+    queue" with nothing else) and the jobs' states.
+
+    Not flushed to disk before returning (`durable=False`), and one commit for a batch of code
+    evaluations: the worker shares SQLite's single writer with ingest, and a flush per job held
+    ingest up behind it. A power cut can only undo a whole transaction, score and job state
+    together: the job is then still leased and runs again when the lease ends."""
+    if not outcomes:
+        return []
+    statuses = []
+    scored: list[uuid.UUID] = []
+    with db.write(durable=False) as conn:
+        for outcome in outcomes:
+            if outcome.feedback is not None:
+                job = outcome.job
+                current = store.get_job(conn, job["id"])
+                if (
+                    current is None
+                    or current["status"] != "running"
+                    or current["attempts"] != job["attempts"]
+                ):
+                    statuses.append("lost_lease")  # another worker took the job after our lease ran out
+                    continue
+                feedback_store.insert(conn, outcome.feedback)
+                scored.append(outcome.feedback["run_id"])
+            store.finish(conn, outcome.job["id"], outcome.values)
+            statuses.append(outcome.status)
+        if scored:
+            routing.route_run_ids(conn, list(dict.fromkeys(scored)))
+    return statuses
+
+
+def run_job(db: Database, guard: DestinationGuard, job: dict[str, Any]) -> str:
+    """Run one claimed job to its next state: done, pending again (retry), dead or skipped."""
+    return record_outcomes(db, [evaluate_job(db, guard, job)])[0]
+
+
+def _record_safely(db: Database, outcomes: list[JobOutcome]) -> list[str]:
+    try:
+        return record_outcomes(db, outcomes)
+    except Exception:
+        if len(outcomes) == 1:
+            raise
+        log.exception(
+            "writing %d evaluator job outcomes together failed; writing them one by one", len(outcomes)
         )
-    return status
+    statuses = []
+    for outcome in outcomes:
+        try:
+            statuses += record_outcomes(db, [outcome])
+        except Exception as exc:
+            log.exception("evaluator job %s failed", outcome.job["id"])
+            statuses += record_outcomes(
+                db, [_ended(outcome.job, "dead", f"internal error: {type(exc).__name__}: {exc}")]
+            )
+    return statuses
 
 
 def run_due(
     db: Database, guard: DestinationGuard, *, limit: int = CLAIM_BATCH, lease_s: float = LEASE_SECONDS
 ) -> list[str]:
-    """Claim and run up to `limit` due jobs; the outcome of each."""
+    """Claim and run up to `limit` due jobs; the outcome of each. A judge's answer is written as soon
+    as it comes (it was paid for); code-evaluator scores are written together at the end."""
     now = utcnow()
-    with db.write() as conn:
+    # Not flushed to disk: a claim lost in a power cut only leaves the jobs due again.
+    with db.write(durable=False) as conn:
         jobs = store.claim(conn, now, now + timedelta(seconds=lease_s), limit)
-    outcomes = []
+    statuses: list[str] = []
+    held: list[JobOutcome] = []
     for job in jobs:
         if job["attempts"] > job["max_attempts"]:
-            outcomes.append(
-                _end(
-                    db,
-                    job,
-                    "dead",
-                    f"{job.get('last_error') or 'lease expired'} (gave up after {job['max_attempts']} attempts)",
-                )
+            reason = (
+                f"{job.get('last_error') or 'lease expired'} (gave up after {job['max_attempts']} attempts)"
             )
+            held.append(_ended(job, "dead", reason))
             continue
         try:
-            outcomes.append(run_job(db, guard, job))
-        except Exception as exc:  # a bug must not kill the worker: the job is retried, then dead
+            outcome = evaluate_job(db, guard, job)
+        except Exception as exc:  # a bug must not kill the worker: the job is dead-lettered with it
             log.exception("evaluator job %s failed", job["id"])
-            outcomes.append(_end(db, job, "dead", f"internal error: {type(exc).__name__}: {exc}"))
-    return outcomes
+            outcome = _ended(job, "dead", f"internal error: {type(exc).__name__}: {exc}")
+        held.append(outcome)
+        if outcome.judge_called:
+            statuses += _record_safely(db, held)
+            held = []
+    return statuses + _record_safely(db, held)
 
 
 def drain(db: Database, guard: DestinationGuard) -> list[str]:
@@ -262,6 +325,7 @@ class EvaluatorWorker:
 
     def run_forever(self) -> None:
         while not self._stopping.is_set():
+            cpu_before = clock.thread_time()
             try:
                 busy = bool(run_due(self.db, self.guard))
             except Exception:
@@ -269,3 +333,6 @@ class EvaluatorWorker:
                 busy = False
             if not busy:
                 self._stopping.wait(self.poll_seconds)
+            elif clock.monotonic() - _last_ingest[0] < INGEST_QUIET_SECONDS:
+                used = clock.thread_time() - cpu_before
+                self._stopping.wait(used * (1 / SHARE_WHILE_INGESTING - 1))

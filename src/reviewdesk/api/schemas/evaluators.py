@@ -15,7 +15,8 @@ class EvaluatorCreate(Closed):
     kind: Literal["code", "llm_judge"]
     spec: JSONObject = Field(
         description="code: {checks: [...]}; llm_judge: {base_url, model, api_key_env (the NAME of an "
-        "environment variable), prompt, temperature, timeout_s, max_tokens}"
+        "environment variable), prompt (over {{inputs}}, {{outputs}}, {{reference}}, {{metadata.x}}, "
+        "{{messages}}), structured_output (json_schema | tool_call | none), temperature, timeout_s, max_tokens}"
     )
     online: JSONObject | None = Field(None, description="{filter, sample_rate, daily_budget_usd}")
 
