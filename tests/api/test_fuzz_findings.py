@@ -150,3 +150,18 @@ def test_a_queue_filter_that_is_not_a_string_is_refused_by_name(client):
         assert (
             _error_field(client.post(f"/api/v1/queues/{queue['id']}/items", json={"filter": bad})) == "filter"
         )
+
+
+def test_an_item_priority_past_a_32_bit_integer_is_refused_by_name(client):
+    client.post(
+        "/api/v1/feedback-configs", json={"key": "quality", "type": "categorical", "options": ["ok", "bad"]}
+    )
+    queue = client.post("/api/v1/queues", json={"name": "q", "rubric": [{"key": "quality"}]}).json()
+    run = run_payload()
+    client.post("/api/v1/runs/batch", json={"post": [run]})
+    for body in ({"filter": "", "priority": 2**31}, {"run_ids": [run["id"]], "priority": -(2**31) - 1}):
+        assert _error_field(client.post(f"/api/v1/queues/{queue['id']}/items", json=body)) == "priority"
+    added = client.post(
+        f"/api/v1/queues/{queue['id']}/items", json={"run_ids": [run["id"]], "priority": 2**31 - 1}
+    )
+    assert added.status_code == 200 and added.json()["added"] == 1

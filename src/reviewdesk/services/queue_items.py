@@ -103,6 +103,8 @@ def _options(payload: dict[str, Any]) -> tuple[str | None, int, str]:
     priority = payload.get("priority", 0)
     if isinstance(priority, bool) or not isinstance(priority, int):
         raise Invalid("must be an integer", field="priority")
+    if not -(2**31) <= priority < 2**31:  # the column is a 32-bit INTEGER (PostgreSQL refuses more)
+        raise Invalid("must be between -2147483648 and 2147483647", field="priority")
     source = payload.get("source", "api")
     if source not in ("manual", "api", "rule"):
         raise Invalid("must be manual or api", field="source")
