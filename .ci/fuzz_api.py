@@ -6,7 +6,11 @@ the seeded queue, run, dataset… so requests get past 404), with bodies. It fai
 or undocumented status code, and prints the figures (requests served, 5xx) counted from the server's
 own access log.
 
-    .venv/bin/python .ci/fuzz_api.py [--seconds 240] [--db sqlite] [--db postgresql]
+    .venv/bin/python .ci/fuzz_api.py [--seconds 240] [--seed N] [--max-examples N] [--db sqlite] [--db postgresql]
+
+With `--seed` (and `--max-examples`, so the time box rarely cuts a pass short) each operation gets the
+same cases every run: what CI gates on (`make fuzz`), reproducible on any machine. Without a seed each
+run explores new cases (`make fuzz-explore`), which is how new findings turn up.
 """
 
 from __future__ import annotations
@@ -140,7 +144,9 @@ def seed(url: str) -> dict[str, str]:
     examples = http.get(f"/datasets/{dataset['id']}/examples").json()["items"]
     user = post("/users", {"email": "reviewer@example.com", "role": "reviewer", "password": "password-123"})
     key = post(f"/users/{user['id']}/api-keys", {"name": "fuzz"})
-    second = post("/users", {"email": "reviewer2@example.com", "role": "reviewer", "password": "password-123"})
+    second = post(
+        "/users", {"email": "reviewer2@example.com", "role": "reviewer", "password": "password-123"}
+    )
     project = http.get("/projects", params={"name": "fuzz"}).json()["items"][0]
     evaluator = post("/evaluators", {"name": "fuzz-check", "key": "quality", "kind": "code",
                                      "spec": {"checks": [{"type": "valid_json"}]}})  # fmt: skip
@@ -170,7 +176,9 @@ def seed(url: str) -> dict[str, str]:
     }
 
 
-def schemathesis(url: str, seconds: int, report: Path, parameters: dict[str, str] | None) -> dict:
+def schemathesis(
+    url: str, seconds: int, report: Path, parameters: dict[str, str] | None, generation: list[str]
+) -> dict:
     command = [
         str(BIN / "st"), "run", f"{url}/openapi.json",
         "--header", f"x-api-key: {API_KEY}",
@@ -182,6 +190,7 @@ def schemathesis(url: str, seconds: int, report: Path, parameters: dict[str, str
         "--suppress-health-check", "all",
         "--output-sanitize", "false",
         "--report", "json", "--report-json-path", str(report),
+        *generation,
     ]  # fmt: skip
     config = None
     if parameters:
@@ -202,15 +211,15 @@ def served(log_path: Path) -> tuple[int, int]:
     return len(statuses), sum(1 for s in statuses if s >= 500)
 
 
-def fuzz(kind: str, seconds: int, out: Path) -> dict[str, Any]:
+def fuzz(kind: str, seconds: int, out: Path, generation: list[str]) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix=f"rd-fuzz-{kind}-"))
     log_path = out / f"server-{kind}.log"
     try:
         with database(kind, workdir) as db_url, server(db_url, workdir, log_path) as url:
             parameters = seed(url)
-            free = schemathesis(url, seconds // 2, out / f"schemathesis-{kind}-free.json", None)
+            free = schemathesis(url, seconds // 2, out / f"schemathesis-{kind}-free.json", None, generation)
             seeded = schemathesis(
-                url, seconds - seconds // 2, out / f"schemathesis-{kind}-seeded.json", parameters
+                url, seconds - seconds // 2, out / f"schemathesis-{kind}-seeded.json", parameters, generation
             )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -235,10 +244,17 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=240, help="schemathesis time per database")
     parser.add_argument("--db", action="append", choices=["sqlite", "postgresql"])
     parser.add_argument("--out", default="test-artifacts/fuzz", help="reports and server logs")
+    parser.add_argument("--seed", type=int, help="the same cases every run (default: new ones)")
+    parser.add_argument("--max-examples", type=int, help="test cases per operation and phase")
     args = parser.parse_args()
+    generation = []
+    if args.seed is not None:
+        generation += ["--seed", str(args.seed), "--generation-deterministic"]
+    if args.max_examples is not None:
+        generation += ["--max-examples", str(args.max_examples)]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    results = [fuzz(kind, args.seconds, out) for kind in args.db or ["sqlite", "postgresql"]]
+    results = [fuzz(kind, args.seconds, out, generation) for kind in args.db or ["sqlite", "postgresql"]]
     ok = True
     for result in results:
         print(
