@@ -159,7 +159,7 @@ def evaluator_alignment(
     for row in model_rows:  # oldest first: the latest score of a version on a run wins
         value = rating_of(row, level)
         if value is not None:
-            by_version.setdefault(row["extra"]["evaluator_version"], {})[row["run_id"]] = value
+            by_version.setdefault(row["evaluator_version"], {})[row["run_id"]] = value
     shown = [version] if version is not None else sorted(by_version) or [evaluator["version"]]
     versions = []
     for number in shown:

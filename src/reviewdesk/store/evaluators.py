@@ -167,21 +167,12 @@ def cost_since(conn: Connection, evaluator_id: uuid.UUID, since: datetime) -> fl
 def model_scores(
     conn: Connection, evaluator_id: uuid.UUID, key: str, number: int | None
 ) -> list[dict[str, Any]]:
-    """The evaluator's feedback rows on its key (of one version when given), oldest first."""
-    rows = conn.execute(
-        sa.select(feedback)
-        .where(feedback.c.source == "model", feedback.c.key == key)
-        .order_by(feedback.c.created_at, feedback.c.id)
-    ).mappings()
-    out = []
-    for row in rows:
-        extra = row["extra"] or {}
-        if extra.get("evaluator_id") != str(evaluator_id):
-            continue
-        if number is not None and extra.get("evaluator_version") != number:
-            continue
-        out.append(dict(row))
-    return out
+    """The evaluator's feedback rows on its key (of one version when given), oldest first; read
+    through ix_feedback_evaluator."""
+    query = sa.select(feedback).where(feedback.c.evaluator_id == evaluator_id, feedback.c.key == key)
+    if number is not None:
+        query = query.where(feedback.c.evaluator_version == number)
+    return [dict(r) for r in conn.execute(query.order_by(feedback.c.created_at, feedback.c.id)).mappings()]
 
 
 def human_labels(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
@@ -17,7 +18,27 @@ from reviewdesk.store.tables import feedback
 _COUNTED = {"key", "score", "value", "source", "queue_id", "created_by", "created_at"}
 
 
+_UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
+
+
+def _evaluator_columns(row: dict[str, Any]) -> dict[str, Any]:
+    """An evaluator's score (model feedback whose `extra` names the evaluator and version, as
+    services/evaluator_jobs.py writes it, or a client posting on its behalf) also gets them in the
+    indexed columns; the same rule as migration 0019's backfill."""
+    extra = row.get("extra")
+    found: dict[str, Any] = {"evaluator_id": None, "evaluator_version": None}
+    if row.get("source") != "model" or not isinstance(extra, dict):
+        return found
+    named, version = extra.get("evaluator_id"), extra.get("evaluator_version")
+    if not isinstance(named, str) or isinstance(version, bool) or not isinstance(version, int):
+        return found
+    if not _UUID_TEXT.fullmatch(named) or not 0 <= version <= 2**31 - 1:
+        return found
+    return {"evaluator_id": uuid.UUID(named), "evaluator_version": version}
+
+
 def insert(conn: Connection, row: dict[str, Any]) -> None:
+    row = {**row, **_evaluator_columns(row)}
     conn.execute(feedback.insert().values(**row))
     feedback_hourly.add(conn, [row])
 
@@ -27,6 +48,7 @@ _INSERT = feedback.insert()
 
 def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
+        rows = [{**row, **_evaluator_columns(row)} for row in rows]
         conn.execute(_INSERT, rows)
         feedback_hourly.add(conn, rows)
 

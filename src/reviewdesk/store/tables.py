@@ -88,10 +88,23 @@ feedback = sa.Table(
     sa.Column("extra", JSONType, nullable=True),
     sa.Column("created_at", UtcDateTime, nullable=False),
     sa.Column("updated_at", UtcDateTime, nullable=False),
+    # Set only on scores a ReviewDesk evaluator wrote (also kept in `extra` for clients that read it
+    # there): the alignment report finds one evaluator's scores by index instead of reading the key's.
+    sa.Column("evaluator_id", sa.Uuid, nullable=True),
+    sa.Column("evaluator_version", sa.Integer, nullable=True),
     sa.Index("ix_feedback_run_key", "run_id", "key"),
     sa.Index("ix_feedback_key_score", "key", "score"),
     sa.Index("ix_feedback_trace", "trace_id"),
     sa.Index("ix_feedback_created", "created_at", "id"),
+    # Partial: most feedback is not an evaluator's, and stays out of this index.
+    sa.Index(
+        "ix_feedback_evaluator",
+        "evaluator_id",
+        "key",
+        "evaluator_version",
+        sqlite_where=sa.text("evaluator_id IS NOT NULL"),
+        postgresql_where=sa.text("evaluator_id IS NOT NULL"),
+    ),
 )
 
 feedback_configs = sa.Table(
