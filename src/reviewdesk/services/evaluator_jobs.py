@@ -307,10 +307,18 @@ def drain(db: Database, guard: DestinationGuard) -> list[str]:
 class EvaluatorWorker:
     """The background thread `serve` starts (and `reviewdesk worker` runs alone)."""
 
-    def __init__(self, db: Database, guard: DestinationGuard, *, poll_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        guard: DestinationGuard,
+        *,
+        poll_seconds: float = 1.0,
+        lease_seconds: float = LEASE_SECONDS,
+    ) -> None:
         self.db = db
         self.guard = guard
         self.poll_seconds = poll_seconds
+        self.lease_seconds = lease_seconds
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -327,7 +335,7 @@ class EvaluatorWorker:
         while not self._stopping.is_set():
             cpu_before = clock.thread_time()
             try:
-                busy = bool(run_due(self.db, self.guard))
+                busy = bool(run_due(self.db, self.guard, lease_s=self.lease_seconds))
             except Exception:
                 log.exception("evaluator worker pass failed")
                 busy = False
