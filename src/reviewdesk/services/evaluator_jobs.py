@@ -218,7 +218,7 @@ def record_outcomes(db: Database, outcomes: list[JobOutcome]) -> list[str]:
     if not outcomes:
         return []
     statuses = []
-    scored: list[uuid.UUID] = []
+    scores: list[dict[str, Any]] = []
     with db.write(durable=False) as conn:
         for outcome in outcomes:
             if outcome.feedback is not None:
@@ -231,12 +231,14 @@ def record_outcomes(db: Database, outcomes: list[JobOutcome]) -> list[str]:
                 ):
                     statuses.append("lost_lease")  # another worker took the job after our lease ran out
                     continue
-                feedback_store.insert(conn, outcome.feedback)
-                scored.append(outcome.feedback["run_id"])
+                scores.append(outcome.feedback)
             store.finish(conn, outcome.job["id"], outcome.values)
             statuses.append(outcome.status)
-        if scored:
-            routing.route_run_ids(conn, list(dict.fromkeys(scored)))
+        if scores:
+            # All at once: the hourly counts are then upserted in one sorted order, so workers
+            # writing batches over the same keys at once do not deadlock on them (PostgreSQL).
+            feedback_store.insert_many(conn, scores)
+            routing.route_run_ids(conn, list(dict.fromkeys(s["run_id"] for s in scores)))
     return statuses
 
 
