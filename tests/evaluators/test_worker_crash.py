@@ -134,6 +134,11 @@ def test_a_worker_killed_mid_judging_loses_no_job_and_scores_each_run_once(db, t
     assert set(final) == set(queued)  # none vanished, none appeared
     statuses = Counter(j["status"] for j in final.values())
     assert statuses == {"done": 2 * RUNS}, [(j["status"], j["last_error"]) for j in final.values()]
+    # The judge's 500 and 429 are on record on the two jobs they hit, which then succeeded.
+    assert sorted(j["last_error"].split(":")[0] for j in final.values() if j["last_error"]) == [
+        "rate_limited",
+        "server_error",
+    ]
     # The jobs running at the kill were taken again after their lease: a second attempt each.
     assert all(final[i]["attempts"] >= 2 for i in in_flight)
     assert len(judge.requests) > requests_at_kill
