@@ -107,7 +107,10 @@ def create_app(settings: Settings | None = None, *, db: Database | None = None) 
         worker = None
         if settings.evaluator_worker:
             worker = EvaluatorWorker(
-                database, app.state.destination_guard, poll_seconds=settings.evaluator_poll_seconds
+                database,
+                app.state.destination_guard,
+                poll_seconds=settings.evaluator_poll_seconds,
+                lease_seconds=settings.evaluator_lease_seconds,
             )
             worker.start()
         yield

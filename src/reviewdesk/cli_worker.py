@@ -31,13 +31,18 @@ def worker_command(db_url: str | None, once: bool) -> None:
             outcomes: list[str] = []
             with Progress() as progress:
                 task = progress.add_task("evaluator jobs", total=due)
-                while batch := evaluator_jobs.run_due(db, guard):
+                while batch := evaluator_jobs.run_due(db, guard, lease_s=settings.evaluator_lease_seconds):
                     outcomes += batch
                     progress.update(task, completed=min(len(outcomes), due))
             summary = {o: outcomes.count(o) for o in sorted(set(outcomes))}
             click.echo(f"ran {len(outcomes)} jobs: {summary}")
             return
-        worker = evaluator_jobs.EvaluatorWorker(db, guard, poll_seconds=settings.evaluator_poll_seconds)
+        worker = evaluator_jobs.EvaluatorWorker(
+            db,
+            guard,
+            poll_seconds=settings.evaluator_poll_seconds,
+            lease_seconds=settings.evaluator_lease_seconds,
+        )
         stop = threading.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):
             signal.signal(sig, lambda *_: stop.set())

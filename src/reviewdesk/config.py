@@ -44,6 +44,8 @@ class Settings:
     # The evaluator job worker thread in `serve` (off when `reviewdesk worker` runs them separately).
     evaluator_worker: bool = True
     evaluator_poll_seconds: float = 1.0
+    # How long a claimed job is a worker's before another may take it (its worker died or hung).
+    evaluator_lease_seconds: float = 300.0
 
     @property
     def resolved_database_url(self) -> str:
@@ -79,6 +81,7 @@ class Settings:
             trusted_proxies=parse_networks(env.get("REVIEWDESK_TRUSTED_PROXIES", "")),
             evaluator_worker=_switched_on(env, "REVIEWDESK_EVALUATOR_WORKER"),
             evaluator_poll_seconds=float(env.get("REVIEWDESK_EVALUATOR_POLL_SECONDS", "1.0")),
+            evaluator_lease_seconds=float(env.get("REVIEWDESK_EVALUATOR_LEASE_SECONDS", "300")),
         )
 
 

@@ -218,7 +218,7 @@ def record_outcomes(db: Database, outcomes: list[JobOutcome]) -> list[str]:
     if not outcomes:
         return []
     statuses = []
-    scored: list[uuid.UUID] = []
+    scores: list[dict[str, Any]] = []
     with db.write(durable=False) as conn:
         for outcome in outcomes:
             if outcome.feedback is not None:
@@ -231,12 +231,14 @@ def record_outcomes(db: Database, outcomes: list[JobOutcome]) -> list[str]:
                 ):
                     statuses.append("lost_lease")  # another worker took the job after our lease ran out
                     continue
-                feedback_store.insert(conn, outcome.feedback)
-                scored.append(outcome.feedback["run_id"])
+                scores.append(outcome.feedback)
             store.finish(conn, outcome.job["id"], outcome.values)
             statuses.append(outcome.status)
-        if scored:
-            routing.route_run_ids(conn, list(dict.fromkeys(scored)))
+        if scores:
+            # All at once: the hourly counts are then upserted in one sorted order, so workers
+            # writing batches over the same keys at once do not deadlock on them (PostgreSQL).
+            feedback_store.insert_many(conn, scores)
+            routing.route_run_ids(conn, list(dict.fromkeys(s["run_id"] for s in scores)))
     return statuses
 
 
@@ -307,10 +309,18 @@ def drain(db: Database, guard: DestinationGuard) -> list[str]:
 class EvaluatorWorker:
     """The background thread `serve` starts (and `reviewdesk worker` runs alone)."""
 
-    def __init__(self, db: Database, guard: DestinationGuard, *, poll_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        db: Database,
+        guard: DestinationGuard,
+        *,
+        poll_seconds: float = 1.0,
+        lease_seconds: float = LEASE_SECONDS,
+    ) -> None:
         self.db = db
         self.guard = guard
         self.poll_seconds = poll_seconds
+        self.lease_seconds = lease_seconds
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -327,7 +337,7 @@ class EvaluatorWorker:
         while not self._stopping.is_set():
             cpu_before = clock.thread_time()
             try:
-                busy = bool(run_due(self.db, self.guard))
+                busy = bool(run_due(self.db, self.guard, lease_s=self.lease_seconds))
             except Exception:
                 log.exception("evaluator worker pass failed")
                 busy = False
