@@ -3,9 +3,11 @@ dead-lettered with the reason; leases bring a dead worker's jobs back; online en
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 
+from reviewdesk.services import evaluator_jobs
 from reviewdesk.services.clock import utcnow
 from reviewdesk.store import evaluators as evaluators_store
 from tests.evaluators.conftest import judge_evaluator as _judge
@@ -172,3 +174,22 @@ def test_jobs_of_a_deleted_evaluator_are_not_run(client, judge, drain):
     assert judge.requests == []
     client.post("/api/v1/runs/batch", json={"post": [run_payload()]})
     assert drain() == []  # no longer online
+
+
+def test_a_slow_claim_keeps_its_lease_so_no_judge_is_paid_twice(client, judge, db):
+    """Three slow judge calls under a one-second lease: the claim re-leases the jobs it has not run
+    yet, so a second worker that comes by meanwhile takes none of them."""
+    evaluator = _judge(client, judge)
+    judge.slow_seconds = 0.6
+    judge.script = ["slow", "slow", "slow"]
+    client.post("/api/v1/runs/batch", json={"post": [run_payload() for _ in range(3)]})
+    guard = client.app.state.destination_guard
+    first: list[str] = []
+    worker = threading.Thread(target=lambda: first.extend(evaluator_jobs.run_due(db, guard, lease_s=1.0)))
+    worker.start()
+    time.sleep(1.3)  # past the first lease: without renewal the third job (and the second) is claimable
+    second = evaluator_jobs.run_due(db, guard, lease_s=1.0)
+    worker.join(10)
+    assert second == [] and first == ["done", "done", "done"]
+    assert len(judge.requests) == 3
+    assert {(j["status"], j["attempts"]) for j in _jobs(client, evaluator)} == {("done", 1)}

@@ -279,7 +279,20 @@ def run_due(
         jobs = store.claim(conn, now, now + timedelta(seconds=lease_s), limit)
     statuses: list[str] = []
     held: list[JobOutcome] = []
-    for job in jobs:
+    lease_until = now + timedelta(seconds=lease_s)
+    lost: set[uuid.UUID] = set()
+    for index, job in enumerate(jobs):
+        # A claim's jobs run one after another under one lease; slow judges could outlast it and
+        # another worker would take (and pay a judge for) the rest. Past half the lease, the jobs
+        # not yet run are leased again; one another worker already took is left to it.
+        if utcnow() >= lease_until - timedelta(seconds=lease_s / 2):
+            lease_until = utcnow() + timedelta(seconds=lease_s)
+            with db.write(durable=False) as conn:
+                kept = store.renew_leases(conn, jobs[index:], lease_until)
+            lost |= {j["id"] for j in jobs[index:]} - kept
+        if job["id"] in lost:
+            statuses.append("lost_lease")
+            continue
         if job["attempts"] > job["max_attempts"]:
             reason = (
                 f"{job.get('last_error') or 'lease expired'} (gave up after {job['max_attempts']} attempts)"

@@ -115,6 +115,25 @@ def claim(conn: Connection, now: datetime, lease_until: datetime, limit: int) ->
     return rows
 
 
+def renew_leases(conn: Connection, jobs: list[dict[str, Any]], lease_until: datetime) -> set[uuid.UUID]:
+    """Extend the lease of claimed jobs still held by this claim (running, same attempt); the ids kept.
+    A job missing from the answer was taken by another worker after its lease ran out."""
+    kept = set()
+    for job in jobs:
+        result = conn.execute(
+            evaluator_jobs.update()
+            .where(
+                evaluator_jobs.c.id == job["id"],
+                evaluator_jobs.c.status == "running",
+                evaluator_jobs.c.attempts == job["attempts"],
+            )
+            .values(leased_until=lease_until)
+        )
+        if result.rowcount == 1:
+            kept.add(job["id"])
+    return kept
+
+
 def finish(conn: Connection, job_id: uuid.UUID, values: dict[str, Any]) -> None:
     conn.execute(evaluator_jobs.update().where(evaluator_jobs.c.id == job_id).values(**values))
 
