@@ -231,13 +231,18 @@ def _report(conn: Connection, calibration: dict[str, Any], *, bootstrap: int = 1
     }
 
 
+def _visible(conn: Connection, actor: Actor, calibration_id: uuid.UUID) -> dict[str, Any]:
+    calibration = calibrations_store.get(conn, calibration_id)
+    if calibration is None:
+        raise NotFound(f"no calibration {calibration_id}", field="id")
+    load_visible(conn, actor, calibration["queue_id"])
+    return calibration
+
+
 def report(db: Database, actor: Actor, calibration_id: uuid.UUID) -> dict[str, Any]:
     actor.require(Permission.READ_FEEDBACK)
     with db.read() as conn:
-        calibration = calibrations_store.get(conn, calibration_id)
-        if calibration is None:
-            raise NotFound(f"no calibration {calibration_id}", field="id")
-        load_visible(conn, actor, calibration["queue_id"])
+        calibration = _visible(conn, actor, calibration_id)
         return _report(conn, calibration)
 
 
@@ -248,10 +253,7 @@ def report_with_history(
     to this one (the newest `history`, oldest first), for the report page's trend."""
     actor.require(Permission.READ_FEEDBACK)
     with db.read() as conn:
-        calibration = calibrations_store.get(conn, calibration_id)
-        if calibration is None:
-            raise NotFound(f"no calibration {calibration_id}", field="id")
-        load_visible(conn, actor, calibration["queue_id"])
+        calibration = _visible(conn, actor, calibration_id)
         body = _report(conn, calibration)
         trend = []
         for row in calibrations_store.history_until(conn, calibration, history):

@@ -143,16 +143,14 @@ def get_job(conn: Connection, job_id: uuid.UUID) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def jobs_of(
+def _newest_first(
     conn: Connection,
-    evaluator_id: uuid.UUID,
+    query: sa.Select,
     batch: str | None,
+    before: tuple[datetime, uuid.UUID] | None,
     limit: int,
-    *,
-    before: tuple[datetime, uuid.UUID] | None = None,
 ) -> list[dict[str, Any]]:
-    """Newest first; `before` is the (created_at, id) of the last job of the previous page."""
-    query = sa.select(evaluator_jobs).where(evaluator_jobs.c.evaluator_id == evaluator_id)
+    """A page of jobs, newest first, within one batch if given, after the (created_at, id) `before`."""
     if batch is not None:
         query = query.where(evaluator_jobs.c.batch == batch)
     if before is not None:
@@ -165,6 +163,19 @@ def jobs_of(
         )
     query = query.order_by(evaluator_jobs.c.created_at.desc(), evaluator_jobs.c.id.desc()).limit(limit)
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def jobs_of(
+    conn: Connection,
+    evaluator_id: uuid.UUID,
+    batch: str | None,
+    limit: int,
+    *,
+    before: tuple[datetime, uuid.UUID] | None = None,
+) -> list[dict[str, Any]]:
+    """Newest first; `before` is the (created_at, id) of the last job of the previous page."""
+    query = sa.select(evaluator_jobs).where(evaluator_jobs.c.evaluator_id == evaluator_id)
+    return _newest_first(conn, query, batch, before, limit)
 
 
 def status_counts(conn: Connection, evaluator_id: uuid.UUID, batch: str | None = None) -> dict[str, int]:
@@ -240,18 +251,7 @@ def failed_jobs_of(
         sa.and_(retried, evaluator_jobs.c.last_error.is_not(None)),
     )
     query = sa.select(evaluator_jobs).where(evaluator_jobs.c.evaluator_id == evaluator_id, failed)
-    if batch is not None:
-        query = query.where(evaluator_jobs.c.batch == batch)
-    if before is not None:
-        at, job_id = before
-        query = query.where(
-            sa.or_(
-                evaluator_jobs.c.created_at < at,
-                sa.and_(evaluator_jobs.c.created_at == at, evaluator_jobs.c.id < job_id),
-            )
-        )
-    query = query.order_by(evaluator_jobs.c.created_at.desc(), evaluator_jobs.c.id.desc()).limit(limit)
-    return [dict(r) for r in conn.execute(query).mappings()]
+    return _newest_first(conn, query, batch, before, limit)
 
 
 def batches_of(conn: Connection, evaluator_id: uuid.UUID, limit: int) -> list[dict[str, Any]]:
