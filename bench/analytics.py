@@ -15,60 +15,24 @@ under 500 ms (p50) at 1M runs and 1M feedback rows.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import secrets
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from analytics_data import DAYS, load, now_utc
+from loading import postgres_database, sqlite_database
 from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
 
 from reviewdesk.store import migrate
-from reviewdesk.store.database import Database, normalize_url
+from reviewdesk.store.database import Database
 
 TARGET_MS = 500.0
-
-
-@contextlib.contextmanager
-def sqlite_database(path: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{path}")
-
-    @sa.event.listens_for(db.engine, "connect")
-    def _no_fsync(dbapi_conn: Any, _record: Any) -> None:
-        # Loading: the server's synchronous=FULL would fsync every commit of a 2M-row load.
-        dbapi_conn.execute("PRAGMA synchronous=OFF")
-
-    try:
-        yield db
-    finally:
-        db.dispose()
-
-
-@contextlib.contextmanager
-def postgres_database(server_url: str, keep: bool) -> Iterator[Database]:
-    admin_url = sa.make_url(normalize_url(server_url))
-    name = f"bench_{secrets.token_hex(4)}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    db = Database(admin_url.set(database=name).render_as_string(hide_password=False))
-    try:
-        yield db
-    finally:
-        db.dispose()
-        if keep:
-            print(f"kept {db.url}")
-        else:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
 
 
 def counts(db: Database) -> dict[str, int]:
@@ -236,7 +200,7 @@ def main() -> None:
     else:
         workdir = Path(tempfile.mkdtemp(prefix="bench-analytics-"))
         if not args.no_sqlite:
-            with sqlite_database(workdir / "analytics.db") as db:
+            with sqlite_database(workdir / "analytics.db", unsynced=True) as db:
                 results.append({"load_seconds": load_database(db, args)})
                 if not args.load_only:
                     results[-1].update(measure(db, args.reps))

@@ -20,7 +20,6 @@ import json
 import os
 import random
 import resource
-import secrets
 import shutil
 import signal
 import subprocess
@@ -29,13 +28,14 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from loading import postgres_database, sqlite_database
 from rich.progress import MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
 
 from reviewdesk.store import migrate, tables
@@ -80,43 +80,6 @@ ORDER BY f.created_at, f.id
 
 
 # --- databases -------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def sqlite_database(workdir: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{workdir / 'export.db'}")
-
-    @sa.event.listens_for(db.engine, "connect")
-    def _no_fsync(dbapi_conn: Any, _record: Any) -> None:
-        # Loading only (the exports open their own engine): the server's synchronous=FULL fsyncs
-        # every commit, which makes a 1.25M-row load wait on the disk rather than on the inserts.
-        dbapi_conn.execute("PRAGMA synchronous=OFF")
-
-    try:
-        yield db
-    finally:
-        db.dispose()
-
-
-@contextlib.contextmanager
-def postgres_database(server_url: str, keep: bool) -> Iterator[Database]:
-    """A fresh bench_<random> database on the server at `server_url`, dropped afterwards unless kept."""
-    admin_url = sa.make_url(normalize_url(server_url))
-    name = f"bench_{secrets.token_hex(4)}"
-    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    db = Database(admin_url.set(database=name).render_as_string(hide_password=False))
-    try:
-        yield db
-    finally:
-        db.dispose()
-        if keep:
-            print(f"kept {db.url}")
-        else:
-            with admin.connect() as conn:
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.dispose()
 
 
 def database_mib(db: Database) -> float:
@@ -525,7 +488,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="reviewdesk-export-"))
     databases: list[Callable[[], contextlib.AbstractContextManager[Database]]] = []
     if not args.no_sqlite:
-        databases.append(lambda: sqlite_database(workdir))
+        databases.append(lambda: sqlite_database(workdir / "export.db", unsynced=True))
     if args.postgres:
         databases.append(lambda: postgres_database(args.postgres, args.keep))
     results: list[Measure] = []

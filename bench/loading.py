@@ -35,8 +35,16 @@ USER_RATING = {
 
 
 @contextlib.contextmanager
-def sqlite_database(workdir: Path) -> Iterator[Database]:
-    db = Database(f"sqlite:///{workdir / 'search.db'}")
+def sqlite_database(path: Path, *, unsynced: bool = False) -> Iterator[Database]:
+    """A SQLite database at `path`; `unsynced` for bulk loads (the server's synchronous=FULL would
+    fsync every commit of a million-row load, so the load waits on the disk, not on the inserts)."""
+    db = Database(f"sqlite:///{path}")
+    if unsynced:
+
+        @sa.event.listens_for(db.engine, "connect")
+        def _no_fsync(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.execute("PRAGMA synchronous=OFF")
+
     try:
         yield db
     finally:

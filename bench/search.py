@@ -293,7 +293,7 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="reviewdesk-search-"))
     databases: list[Callable[[], contextlib.AbstractContextManager[Database]]] = []
     if not args.no_sqlite:
-        databases.append(lambda: sqlite_database(workdir))
+        databases.append(lambda: sqlite_database(workdir / "search.db"))
     if args.postgres:
         databases.append(lambda: postgres_database(args.postgres, args.keep))
     summaries: list[dict[str, Any]] = []
