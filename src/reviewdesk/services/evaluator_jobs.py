@@ -84,7 +84,8 @@ def enqueue_online(conn: Connection, runs: list[dict[str, Any]], now: datetime) 
     return len(rows)
 
 
-def _run_for_judging(conn: Connection, run_id: uuid.UUID) -> dict[str, Any] | None:
+def run_for_judging(conn: Connection, run_id: uuid.UUID) -> dict[str, Any] | None:
+    """The run as evaluators see it (jobs and the editor's "try" alike), or None when it is gone."""
     row = runs_store.get(conn, run_id)
     if row is None:
         return None
@@ -149,7 +150,7 @@ def evaluate_job(db: Database, guard: DestinationGuard, job: dict[str, Any]) -> 
     with db.read() as conn:
         version = store.version(conn, job["evaluator_id"], job["evaluator_version"])
         evaluator = store.get(conn, job["evaluator_id"])
-        run = _run_for_judging(conn, job["run_id"])
+        run = run_for_judging(conn, job["run_id"])
         config = configs_store.get(conn, version["key"]) if version else None
         over_budget = job["batch"] == ONLINE and _over_budget(conn, evaluator, utcnow())
     if version is None or run is None or evaluator is None:

@@ -18,7 +18,7 @@ from reviewdesk.domain.run_payload import parse_uuid
 from reviewdesk.domain.score_configs import check_feedback, validate_key
 from reviewdesk.errors import Invalid, NotFound
 from reviewdesk.services.destinations import DestinationGuard
-from reviewdesk.services.evaluator_jobs import _run_for_judging
+from reviewdesk.services.evaluator_jobs import run_for_judging
 from reviewdesk.services.judge_client import JudgeCallError, call_judge
 from reviewdesk.store import evaluators as store
 from reviewdesk.store import feedback_configs as configs_store
@@ -96,7 +96,7 @@ def _trial(
 ) -> dict[str, Any]:
     actor.require(Permission.READ_RUNS)
     with db.read() as conn:
-        run = _run_for_judging(conn, run_id)
+        run = run_for_judging(conn, run_id)
         config = configs_store.get(conn, key)
     if run is None:
         raise NotFound(f"no run {run_id}", field="run_id")
