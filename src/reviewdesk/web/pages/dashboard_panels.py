@@ -3,133 +3,20 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
-from markupsafe import Markup
-
 from reviewdesk.domain.permissions import Actor, Permission
-from reviewdesk.errors import Invalid, NotFound
-from reviewdesk.services import analytics, calibrations, dashboards, feedback_configs, queues
+from reviewdesk.errors import NotFound
+from reviewdesk.services import calibrations, dashboards
 from reviewdesk.web import charts
-from reviewdesk.web.pages.dashboards import SCORED, Controls, default_key
-
-# -- panels ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class Panel:
-    title: str
-    charts: list[tuple[str | None, Markup]] = field(default_factory=list)  # (caption, chart)
-    tables: list[dict[str, Any]] = field(default_factory=list)  # {"caption", "head", "rows"}
-    notes: list[str] = field(default_factory=list)
-    empty: str | None = None
-    error: str | None = None
-    legend: list[tuple[str, str]] = field(default_factory=list)  # (colour, label)
-
-
-def _scope(controls: Controls) -> dict[str, Any]:
-    return {"days": controls.days, "queue_id": controls.queue or None}
-
-
-def scores_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
-    if not controls.key:
-        keys = [c for c in feedback_configs.list_configs(db, actor) if c["type"] in SCORED]
-        shown = [q for q in queues.list_queues(db, actor) if not q["archived"]]
-        controls.key = default_key(keys, [q for q in shown if str(q["id"]) == controls.queue] or shown)
-    panel = Panel(title=f"Scores over time: {controls.key or '—'}")
-    if not controls.key:
-        panel.empty = "No score configs yet: scores need a key to chart."
-        return panel
-    params = {
-        "key": controls.key,
-        "split": controls.split,
-        "bucket": controls.bucket,
-        "filter": controls.filter or None,
-        **_scope(controls),
-    }
-    try:
-        series = analytics.score_series(db, actor, params)
-    except Invalid as exc:
-        panel.error = f"{exc.field}: {exc.message}" if exc.field else exc.message
-        return panel
-    if not any(p["n"] for s in series["series"] for p in s["points"]):
-        panel.empty = "No scores of this key in the time range."
-        return panel
-    labels = [p["t"] for p in series["series"][0]["points"]]
-    if series["read_since"] is not None:
-        panel.notes.append(
-            f"Filtered series read the newest {analytics.FILTERED_ROWS:,} rows of the key, each checked "
-            f"against its run: this one starts {series['read_since']:%Y-%m-%d %H:%M} UTC, not at the "
-            "range's start (the API's `until` reads the earlier part)."
-        )
-    scored = any(p["mean"] is not None for s in series["series"] for p in s["points"])
-    top = series["series"][:8]
-    if scored:
-        lines = [
-            charts.Line(s["label"], [p["mean"] for p in s["points"]], [f"n={p['n']}" for p in s["points"]])
-            for s in top
-        ]
-        y_label, y_range = "mean score", _score_range(db, actor, controls.key)
-    else:
-        first = (series["values"] or [None])[0] or _most_common(series)
-        lines = [
-            charts.Line(s["label"], [(p["counts"].get(first, 0) / p["n"]) if p["n"] else None for p in s["points"]],
-                        [f"{p['counts'].get(first, 0)} of {p['n']}" for p in s["points"]])
-            for s in top
-        ]  # fmt: skip
-        y_label, y_range = f"share “{first}”", (0.0, 1.0)
-    panel.charts.append(
-        (None, charts.line_chart(panel.title, labels, lines, y_label=y_label, y_range=y_range))
-    )
-    panel.tables.append(
-        {
-            "caption": f"{y_label} by {controls.bucket} and {controls.split}",
-            "head": ["series", "bucket", "rows", "mean score", "counts by value"],
-            "rows": [
-                [
-                    s["label"],
-                    p["t"],
-                    p["n"],
-                    _num(p["mean"]),
-                    ", ".join(f"{k} {v}" for k, v in p["counts"].items()),
-                ]
-                for s in top
-                for p in s["points"]
-                if p["n"]
-            ],
-        }
-    )
-    panel.legend = [(charts.color(i), s["label"]) for i, s in enumerate(top)]
-    return panel
-
-
-def _most_common(series: dict[str, Any]) -> str:
-    totals: dict[str, int] = {}
-    for s in series["series"]:
-        for p in s["points"]:
-            for k, v in p["counts"].items():
-                totals[k] = totals.get(k, 0) + v
-    return max(totals, key=totals.__getitem__) if totals else "—"
-
-
-def _score_range(db: Any, actor: Actor, key: str) -> tuple[float, float] | None:
-    config = next((c for c in feedback_configs.list_configs(db, actor) if c["key"] == key), None)
-    if config and config["type"] == "continuous":
-        return float(config["min"]), float(config["max"])
-    if config and config["type"] == "boolean":
-        return 0.0, 1.0
-    scores = [o.get("score") for o in (config or {}).get("options") or [] if o.get("score") is not None]
-    return (float(min(scores)), float(max(scores))) if scores else None
-
-
-def _num(value: float | None, digits: int = 2) -> str:
-    return "—" if value is None else f"{value:.{digits}f}"
+from reviewdesk.web.pages.dashboard_panel import Panel, num, scope
+from reviewdesk.web.pages.dashboard_scores import scores_panel
+from reviewdesk.web.pages.dashboards import Controls
 
 
 def queues_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
     panel = Panel(title="Queue depth, throughput and backlog")
-    rows = [q for q in dashboards.queue_activity(db, actor, _scope(controls))]
+    rows = [q for q in dashboards.queue_activity(db, actor, scope(controls))]
     if not rows:
         panel.empty = "No queues to show."
         return panel
@@ -179,7 +66,7 @@ def queues_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
 
 def agreement_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
     panel = Panel(title="Agreement by field and rubric version (Krippendorff's α)")
-    queues_ = dashboards.agreement_panel(db, actor, _scope(controls))
+    queues_ = dashboards.agreement_panel(db, actor, scope(controls))
     rows = []
     for queue in queues_:
         intervals = []
@@ -187,8 +74,8 @@ def agreement_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
             alpha = f.get("krippendorff_alpha")
             ci = f.get("krippendorff_alpha_interval") or [None, None]
             reason = f.get("krippendorff_alpha_reason") or "undefined"
-            note = f"α {_num(alpha)}" + (f" [{_num(ci[0])}, {_num(ci[1])}]" if ci[0] is not None else "")
-            note += f", {f['items_with_2_or_more']} items, {_num(f.get('percent_agreement'))} agreeing pairs"
+            note = f"α {num(alpha)}" + (f" [{num(ci[0])}, {num(ci[1])}]" if ci[0] is not None else "")
+            note += f", {f['items_with_2_or_more']} items, {num(f.get('percent_agreement'))} agreeing pairs"
             label = f"{f['key']} (v{f['rubric_version']})"
             intervals.append(
                 charts.Interval(label, alpha, ci[0], ci[1], note if alpha is not None else reason)
@@ -199,9 +86,9 @@ def agreement_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
                     f["key"],
                     f["rubric_version"],
                     f["items_with_2_or_more"],
-                    _num(f.get("percent_agreement")),
-                    _num(alpha),
-                    f"{_num(ci[0])} – {_num(ci[1])}" if ci[0] is not None else "—",
+                    num(f.get("percent_agreement")),
+                    num(alpha),
+                    f"{num(ci[0])} – {num(ci[1])}" if ci[0] is not None else "—",
                 ]
             )
         if intervals:
@@ -263,8 +150,8 @@ def calibration_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
                     s["name"],
                     f"{s['created_at']:%Y-%m-%d}",
                     f["key"],
-                    _num(f["krippendorff_alpha"]),
-                    _num(f["disagreement"]),
+                    num(f["krippendorff_alpha"]),
+                    num(f["disagreement"]),
                     "yes" if f["alert"] else "",
                 ]
                 for s in sessions
@@ -277,7 +164,7 @@ def calibration_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
 
 def human_vs_model_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
     panel = Panel(title="Human vs model")
-    reports = dashboards.dashboard_human_vs_model(db, actor, _scope(controls))
+    reports = dashboards.dashboard_human_vs_model(db, actor, scope(controls))
     if not reports:
         panel.empty = "No key has both human and model scores in this range."
         return panel
@@ -291,7 +178,7 @@ def human_vs_model_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
             )
             panel.charts.append((f"{report['key']}: human score against model score", chart))
             panel.notes.append(
-                f"{report['key']}: {len(points)} newest pairs, Pearson {_num(report['pearson'])}, Spearman {_num(report['spearman'])}, mean absolute error {_num(report['mean_absolute_error'])}"
+                f"{report['key']}: {len(points)} newest pairs, Pearson {num(report['pearson'])}, Spearman {num(report['spearman'])}, mean absolute error {num(report['mean_absolute_error'])}"
             )
         else:
             counts = {(c["human"], c["model"]): c["count"] for c in report["cells"]}
@@ -301,7 +188,7 @@ def human_vs_model_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
             chart = charts.heatmap(f"{report['key']}: human against model", values, values, counts)
             panel.charts.append((f"{report['key']}: human rating against model rating", chart))
             panel.notes.append(
-                f"{report['key']}: {report['pairs']} pairs, accuracy {_num(report['accuracy'])}, Cohen's κ {_num(report['cohen_kappa'])}"
+                f"{report['key']}: {report['pairs']} pairs, accuracy {num(report['accuracy'])}, Cohen's κ {num(report['cohen_kappa'])}"
             )
             panel.tables.append(
                 {
@@ -317,7 +204,7 @@ def human_vs_model_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
 
 def pairwise_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
     panel = Panel(title="Pairwise win rates and position bias")
-    for queue in dashboards.pairwise_panel(db, actor, _scope(controls)):
+    for queue in dashboards.pairwise_panel(db, actor, scope(controls)):
         rates = queue["win_rates"]
         if not rates:
             continue
@@ -357,7 +244,7 @@ def pairwise_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
 
 def reviewers_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
     panel = Panel(title="Reviewers")
-    people = dashboards.reviewer_panel(db, actor, _scope(controls))
+    people = dashboards.reviewer_panel(db, actor, scope(controls))
     if not people:
         panel.empty = "No finished reviews in this range."
         return panel
@@ -366,7 +253,7 @@ def reviewers_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
         (
             p["email"] or str(p["reviewer_id"])[:8],
             p["items_per_hour"] or 0,
-            f"{p['email']}: {_num(p['items_per_hour'], 1)} items per active hour, {_num(p['minutes_per_item'], 1)} min per item",
+            f"{p['email']}: {num(p['items_per_hour'], 1)} items per active hour, {num(p['minutes_per_item'], 1)} min per item",
         )
         for p in people
     ]
@@ -386,8 +273,8 @@ def reviewers_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
                     p["submitted"],
                     p["skipped"],
                     p["flagged"],
-                    _num(p["minutes_per_item"], 1),
-                    _num(p["items_per_hour"], 1),
+                    num(p["minutes_per_item"], 1),
+                    num(p["items_per_hour"], 1),
                 ]
                 for p in people
             ],
