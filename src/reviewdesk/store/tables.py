@@ -1,20 +1,27 @@
-"""The schema: SQLAlchemy Core tables shared by SQLite and PostgreSQL."""
+"""The schema: SQLAlchemy Core tables shared by SQLite and PostgreSQL. The queue, signal-quality and
+evaluator tables live in queue_tables.py, signal_tables.py and evaluator_tables.py; every table is
+reachable here as tables.X."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from reviewdesk.store.coltypes import JSONType, UtcDateTime
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+from reviewdesk.store.evaluator_tables import evaluator_jobs as evaluator_jobs
+from reviewdesk.store.evaluator_tables import evaluator_versions as evaluator_versions
+from reviewdesk.store.evaluator_tables import evaluators as evaluators
+from reviewdesk.store.metadata import NAMING_CONVENTION as NAMING_CONVENTION
+from reviewdesk.store.metadata import metadata
+from reviewdesk.store.queue_tables import annotation_queues as annotation_queues
+from reviewdesk.store.queue_tables import item_rule_matches as item_rule_matches
+from reviewdesk.store.queue_tables import queue_items as queue_items
+from reviewdesk.store.queue_tables import queue_reviewers as queue_reviewers
+from reviewdesk.store.queue_tables import queue_rubrics as queue_rubrics
+from reviewdesk.store.queue_tables import reviews as reviews
+from reviewdesk.store.queue_tables import routing_rules as routing_rules
+from reviewdesk.store.signal_tables import adjudications as adjudications
+from reviewdesk.store.signal_tables import calibrations as calibrations
+from reviewdesk.store.signal_tables import gold_items as gold_items
 
 projects = sa.Table(
     "projects",
@@ -182,141 +189,6 @@ settings_kv = sa.Table(
     sa.Column("value", sa.Text, nullable=False),
 )
 
-annotation_queues = sa.Table(
-    "annotation_queues",
-    metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("name", sa.String(200), nullable=False, unique=True),
-    sa.Column("description", sa.Text, nullable=True),
-    sa.Column("kind", sa.String(10), nullable=False),
-    sa.Column("rubric", JSONType, nullable=False),
-    sa.Column("rubric_version", sa.Integer, nullable=False),
-    sa.Column("reviewers_per_item", sa.Integer, nullable=False),
-    sa.Column("reservation_seconds", sa.Integer, nullable=False),
-    sa.Column("reviewer_access", sa.String(10), nullable=False),
-    sa.Column("blind", sa.Boolean, nullable=False),
-    sa.Column("variant_field", sa.String(200), nullable=True),
-    sa.Column("backlog_alert_days", sa.Float, nullable=False),
-    sa.Column("backlog_alerted_at", UtcDateTime, nullable=True),
-    sa.Column("default_dataset_id", sa.Uuid, nullable=True),
-    sa.Column("archived", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Column("updated_at", UtcDateTime, nullable=False),
-    sa.Column("blind_metadata_keys", JSONType, nullable=True),
-    sa.Column("blind_hides_scores", sa.Boolean, nullable=False, server_default=sa.false()),
-    # Share of next-item requests that hand out a gold item the reviewer has not seen yet.
-    sa.Column("gold_rate", sa.Float, nullable=False, server_default="0"),
-    # Set on a calibration session's own queue: the queue it calibrates.
-    sa.Column("calibration_of", sa.Uuid, nullable=True),
-    sa.Column("calibration_cadence_days", sa.Float, nullable=False, server_default="42"),
-)
-
-# Every rubric a queue has had, so feedback given under version N can always be read against N.
-queue_rubrics = sa.Table(
-    "queue_rubrics",
-    metadata,
-    sa.Column(
-        "queue_id", sa.Uuid, sa.ForeignKey("annotation_queues.id", ondelete="CASCADE"), primary_key=True
-    ),
-    sa.Column("version", sa.Integer, primary_key=True),
-    sa.Column("rubric", JSONType, nullable=False),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-)
-
-queue_reviewers = sa.Table(
-    "queue_reviewers",
-    metadata,
-    sa.Column(
-        "queue_id", sa.Uuid, sa.ForeignKey("annotation_queues.id", ondelete="CASCADE"), primary_key=True
-    ),
-    sa.Column("user_id", sa.Uuid, sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
-)
-
-# One row per run, pair or session in a queue; target_key makes "at most once per queue" a constraint.
-queue_items = sa.Table(
-    "queue_items",
-    metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("queue_id", sa.Uuid, sa.ForeignKey("annotation_queues.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("target_key", sa.String(200), nullable=False),
-    sa.Column("target_kind", sa.String(10), nullable=False),
-    sa.Column("run_id", sa.Uuid, nullable=True),
-    sa.Column("run_b_id", sa.Uuid, nullable=True),
-    sa.Column("session_id", sa.String(200), nullable=True),
-    sa.Column("source", sa.String(10), nullable=False),
-    sa.Column("reason", sa.Text, nullable=True),
-    sa.Column("priority", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("status", sa.String(10), nullable=False),
-    sa.Column("reviews_done", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("flag_reason", sa.Text, nullable=True),
-    sa.Column("added_by", sa.String(320), nullable=True),
-    sa.Column("added_at", UtcDateTime, nullable=False),
-    sa.Column("completed_at", UtcDateTime, nullable=True),
-    sa.UniqueConstraint("queue_id", "target_key"),
-    sa.Index("ix_queue_items_run", "run_id"),
-)
-
-# Matches the claim order (highest priority, then oldest, then id) so "next item" reads the index
-# in order and neither database adds a sort step.
-sa.Index(
-    "ix_queue_items_claim",
-    queue_items.c.queue_id,
-    queue_items.c.status,
-    queue_items.c.priority.desc(),
-    queue_items.c.added_at,
-    queue_items.c.id,
-)
-
-# One row per reviewer per item: a reservation that becomes a submitted, skipped or flagged review.
-reviews = sa.Table(
-    "reviews",
-    metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("item_id", sa.Uuid, sa.ForeignKey("queue_items.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("queue_id", sa.Uuid, nullable=False),
-    sa.Column("reviewer_id", sa.Uuid, nullable=False),
-    sa.Column("status", sa.String(10), nullable=False),
-    sa.Column("reserved_until", UtcDateTime, nullable=True),
-    sa.Column("started_at", UtcDateTime, nullable=False),
-    sa.Column("submitted_at", UtcDateTime, nullable=True),
-    sa.Column("rubric_version", sa.Integer, nullable=True),
-    sa.Column("shown_order", sa.String(2), nullable=True),
-    sa.Column("answers", JSONType, nullable=True),
-    sa.Column("comment", sa.Text, nullable=True),
-    sa.Column("reason", sa.Text, nullable=True),
-    sa.Column("feedback_ids", JSONType, nullable=True),
-    sa.UniqueConstraint("item_id", "reviewer_id"),
-    sa.Index("ix_reviews_queue_reviewer", "queue_id", "reviewer_id", "status"),
-    sa.Index("ix_reviews_item_status", "item_id", "status", "reserved_until"),
-)
-
-routing_rules = sa.Table(
-    "routing_rules",
-    metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("queue_id", sa.Uuid, sa.ForeignKey("annotation_queues.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("filter", sa.Text, nullable=False),
-    sa.Column("sample_rate", sa.Float, nullable=False),
-    sa.Column("daily_cap", sa.Integer, nullable=True),
-    sa.Column("roots_only", sa.Boolean, nullable=False),
-    sa.Column("enabled", sa.Boolean, nullable=False),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Column("updated_at", UtcDateTime, nullable=False),
-    sa.Index("ix_routing_rules_queue", "queue_id"),
-)
-
-# Why an item is in its queue: every rule that matched it (an item is added once, matched many times).
-item_rule_matches = sa.Table(
-    "item_rule_matches",
-    metadata,
-    sa.Column("item_id", sa.Uuid, sa.ForeignKey("queue_items.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("rule_id", sa.Uuid, sa.ForeignKey("routing_rules.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("matched_at", UtcDateTime, nullable=False),
-    sa.Column("reason", sa.Text, nullable=True),
-    sa.Index("ix_item_rule_matches_rule_day", "rule_id", "matched_at"),
-)
-
 webhooks = sa.Table(
     "webhooks",
     metadata,
@@ -417,57 +289,6 @@ web_sessions = sa.Table(
     sa.Index("ix_web_sessions_user", "user_id"),
 )
 
-# A calibration session: a queue of its own (blind, every chosen reviewer scores every item) taken
-# from a source queue, with the thresholds its report alerts on.
-calibrations = sa.Table(
-    "calibrations",
-    metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("queue_id", sa.Uuid, sa.ForeignKey("annotation_queues.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("source_queue_id", sa.Uuid, nullable=True),
-    sa.Column("reviewers", JSONType, nullable=False),
-    sa.Column("max_disagreement", sa.Float, nullable=False),
-    sa.Column("min_alpha", sa.Float, nullable=False),
-    sa.Column("created_by", sa.Uuid, nullable=True),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Column("completed_at", UtcDateTime, nullable=True),
-    sa.Column("alert_fields", JSONType, nullable=True),
-    sa.Index("ix_calibrations_source_created", "source_queue_id", "created_at"),
-)
-
-# The final value of an item whose reviews disagree; its answers are also written as feedback
-# marked adjudicated (feedback.extra), linked to the reviews it settles.
-adjudications = sa.Table(
-    "adjudications",
-    metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("item_id", sa.Uuid, sa.ForeignKey("queue_items.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("queue_id", sa.Uuid, nullable=False),
-    sa.Column("run_id", sa.Uuid, nullable=True),
-    sa.Column("answers", JSONType, nullable=False),
-    sa.Column("comment", sa.Text, nullable=True),
-    sa.Column("adjudicator_id", sa.Uuid, nullable=True),
-    sa.Column("review_ids", JSONType, nullable=False),
-    sa.Column("feedback_ids", JSONType, nullable=False),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.UniqueConstraint("item_id"),
-    sa.Index("ix_adjudications_queue", "queue_id", "created_at"),
-)
-
-# Items with a known answer, mixed into reviewers' streams to measure each reviewer's accuracy.
-gold_items = sa.Table(
-    "gold_items",
-    metadata,
-    sa.Column("item_id", sa.Uuid, sa.ForeignKey("queue_items.id", ondelete="CASCADE"), primary_key=True),
-    sa.Column("queue_id", sa.Uuid, nullable=False),
-    sa.Column("run_id", sa.Uuid, nullable=False),
-    sa.Column("answers", JSONType, nullable=False),
-    sa.Column("source", sa.String(20), nullable=False),
-    sa.Column("created_by", sa.Uuid, nullable=True),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Index("ix_gold_items_queue", "queue_id", "created_at"),
-)
 # The full-text index of runs for search() (migration 0009): on SQLite an FTS5 virtual table
 # `runs_search` (and the shadow tables runs_search_*), on PostgreSQL the expression index
 # `ix_runs_search`. Neither is a sa.Table or a column index, so they live outside `metadata`;
@@ -528,60 +349,4 @@ feedback_hourly = sa.Table(
     sa.Column("score_sum", sa.Float, nullable=False),
     sa.Column("scored", sa.Integer, nullable=False),
     sa.PrimaryKeyConstraint("key", "hour", "source", "queue_id", "created_by", "label"),
-)
-
-# Evaluators: the current definition here, every definition it ever had in evaluator_versions.
-evaluators = sa.Table(
-    "evaluators",
-    metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("key", sa.String(200), nullable=False),
-    sa.Column("kind", sa.String(20), nullable=False),
-    sa.Column("version", sa.Integer, nullable=False),
-    sa.Column("spec", JSONType, nullable=False),
-    sa.Column("online", JSONType, nullable=True),
-    sa.Column("created_by", sa.Uuid, nullable=True),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Column("updated_at", UtcDateTime, nullable=False),
-    sa.Column("deleted_at", UtcDateTime, nullable=True),
-)
-
-evaluator_versions = sa.Table(
-    "evaluator_versions",
-    metadata,
-    sa.Column("evaluator_id", sa.Uuid, primary_key=True),
-    sa.Column("version", sa.Integer, primary_key=True),
-    sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("key", sa.String(200), nullable=False),
-    sa.Column("kind", sa.String(20), nullable=False),
-    sa.Column("spec", JSONType, nullable=False),
-    sa.Column("online", JSONType, nullable=True),
-    sa.Column("created_by", sa.Uuid, nullable=True),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-)
-
-# One job = one evaluator version on one run within a batch ("online" or an offline run's id):
-# leased while running, retried with backoff, "dead" with its reason after max_attempts.
-evaluator_jobs = sa.Table(
-    "evaluator_jobs",
-    metadata,
-    sa.Column("id", sa.Uuid, primary_key=True),
-    sa.Column("evaluator_id", sa.Uuid, nullable=False),
-    sa.Column("evaluator_version", sa.Integer, nullable=False),
-    sa.Column("run_id", sa.Uuid, nullable=False),
-    sa.Column("batch", sa.String(40), nullable=False),
-    sa.Column("status", sa.String(10), nullable=False),
-    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("max_attempts", sa.Integer, nullable=False, server_default="5"),
-    sa.Column("available_at", UtcDateTime, nullable=False),
-    sa.Column("leased_until", UtcDateTime, nullable=True),
-    sa.Column("last_error", sa.Text, nullable=True),
-    sa.Column("feedback_id", sa.Uuid, nullable=True),
-    sa.Column("cost", sa.Float, nullable=True),
-    sa.Column("created_at", UtcDateTime, nullable=False),
-    sa.Column("finished_at", UtcDateTime, nullable=True),
-    sa.UniqueConstraint("evaluator_id", "evaluator_version", "run_id", "batch"),
-    sa.Index("ix_evaluator_jobs_due", "status", "available_at", "id"),
-    sa.Index("ix_evaluator_jobs_evaluator_batch", "evaluator_id", "batch", "status"),
 )
