@@ -20,6 +20,9 @@ def _write_many(db: Database, count: int, size: int = 2000) -> None:
             conn.exec_driver_sql(
                 "INSERT INTO settings_kv (key, value) VALUES (?, ?)", (str(uuid.uuid4()), f'"{"x" * size}"')
             )
+        # Between a server's commits there is request I/O, where other threads get the GIL; a bare loop
+        # holds it so tightly that the checkpoint thread can be starved for most of the run.
+        time.sleep(0)
 
 
 class _IdleCheckpointer(WalCheckpointer):
