@@ -165,3 +165,42 @@ def test_an_item_priority_past_a_32_bit_integer_is_refused_by_name(client):
         f"/api/v1/queues/{queue['id']}/items", json={"run_ids": [run["id"]], "priority": 2**31 - 1}
     )
     assert added.status_code == 200 and added.json()["added"] == 1
+
+
+def test_evaluator_versions_past_a_32_bit_integer_are_unknown_versions(client):
+    created = client.post(
+        "/api/v1/evaluators",
+        json={
+            "name": "json",
+            "key": "format_ok",
+            "kind": "code",
+            "spec": {"checks": [{"type": "valid_json"}]},
+        },
+    ).json()
+    run = run_payload()
+    client.post("/api/v1/runs/batch", json={"post": [run]})
+    base = f"/api/v1/evaluators/{created['id']}"
+    started = client.post(f"{base}/runs", json={"filter": "", "version": 2**31})
+    assert _error_field(started) == "version"
+    tried = client.post(f"{base}/try", json={"run_id": run["id"], "version": 2**31})
+    assert tried.status_code in (400, 404) and tried.json()["error"]["field"] == "version"
+    client.post(
+        "/api/v1/feedback-configs", json={"key": "format_ok", "type": "categorical", "options": ["yes", "no"]}
+    )
+    queue = client.post("/api/v1/queues", json={"name": "q", "rubric": [{"key": "format_ok"}]}).json()
+    aligned = client.get(f"{base}/alignment", params={"queue_id": queue["id"], "version": 2**31})
+    assert aligned.status_code in (400, 404) and aligned.json()["error"]["field"] == "version"
+    assert client.post(f"{base}/runs", json={"filter": "", "version": 1}).status_code == 202
+
+
+def test_counts_past_a_32_bit_integer_are_refused_by_name(client):
+    freeform = {"key": "note", "type": "freeform", "max_length": 2**31}
+    assert _error_field(client.post("/api/v1/feedback-configs", json=freeform)) == "max_length"
+    client.post(
+        "/api/v1/feedback-configs", json={"key": "quality", "type": "categorical", "options": ["ok", "bad"]}
+    )
+    queue = client.post("/api/v1/queues", json={"name": "q", "rubric": [{"key": "quality"}]}).json()
+    rule = {"name": "slow", "filter": "latency > 1", "daily_cap": 2**31}
+    assert _error_field(client.post(f"/api/v1/queues/{queue['id']}/rules", json=rule)) == "daily_cap"
+    kept = client.post(f"/api/v1/queues/{queue['id']}/rules", json={**rule, "daily_cap": 2**31 - 1})
+    assert kept.status_code == 201, kept.text

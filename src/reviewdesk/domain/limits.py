@@ -14,6 +14,8 @@ Why these numbers:
 - Numbers: finite, and integers in the 64-bit range orjson can write back (−2⁶³ … 2⁶⁴−1). JSON
   bodies cannot carry others (orjson refuses NaN/Infinity and reads longer integers as floats), but
   values built from protobuf (OTLP) or files (imports) reach the same check.
+- Integers kept in 32-bit columns (versions, priorities, counts, caps) at most MAX_INT32: PostgreSQL
+  refuses a larger one with an error, SQLite stores it, so the bound is checked before either sees it.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ MAX_JSON_DEPTH = 64
 MAX_STRING_CHARS = 10_000_000
 MAX_KEY_CHARS = 1_000
 MIN_INT, MAX_INT = -(2**63), 2**64 - 1
+MIN_INT32, MAX_INT32 = -(2**31), 2**31 - 1
 MAX_QUERY_PARAM_CHARS = 20_000
 
 
@@ -35,6 +38,10 @@ def child_path(path: str, key: str | int) -> str:
     if isinstance(key, int):
         return f"{path}[{key}]"
     return f"{path}.{key}" if path else key
+
+
+def fits_int32(value: int) -> bool:
+    return MIN_INT32 <= value <= MAX_INT32
 
 
 def check_text(value: str, field: str, *, max_chars: int = MAX_STRING_CHARS) -> None:

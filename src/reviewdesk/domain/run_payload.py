@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from reviewdesk.domain.limits import check_json
+from reviewdesk.domain.limits import MAX_INT32, check_json
 from reviewdesk.errors import Invalid
 
 RUN_TYPES = frozenset({"chain", "llm", "tool", "retriever", "embedding", "prompt", "parser"})
@@ -100,7 +100,7 @@ def _string(value: Any, field: str, *, max_length: int | None = None) -> str | N
 
 
 # Token counts are INTEGER columns on both databases.
-MAX_TOKEN_COUNT = 2**31 - 1
+MAX_TOKEN_COUNT = MAX_INT32
 
 
 def _count(value: Any, field: str) -> int | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from reviewdesk.domain.limits import MAX_STRING_CHARS
 from reviewdesk.errors import Invalid
 
 CONFIG_TYPES = ("categorical", "continuous", "boolean", "freeform")
@@ -81,8 +82,8 @@ def normalize_config(raw: dict[str, Any]) -> dict[str, Any]:
         config["min"], config["max"] = float(low), float(high)
     elif kind == "freeform":
         limit = raw.get("max_length", DEFAULT_FREEFORM_MAX_LENGTH)
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
-            raise Invalid("must be a positive integer", field="max_length")
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_STRING_CHARS:
+            raise Invalid(f"must be an integer from 1 to {MAX_STRING_CHARS}", field="max_length")
         config["max_length"] = limit
     return config
 

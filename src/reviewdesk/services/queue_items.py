@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from reviewdesk.domain.limits import MAX_INT32, MIN_INT32, fits_int32
 from reviewdesk.domain.permissions import Actor, Role
 from reviewdesk.domain.run_payload import parse_uuid
 from reviewdesk.errors import Forbidden, Invalid, NotFound
@@ -103,8 +104,8 @@ def _options(payload: dict[str, Any]) -> tuple[str | None, int, str]:
     priority = payload.get("priority", 0)
     if isinstance(priority, bool) or not isinstance(priority, int):
         raise Invalid("must be an integer", field="priority")
-    if not -(2**31) <= priority < 2**31:  # the column is a 32-bit INTEGER (PostgreSQL refuses more)
-        raise Invalid("must be between -2147483648 and 2147483647", field="priority")
+    if not fits_int32(priority):
+        raise Invalid(f"must be between {MIN_INT32} and {MAX_INT32}", field="priority")
     source = payload.get("source", "api")
     if source not in ("manual", "api", "rule"):
         raise Invalid("must be manual or api", field="source")

@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from reviewdesk.domain.filters import parse, split_sample_rate
+from reviewdesk.domain.limits import MAX_INT32
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import FilterSyntaxError, Invalid, NotFound
 from reviewdesk.services import audit
@@ -63,8 +64,8 @@ def check_rule_settings(values: dict[str, Any], stored: dict[str, Any] | None = 
     _reconcile_sample_rate(out, stored)
     if out.get("daily_cap") is not None:
         cap = out["daily_cap"]
-        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 0:
-            raise Invalid("must be a non-negative integer or null", field="daily_cap")
+        if isinstance(cap, bool) or not isinstance(cap, int) or not 0 <= cap <= MAX_INT32:
+            raise Invalid(f"must be an integer from 0 to {MAX_INT32} or null", field="daily_cap")
     for flag in ("roots_only", "enabled"):
         if flag in out and not isinstance(out[flag], bool):
             raise Invalid("must be true or false", field=flag)

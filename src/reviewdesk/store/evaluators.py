@@ -10,6 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from reviewdesk.domain.limits import fits_int32
 from reviewdesk.store.dialect import insert_ignore_statement
 from reviewdesk.store.tables import evaluator_jobs, evaluator_versions, evaluators, feedback
 
@@ -55,6 +56,8 @@ def online(conn: Connection) -> list[dict[str, Any]]:
 
 
 def version(conn: Connection, evaluator_id: uuid.UUID, number: int) -> dict[str, Any] | None:
+    if not fits_int32(number):  # no such version, and PostgreSQL would refuse to compare
+        return None
     row = (
         conn.execute(
             sa.select(evaluator_versions).where(
@@ -201,6 +204,8 @@ def model_scores(
     through ix_feedback_evaluator."""
     query = sa.select(feedback).where(feedback.c.evaluator_id == evaluator_id, feedback.c.key == key)
     if number is not None:
+        if not fits_int32(number):
+            return []
         query = query.where(feedback.c.evaluator_version == number)
     return [dict(r) for r in conn.execute(query.order_by(feedback.c.created_at, feedback.c.id)).mappings()]
 

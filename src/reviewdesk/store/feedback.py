@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from reviewdesk.domain.limits import MAX_INT32
 from reviewdesk.store import feedback_hourly
 from reviewdesk.store.tables import feedback
 
@@ -32,7 +33,7 @@ def _evaluator_columns(row: dict[str, Any]) -> dict[str, Any]:
     named, version = extra.get("evaluator_id"), extra.get("evaluator_version")
     if not isinstance(named, str) or isinstance(version, bool) or not isinstance(version, int):
         return found
-    if not _UUID_TEXT.fullmatch(named) or not 0 <= version <= 2**31 - 1:
+    if not _UUID_TEXT.fullmatch(named) or not 0 <= version <= MAX_INT32:
         return found
     return {"evaluator_id": uuid.UUID(named), "evaluator_version": version}
 

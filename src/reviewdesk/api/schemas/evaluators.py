@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from reviewdesk.api.schemas.common import Closed, JSONObject, Open, UUIDText
+from reviewdesk.domain.limits import MAX_INT32
 
 
 class EvaluatorCreate(Closed):
@@ -39,19 +40,19 @@ class EvaluatorRunStart(Closed):
     dataset_version: Annotated[int, Field(ge=0)] | None = Field(
         None, description="with dataset_id: the dataset version whose examples' source runs are scored"
     )
-    version: Annotated[int, Field(ge=1)] | None = None
+    version: Annotated[int, Field(ge=1, le=MAX_INT32)] | None = None
 
 
 class DisagreementsSend(Open):
     queue_id: UUIDText = Field(description="the queue the disagreeing runs go to")
-    version: Annotated[int, Field(ge=1)] | None = None
+    version: Annotated[int, Field(ge=1, le=MAX_INT32)] | None = None
     source_queue_id: UUIDText | None = None
     dataset_id: UUIDText | None = None
 
 
 class EvaluatorTry(Closed):
     run_id: UUIDText = Field(description="the run to try the evaluator on; no feedback is written")
-    version: Annotated[int, Field(ge=1)] | None = None
+    version: Annotated[int, Field(ge=1, le=MAX_INT32)] | None = None
 
 
 class EvaluatorDraftTry(Closed):

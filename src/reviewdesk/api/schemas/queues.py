@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from reviewdesk.api.schemas.common import Closed, FilterText, JSONObject, JSONValue, Open, Timestamp, UUIDText
+from reviewdesk.domain.limits import MAX_INT32, MIN_INT32
 
 
 class RubricField(Open):
@@ -50,7 +51,7 @@ class ItemsAdd(Open):
     pairs: list[Annotated[list[UUIDText], Field(min_length=2, max_length=2)]] | None = None
     reason: str | None = None
     comment: str | None = Field(None, description="another name for reason")
-    priority: int = 0
+    priority: Annotated[int, Field(ge=MIN_INT32, le=MAX_INT32)] = 0
     source: Literal["manual", "api", "rule"] = "api"
 
 
@@ -72,7 +73,7 @@ class RuleSettings(Closed):
     name: str | None = None
     filter: FilterText | None = None
     sample_rate: Annotated[float, Field(ge=0, le=1)] | None = None
-    daily_cap: Annotated[int, Field(ge=0)] | None = None
+    daily_cap: Annotated[int, Field(ge=0, le=MAX_INT32)] | None = None
     roots_only: bool | None = None
     enabled: bool | None = None
 
@@ -88,7 +89,7 @@ class RulePreview(Open):
     name: str | None = None
     filter: FilterText | None = None
     sample_rate: Annotated[float, Field(ge=0, le=1)] | None = None
-    daily_cap: Annotated[int, Field(ge=0)] | None = None
+    daily_cap: Annotated[int, Field(ge=0, le=MAX_INT32)] | None = None
     roots_only: bool | None = None
     enabled: bool | None = None
 

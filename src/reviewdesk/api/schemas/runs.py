@@ -16,6 +16,7 @@ from reviewdesk.api.schemas.common import (
     Timestamp,
     UUIDText,
 )
+from reviewdesk.domain.limits import MAX_STRING_CHARS
 
 RunType = Literal["chain", "llm", "tool", "retriever", "embedding", "prompt", "parser"]
 Count = Annotated[int, Field(ge=0)]
@@ -115,7 +116,9 @@ class FeedbackConfigCreate(Open):
     options: list[ConfigOption | str] | None = Field(None, description="categorical only")
     min: float | None = Field(None, description="continuous only")
     max: float | None = Field(None, description="continuous only")
-    max_length: int | None = Field(None, description="freeform only")
+    max_length: Annotated[int, Field(ge=1, le=MAX_STRING_CHARS)] | None = Field(
+        None, description="freeform only"
+    )
     description: Text | None = Field(None, description="what a low and a high score mean")
     ordered: bool | None = Field(
         None, description="categorical only: options ranked (ordinal), default nominal"
