@@ -86,8 +86,11 @@ def live_server(db: Database) -> Iterator[LiveServer]:
 
 
 def reset_sdk_globals(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The SDK caches its project name and a process-wide client: start each test from neither."""
+    """The SDK caches its project name, its environment reads (whether tracing is on, among them) and a
+    process-wide client: start each test from none of them. A stale `LANGSMITH_TRACING` read by any
+    earlier test in the process silently turned tracing off for the next."""
     ls_utils.get_tracer_project.cache_clear()
+    ls_utils.get_env_var.cache_clear()
     monkeypatch.setattr(run_trees, "_CLIENT", None)
     monkeypatch.setattr(_context, "_GLOBAL_CLIENT", None, raising=False)
 
