@@ -106,6 +106,48 @@ def test_bad_definitions_are_400_naming_the_field(client, body, field):
     assert response.json()["error"]["field"] == field
 
 
+@pytest.mark.parametrize(
+    ("check", "field"),
+    [
+        ({"type": "length", "min": "a"}, "min"),
+        ({"type": "length", "min": 10, "max": 5}, "min"),
+        ({"type": "reference_match", "threshold": "x"}, "threshold"),
+        ({"type": "reference_match", "threshold": 1.5}, "threshold"),
+        ({"type": "reference_match", "mode": "close"}, "mode"),
+        ({"type": "contains", "values": ["a"], "mode": "most"}, "mode"),
+        ({"type": "contains", "values": ["a"], "case_sensitive": "yes"}, "case_sensitive"),
+        ({"type": "regex", "pattern": "a", "must_match": "no"}, "must_match"),
+        ({"type": "regex"}, "pattern"),
+        ({"type": "pii", "kinds": 3}, "kinds"),
+        ({"type": "valid_json", "field": ["outputs"]}, "field"),
+        ({"type": "valid_json", "feild": "inputs"}, "feild"),
+        ({"type": "cost"}, "max"),
+    ],
+)
+def test_code_check_parameters_are_checked_when_saved(client, check, field):
+    """A parameter of the wrong type used to be saved, then fail every job (and "try") on every run."""
+    response = client.post("/api/v1/evaluators", json={**CODE, "spec": {"checks": [check]}})
+    assert response.status_code == 400, response.text
+    assert response.json()["error"]["field"] == f"spec.checks[0].{field}"
+
+
+def test_every_parameter_a_check_documents_is_accepted(client):
+    checks = [
+        {"type": "regex", "field": "inputs", "pattern": "x", "must_match": False},
+        {"type": "contains", "field": "outputs", "values": ["a", "b"], "mode": "all", "case_sensitive": True},
+        {"type": "valid_json", "field": "outputs"},
+        {"type": "json_schema", "schema": {"type": "object"}},
+        {"type": "length", "min": 0, "max": 10},
+        {"type": "latency_ms", "max": 2000},
+        {"type": "total_tokens", "max": 4000},
+        {"type": "cost", "max": 0.05},
+        {"type": "pii", "kinds": ["email", "iban"]},
+        {"type": "reference_match", "mode": "fuzzy", "threshold": 0.8},
+    ]
+    response = client.post("/api/v1/evaluators", json={**CODE, "spec": {"checks": checks}})
+    assert response.status_code == 201, response.text
+
+
 def test_judge_on_a_private_address_is_refused_without_the_setting(db):
     app = create_app(settings_for_tests(), db=db)  # REVIEWDESK_ALLOW_PRIVATE_DESTINATIONS unset
     with TestClient(app, headers={"x-api-key": ADMIN_KEY}) as client:

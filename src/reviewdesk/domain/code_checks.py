@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import math
 import re
 from collections.abc import Callable
 from typing import Any
@@ -163,6 +164,85 @@ CHECKS: dict[str, Callable[[dict[str, Any], Run], Result]] = {
 }
 
 
+TEXT_FIELDS = ("outputs", "inputs")
+Rule = Callable[[Any], str | None]  # a parameter's value → why it is refused, or None
+
+
+def _one_of(*allowed: Any) -> Rule:
+    return lambda v: None if v in allowed else f"must be one of {', '.join(map(str, allowed))}"
+
+
+def _flag(v: Any) -> str | None:
+    return None if isinstance(v, bool) else "must be true or false"
+
+
+def _number(v: Any) -> str | None:
+    ok = isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+    return None if ok else "must be a number"
+
+
+def _count(v: Any) -> str | None:
+    return None if isinstance(v, int) and not isinstance(v, bool) and v >= 0 else "must be a whole number ≥ 0"
+
+
+def _share(v: Any) -> str | None:
+    return _number(v) or (None if 0 <= v <= 1 else "must be from 0 to 1")
+
+
+def _strings(v: Any) -> str | None:
+    ok = isinstance(v, list) and v and all(isinstance(x, str) for x in v)
+    return None if ok else "must be a non-empty list of strings"
+
+
+def _pattern(v: Any) -> str | None:
+    if not isinstance(v, str):
+        return "must be a regular expression (a string)"
+    try:
+        re.compile(v)
+    except re.error as exc:
+        return f"not a regular expression: {exc}"
+    return None
+
+
+def _schema(v: Any) -> str | None:
+    try:
+        jsonschema.Draft202012Validator.check_schema(v)
+    except jsonschema.exceptions.SchemaError as exc:
+        return f"not a JSON Schema: {exc.message}"
+    return None
+
+
+def _pii_kinds(v: Any) -> str | None:
+    ok = _strings(v) is None and set(v) <= set(PII_KINDS)
+    return None if ok else f"must be a list of kinds among {', '.join(PII_KINDS)}"
+
+
+# Every parameter each check takes (`field`: which part of the run a text check reads, outputs unless
+# given) and which of them it needs. Anything else is refused by name, so a typo is not a silent
+# default and a wrong type is not a job that fails on every run.
+_FIELD: Rule = _one_of(*TEXT_FIELDS)
+PARAMETERS: dict[str, dict[str, Rule]] = {
+    "regex": {"field": _FIELD, "pattern": _pattern, "must_match": _flag},
+    "contains": {"field": _FIELD, "values": _strings, "mode": _one_of("any", "all"), "case_sensitive": _flag},
+    "valid_json": {"field": _FIELD},
+    "json_schema": {"field": _FIELD, "schema": _schema},
+    "length": {"field": _FIELD, "min": _count, "max": _count},
+    "latency_ms": {"max": _number},
+    "total_tokens": {"max": _number},
+    "cost": {"max": _number},
+    "pii": {"field": _FIELD, "kinds": _pii_kinds},
+    "reference_match": {"mode": _one_of("exact", "fuzzy"), "threshold": _share},
+}
+REQUIRED = {
+    "regex": ("pattern",),
+    "contains": ("values",),
+    "json_schema": ("schema",),
+    "latency_ms": ("max",),
+    "total_tokens": ("max",),
+    "cost": ("max",),
+}
+
+
 def validate_checks(checks: Any) -> list[dict[str, Any]]:
     """The checks list of a code evaluator, each with its parameters checked; Invalid names the field."""
     if not isinstance(checks, list) or not checks:
@@ -171,29 +251,24 @@ def validate_checks(checks: Any) -> list[dict[str, Any]]:
         where = f"spec.checks[{i}]"
         if not isinstance(check, dict) or check.get("type") not in CHECKS:
             raise Invalid(f"type must be one of {', '.join(CHECKS)}", field=f"{where}.type")
-        kind = check["type"]
-        if kind == "regex":
-            try:
-                re.compile(check.get("pattern") if isinstance(check.get("pattern"), str) else "(")
-            except re.error as exc:
-                raise Invalid(f"not a regular expression: {exc}", field=f"{where}.pattern") from None
-        if kind == "contains" and (
-            not isinstance(check.get("values"), list)
-            or not check["values"]
-            or not all(isinstance(v, str) for v in check["values"])
-        ):
-            raise Invalid("must be a non-empty list of strings", field=f"{where}.values")
-        if kind == "json_schema":
-            try:
-                jsonschema.Draft202012Validator.check_schema(check.get("schema"))
-            except jsonschema.exceptions.SchemaError as exc:
-                raise Invalid(f"not a JSON Schema: {exc.message}", field=f"{where}.schema") from None
-        if kind in ("latency_ms", "total_tokens", "cost") and (
-            isinstance(check.get("max"), bool) or not isinstance(check.get("max"), int | float)
-        ):
-            raise Invalid("must be a number", field=f"{where}.max")
-        if kind == "pii" and not set(check.get("kinds", PII_KINDS)) <= set(PII_KINDS):
-            raise Invalid(f"kinds must be among {', '.join(PII_KINDS)}", field=f"{where}.kinds")
+        rules = PARAMETERS[check["type"]]
+        for name in REQUIRED.get(check["type"], ()):
+            if name not in check:
+                raise Invalid(f"is required for a {check['type']} check", field=f"{where}.{name}")
+        for name, value in check.items():
+            if name == "type":
+                continue
+            if name not in rules:
+                allowed = ", ".join(rules) or "none"
+                raise Invalid(
+                    f"unknown parameter of a {check['type']} check (allowed: {allowed})",
+                    field=f"{where}.{name}",
+                )
+            reason = rules[name](value)
+            if reason:
+                raise Invalid(reason, field=f"{where}.{name}")
+        if check["type"] == "length" and check.get("min", 0) > check.get("max", math.inf):
+            raise Invalid("must not be above max", field=f"{where}.min")
     return checks
 
 
