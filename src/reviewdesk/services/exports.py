@@ -86,10 +86,7 @@ def encode(stream: RowStream, fmt: str) -> Iterator[bytes]:
         return export_formats.csv_bytes(stream, [name for name, _ in stream.columns])
     if fmt == "parquet":
         return export_formats.parquet(stream, stream.columns)
-    if fmt == "openai-chat":
-        lines = (chat_line(r.get("inputs"), r.get("outputs")) for r in stream)
-        return export_formats.jsonl(line for line in lines if line is not None)
-    raise Invalid("unknown format", field="format")
+    raise Invalid("unknown format", field="format")  # openai-chat: dataset_chat_export counts its skips
 
 
 def filename(stream: RowStream, fmt: str) -> str:
