@@ -181,3 +181,57 @@ def test_import_runs_and_examples_then_export_them(tmp_path):
     failed = runner.invoke(main, ["import", "runs", str(broken)], env=env)
     assert failed.exit_code != 0
     assert "line 2 is not JSON" in failed.output
+
+
+def _import_examples(runner, env, tmp_path, dataset, examples):
+    import json
+
+    source = tmp_path / f"{dataset}.jsonl"
+    source.write_text("\n".join(json.dumps(e) for e in examples) + "\n")
+    loaded = runner.invoke(main, ["import", "examples", str(source), "--dataset", dataset], env=env)
+    assert loaded.exit_code == 0, loaded.output
+
+
+def test_openai_chat_export_writes_only_converted_lines_and_says_what_it_skipped(tmp_path):
+    import json
+
+    runner = CliRunner()
+    env = _env(tmp_path)
+    examples = [
+        {"inputs": {"question": "where is my order?"}, "outputs": {"answer": "It ships tomorrow."}},
+        {"inputs": {"question": "can I return it?"}, "outputs": {"answer": "Within 30 days."}},
+        {"inputs": {"q": "1"}, "outputs": {"answer": "a"}},
+        {"inputs": {"q": "2"}, "outputs": {"answer": "b"}},
+        {"inputs": {"question": "and the colour?"}, "outputs": {"score": 1}},
+    ]
+    _import_examples(runner, env, tmp_path, "mixed", examples)
+    out = tmp_path / "mixed.jsonl"
+    done = runner.invoke(
+        main, ["export", "dataset", "mixed", "--format", "openai-chat", "--out", str(out)], env=env
+    )
+    assert done.exit_code == 0, done.output
+    assert "wrote 2 rows" in done.output
+    assert (
+        "skipped 3: 2 inputs hold no chat messages and no question; 1 outputs hold no final answer"
+        in done.output
+    )
+    lines = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(line["messages"][-1]["content"] for line in lines) == [
+        "It ships tomorrow.",
+        "Within 30 days.",
+    ]
+
+
+def test_openai_chat_export_with_nothing_to_convert_fails_and_writes_no_file(tmp_path):
+    runner = CliRunner()
+    env = _env(tmp_path)
+    examples = [{"inputs": {"q": str(n)}, "outputs": {"a": str(n)}} for n in range(3)]
+    _import_examples(runner, env, tmp_path, "plain", examples)
+    out = tmp_path / "plain-chat.jsonl"
+    failed = runner.invoke(
+        main, ["export", "dataset", "plain", "--format", "openai-chat", "--out", str(out)], env=env
+    )
+    assert failed.exit_code != 0
+    assert "none of the 3 examples converts to an OpenAI chat line" in failed.output
+    assert "3 inputs hold no chat messages and no question" in failed.output
+    assert not out.exists()

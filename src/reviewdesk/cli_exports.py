@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
 import click
 
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
+
+if TYPE_CHECKING:
+    from reviewdesk.services.exports import ChatExport
 
 db_option = click.option(
     "--db", "db_url", default=None, help="Database URL (default: REVIEWDESK_DB or SQLite)."
@@ -16,26 +22,53 @@ def export_group() -> None:
     """Stream feedback or a dataset to a file (jsonl, openai-chat, csv, parquet)."""
 
 
-def _write_stream(stream, fmt: str, out: str) -> int:  # type: ignore[no-untyped-def]
+def _progress():  # type: ignore[no-untyped-def]
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
-    from reviewdesk.services import exports
-
-    written = 0
-    with Progress(
+    return Progress(
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
-    ) as progress:
+    )
+
+
+def _write(chunks: Iterable[bytes], out: str) -> int:
+    size = 0
+    with open(out, "wb") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
+            size += len(chunk)
+    return size
+
+
+def _write_stream(stream, fmt: str, out: str) -> int:  # type: ignore[no-untyped-def]
+    from reviewdesk.services import exports
+
+    with _progress() as progress:
         task = progress.add_task(f"Exporting {stream.name}", total=None)
         stream.on_row.append(lambda: progress.advance(task))
-        with open(out, "wb") as handle:
-            for chunk in exports.encode(stream, fmt):
-                handle.write(chunk)
-                written += len(chunk)
+        size = _write(exports.encode(stream, fmt), out)
         count = int(progress.tasks[0].completed)
-    click.echo(f"wrote {count} rows ({written} bytes) to {out}")
+    click.echo(f"wrote {count} rows ({size} bytes) to {out}")
+    return count
+
+
+def _write_chat(export: ChatExport, out: str) -> int:
+    """One JSON line per converted example: the count is the lines actually written."""
+    with _progress() as progress:
+        task = progress.add_task(f"Exporting {export.name}", total=export.converted)
+
+        def counted() -> Iterator[bytes]:
+            for chunk in export.lines:
+                progress.advance(task, chunk.count(b"\n"))
+                yield chunk
+
+        size = _write(counted(), out)
+        count = int(progress.tasks[0].completed)
+    click.echo(f"wrote {count} rows ({size} bytes) to {out}")
+    if export.skipped_count:
+        click.echo(f"skipped {export.skipped_count}: {export.skipped_reasons}")
     return count
 
 
@@ -89,7 +122,8 @@ def export_dataset(
 
     db = _database(db_url)
     found = datasets.get_dataset_by_name(db, SYSTEM_ACTOR, name)
-    stream = exports.dataset_rows(
-        db, SYSTEM_ACTOR, found["id"], {"version": version, "tag": tag, "split": split}
-    )
-    _write_stream(stream, fmt, out)
+    params = {"version": version, "tag": tag, "split": split}
+    if fmt == "openai-chat":
+        _write_chat(exports.dataset_chat_export(db, SYSTEM_ACTOR, found["id"], params), out)
+        return
+    _write_stream(exports.dataset_rows(db, SYSTEM_ACTOR, found["id"], params), fmt, out)

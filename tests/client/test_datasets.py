@@ -192,6 +192,26 @@ def test_large_exports_stream_across_chunks_and_pages(admin: Client, tmp_path: P
     assert pq.read_table(io.BytesIO(pq_bytes)).num_rows == 400
 
 
+def test_a_chat_export_says_how_many_examples_it_skipped_and_why(admin: Client) -> None:
+    dataset = admin.create_dataset(unique("mixed-chat"))
+    given = [
+        {"inputs": {"question": "where is my order?"}, "outputs": {"answer": "It ships tomorrow."}},
+        {"inputs": {"q": "1"}, "outputs": {"answer": "a"}},
+        {"inputs": {"q": "2"}, "outputs": {"answer": "b"}},
+        {"inputs": {"question": "and the colour?"}, "outputs": {"score": 1}},
+    ]
+    admin.add_examples(dataset["id"], examples=given)
+
+    with admin.export(dataset["id"], "openai-chat") as chat:
+        assert (chat.converted, chat.skipped) == (1, 3)
+        assert chat.skipped_reasons == (
+            "2 inputs hold no chat messages and no question; 1 outputs hold no final answer"
+        )
+        assert [line["messages"][-1]["content"] for line in chat] == ["It ships tomorrow."]
+    with admin.export(dataset["id"]) as rows:
+        assert (rows.converted, rows.skipped, rows.skipped_reasons) == (None, None, None)
+
+
 def test_feedback_export_formats_and_pivot(admin: Client, tmp_path: Path) -> None:
     project = unique("fb")
     runs = chat_runs(admin, project, 3)

@@ -38,6 +38,8 @@ OPENAI_CHAT_LINE = {
 
 
 def _export(db, dataset_id, fmt: str) -> bytes:
+    if fmt == "openai-chat":
+        return b"".join(exports.dataset_chat_export(db, SYSTEM_ACTOR, dataset_id, {}).lines)
     return b"".join(exports.encode(exports.dataset_rows(db, SYSTEM_ACTOR, dataset_id, {}), fmt))
 
 

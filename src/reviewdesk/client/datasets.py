@@ -28,6 +28,10 @@ class ExportStream:
     The HTTP answer is read as the iterator is consumed, so memory stays flat whatever the size.
     The connection is released when the iterator is exhausted, on `close()`, or on leaving a
     `with` block; stop early without either and it stays open until garbage collection.
+
+    For openai-chat, known before the first line: `converted` (the lines to come), `skipped` (the
+    examples with no line) and `skipped_reasons` (`"2 outputs hold no final answer; …"`, or None).
+    They are None for the other formats.
     """
 
     def __init__(self, response: httpx.Response, *, parse_lines: bool) -> None:
@@ -35,6 +39,9 @@ class ExportStream:
         self._chunks = _body_chunks(response)
         self._items = _json_lines(self._chunks) if parse_lines else self._chunks
         self.filename = _attachment_name(response)
+        self.converted = _int_header(response, "x-export-converted")
+        self.skipped = _int_header(response, "x-export-skipped")
+        self.skipped_reasons = response.headers.get("x-export-skipped-reasons")
 
     def __iter__(self) -> ExportStream:
         return self
@@ -97,6 +104,11 @@ def _attachment_name(response: httpx.Response) -> str | None:
     disposition = response.headers.get("content-disposition", "")
     _, _, name = disposition.partition('filename="')
     return name.rstrip('"') or None
+
+
+def _int_header(response: httpx.Response, name: str) -> int | None:
+    value = response.headers.get(name)
+    return int(value) if value is not None else None
 
 
 def _time(value: Time | None) -> str | None:

@@ -86,10 +86,7 @@ def encode(stream: RowStream, fmt: str) -> Iterator[bytes]:
         return export_formats.csv_bytes(stream, [name for name, _ in stream.columns])
     if fmt == "parquet":
         return export_formats.parquet(stream, stream.columns)
-    if fmt == "openai-chat":
-        lines = (chat_line(r.get("inputs"), r.get("outputs")) for r in stream)
-        return export_formats.jsonl(line for line in lines if line is not None)
-    raise Invalid("unknown format", field="format")
+    raise Invalid("unknown format", field="format")  # openai-chat: dataset_chat_export counts its skips
 
 
 def filename(stream: RowStream, fmt: str) -> str:
@@ -243,12 +240,25 @@ class ChatExport:
     converted: int
     skipped: Counter[str]
 
+    @property
+    def skipped_count(self) -> int:
+        return sum(self.skipped.values())
+
+    @property
+    def skipped_reasons(self) -> str:
+        return _reasons(self.skipped)
+
     def headers(self) -> dict[str, str]:
-        reasons = "; ".join(f"{count} {reason}" for reason, count in self.skipped.most_common())
+        reasons = self.skipped_reasons
         return {
             "X-Export-Converted": str(self.converted),
-            "X-Export-Skipped": str(sum(self.skipped.values())),
+            "X-Export-Skipped": str(self.skipped_count),
         } | ({"X-Export-Skipped-Reasons": reasons} if reasons else {})
+
+
+def _reasons(skipped: Counter[str]) -> str:
+    """`2 outputs hold no final answer; 1 inputs are not a JSON object`: most common first."""
+    return "; ".join(f"{count} {reason}" for reason, count in skipped.most_common())
 
 
 def dataset_chat_export(
@@ -267,9 +277,9 @@ def dataset_chat_export(
     if converted == 0:
         if not skipped:
             raise Invalid("the dataset has no examples to export at this version", field="dataset_id")
-        reasons = "; ".join(f"{count} {reason}" for reason, count in skipped.most_common())
         raise Invalid(
-            f"none of the {sum(skipped.values())} examples converts to an OpenAI chat line ({reasons})",
+            f"none of the {sum(skipped.values())} examples converts to an OpenAI chat line"
+            f" ({_reasons(skipped)})",
             field="format",
         )
     pinned = {"version": counting.version, "split": params.get("split")}
