@@ -1,5 +1,6 @@
 """Alignment on a dataset's runs: adjudicated labels first, else the majority; continuous keys get
-Pearson / Spearman / MAE / bias equal to scipy's on the same pairs."""
+Pearson / Spearman / MAE / bias equal to scipy's on the same pairs; boolean and scored categorical keys
+get a bias too (hand-computed)."""
 
 from __future__ import annotations
 
@@ -90,3 +91,57 @@ def test_adjudicated_label_wins_else_majority(client):
         f"/api/v1/evaluators/{evaluator['id']}/alignment", params={"dataset_id": dataset["id"], "version": 2}
     )
     assert one.status_code == 404 and one.json()["error"]["field"] == "version"
+
+
+def _aligned_on_dataset(client, key, config, human_and_model):
+    """Alignment of a code evaluator on `key`, one run per (human, model) fields pair."""
+    client.post("/api/v1/feedback-configs", json={"key": key, **config})
+    runs = [run_payload() for _ in human_and_model]
+    client.post("/api/v1/runs/batch", json={"post": runs})
+    evaluator = _code_evaluator(client, key)
+    for run, (human, model) in zip(runs, human_and_model, strict=True):
+        _feedback(client, run["id"], key, source="human", **human)
+        _model_score(client, evaluator, run["id"], **model)
+    dataset = _dataset_of(client, runs)
+    report = client.get(
+        f"/api/v1/evaluators/{evaluator['id']}/alignment", params={"dataset_id": dataset["id"]}
+    )
+    assert report.status_code == 200, report.text
+    (v1,) = report.json()["versions"]
+    return v1
+
+
+def test_boolean_bias_is_the_pass_rate_difference(client):
+    humans = [True, True, False, False, True]  # 3 of 5 pass: 0.6
+    model = [True, True, True, False, True]  # 4 of 5 pass: 0.8
+    pairs = [({"value": h}, {"value": m}) for h, m in zip(humans, model, strict=True)]
+    v1 = _aligned_on_dataset(client, "correct", {"type": "boolean"}, pairs)
+    assert v1["pairs"] == 5
+    assert v1["bias"] == pytest.approx(0.2)  # the judge passes more: lenient
+    assert (v1["bias_kind"], v1["bias_reason"]) == ("pass_rate_difference", None)
+
+
+def test_boolean_bias_harsh_judge_is_negative(client):
+    pairs = [({"value": True}, {"value": False}), ({"value": True}, {"value": True})] + [
+        ({"value": False}, {"value": False})
+    ] * 2  # humans pass 2 of 4, the judge 1 of 4
+    v1 = _aligned_on_dataset(client, "correct", {"type": "boolean"}, pairs)
+    assert v1["bias"] == pytest.approx(-0.25)
+
+
+def test_categorical_bias_is_the_mean_option_score_difference(client):
+    options = [{"value": "good", "score": 1}, {"value": "ok", "score": 0.5}, {"value": "bad", "score": 0}]
+    labels = [("good", "good"), ("ok", "good"), ("bad", "ok"), ("bad", "bad")]
+    pairs = [({"value": h}, {"value": m}) for h, m in labels]
+    v1 = _aligned_on_dataset(client, "tone", {"type": "categorical", "options": options}, pairs)
+    # model minus human: 0, +0.5, +0.5, 0 → 0.25
+    assert v1["bias"] == pytest.approx(0.25)
+    assert (v1["bias_kind"], v1["bias_reason"]) == ("mean_score_difference", None)
+
+
+def test_categorical_without_option_scores_has_no_bias_and_says_why(client):
+    config = {"type": "categorical", "options": ["red", "blue"]}
+    pairs = [({"value": "red"}, {"value": "blue"}), ({"value": "blue"}, {"value": "blue"})]
+    v1 = _aligned_on_dataset(client, "colour", config, pairs)
+    assert v1["pairs"] == 2 and v1["bias"] is None and v1["bias_kind"] is None
+    assert "score" in v1["bias_reason"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
+from tests.evaluators.fake_judge import COMPLETION_TOKENS, PROMPT_TOKENS
 from tests.factories import run_payload
 
 # (output text, what the human reviewer says, how many runs like it)
@@ -90,6 +91,14 @@ def test_judge_routes_reviewers_label_alignment_matches_sklearn(client, judge, d
     assert len(scored) == len(runs)
     one = client.get(f"/api/v1/feedback/{scored[0]['id']}").json()
     assert one["source"] == "model" and one["comment"].startswith("judge-naive finds it")
+    for listed in scored:
+        assert (listed["evaluator_id"], listed["evaluator_version"]) == (judge_eval["id"], 1)
+        assert listed["tokens"] == {"prompt": PROMPT_TOKENS, "completion": COMPLETION_TOKENS}
+        assert listed["cost"] == pytest.approx(PROMPT_TOKENS * 0.5 / 1000)
+    checked = client.get("/api/v1/feedback", params={"key": "no_pii"}).json()["items"]
+    assert {(f["evaluator_id"], f["evaluator_version"], f["tokens"], f["cost"]) for f in checked} == {
+        (code["id"], 1, None, 0.0)
+    }
 
     # Routed: runs the naive judge called bad, and runs the code check found personal data in.
     items = client.get(f"/api/v1/queues/{queue['id']}/items", params={"limit": 100}).json()["items"]
@@ -107,6 +116,11 @@ def test_judge_routes_reviewers_label_alignment_matches_sklearn(client, judge, d
             headers=reviewer.headers,
         )
         assert done.status_code == 200, done.text
+
+    labelled = client.get("/api/v1/feedback", params={"key": "quality", "source": "human"}).json()["items"]
+    assert len(labelled) == len(routed)
+    for label in labelled:
+        assert [label[k] for k in ("evaluator_id", "evaluator_version", "tokens", "cost")] == [None] * 4
 
     # Version 2: a careful prompt/model; run it offline over the same runs.
     changed = client.patch(

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -617,3 +618,35 @@ def test_a_pairwise_rubric_field_can_depend_on_the_preference(db, world, web_cli
     # A single-run queue has no preference to test.
     single = web_client.get(f"/queues/{world.single_queue['id']}/settings").text
     assert '<option value="preference"' not in single
+
+
+def test_an_evaluators_score_names_the_evaluator_and_version_where_feedback_is_listed(db, world, web_client):
+    evaluator_id = uuid.uuid4()
+    written = [
+        feedback.create_feedback(
+            db,
+            SYSTEM_ACTOR,
+            {
+                "run_id": str(run_id),
+                "key": "tone_check",
+                "score": 0.5,
+                "source": "model",
+                "extra": {"evaluator_id": str(evaluator_id), "evaluator_version": 3},
+            },
+        )
+        for run_id in world.run_ids
+    ]
+    assert {(f["evaluator_id"], f["evaluator_version"]) for f in written} == {(evaluator_id, 3)}
+    queue_id = world.single_queue["id"]
+    _login(web_client, world.admin.email)
+    review_page = web_client.get(f"/queues/{queue_id}/review").text
+    assert (
+        f'model <span class="muted small">by <a href="/evaluators/{evaluator_id}">evaluator</a> v3</span>'
+        in (review_page)
+    )
+    trace = web_client.get(f"/traces/{written[0]['trace_id']}").text
+    assert 'title="model by evaluator v3"' in trace
+    with _client(db) as reviewer_client:
+        _login(reviewer_client, world.reviewer.email)
+        seen = reviewer_client.get(f"/queues/{queue_id}/review").text
+        assert '<span class="muted small">by evaluator v3</span>' in seen  # no link to a page it may not open

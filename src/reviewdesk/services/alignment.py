@@ -9,6 +9,7 @@ from __future__ import annotations
 import statistics
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from reviewdesk.domain.agreement import (
@@ -65,6 +66,48 @@ def _distance(h: Any, m: Any, level: str, position: dict[Any, int]) -> float:
     return float(h != m)
 
 
+def _no_bias(reason: str) -> dict[str, Any]:
+    return {"bias": None, "bias_kind": None, "bias_reason": reason}
+
+
+def _pass_value(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return float(value)
+    return float(value) if isinstance(value, int | float) and value in (0, 1) else None
+
+
+def _mean_gap(hm: list[tuple[Any, Any]], number: Callable[[Any], float | None], kind: str) -> dict[str, Any]:
+    """The mean of model minus human over the pairs both sides of which read as numbers."""
+    gaps = [m - h for h, m in ((number(h), number(m)) for h, m in hm) if h is not None and m is not None]
+    if not gaps:
+        return _no_bias("no pair has a number on both sides")
+    return {"bias": statistics.fmean(gaps), "bias_kind": kind, "bias_reason": None}
+
+
+def _bias(
+    hm: list[tuple[Any, Any]], level: str, position: dict[Any, int], config: dict[str, Any] | None
+) -> dict[str, Any]:
+    """How far the model leans from the humans: a number is model minus human (> 0: more lenient)."""
+    if not hm:
+        return _no_bias("no run has both a human label and a score")
+    if level == "interval":
+        return _mean_gap(hm, float, "mean_difference")
+    if level == "ordinal":
+        higher = sum(position[m] > position[h] for h, m in hm) / len(hm)
+        lower = sum(position[m] < position[h] for h, m in hm) / len(hm)
+        shares = {"model_higher": higher, "model_lower": lower}
+        return {"bias": shares, "bias_kind": "higher_lower_shares", "bias_reason": None}
+    kind = (config or {}).get("type")
+    if kind == "boolean":
+        return _mean_gap(hm, _pass_value, "pass_rate_difference")
+    if kind != "categorical":
+        return _no_bias("the key has no score config to read a direction from")
+    scores = {o["value"]: o.get("score") for o in config["options"]}  # type: ignore[index]
+    if any(score is None for score in scores.values()):
+        return _no_bias("unordered options without a score each have no direction")
+    return _mean_gap(hm, scores.get, "mean_score_difference")
+
+
 def compare(
     pairs: list[tuple[uuid.UUID, Any, Any]],
     level: str,
@@ -72,6 +115,7 @@ def compare(
     seed: int,
     options: list[Any] | None = None,
     max_disagreements: int = MAX_DISAGREEMENTS,
+    config: dict[str, Any] | None = None,
 ) -> dict:
     """The figures for (run, human, model) triples; the confusion matrix lists `options` first."""
     report: dict[str, Any] = {"pairs": len(pairs)}
@@ -96,7 +140,6 @@ def compare(
         report["mean_absolute_error"] = (
             statistics.fmean(abs(x - y) for x, y in zip(xs, ys, strict=True)) if hm else None
         )
-        report["bias"] = statistics.fmean(y - x for x, y in zip(xs, ys, strict=True)) if hm else None
     else:
         counts = Counter(hm)
         report["confusion"] = {
@@ -104,12 +147,7 @@ def compare(
             "rows_are": "human",
             "matrix": [[counts.get((h, m), 0) for m in scale] for h in scale],
         }
-        if level == "ordinal" and hm:
-            higher = sum(position[m] > position[h] for h, m in hm)
-            lower = sum(position[m] < position[h] for h, m in hm)
-            report["bias"] = {"model_higher": higher / len(hm), "model_lower": lower / len(hm)}
-        else:
-            report["bias"] = None
+    report.update(_bias(hm, level, position, config))
     worst = sorted(
         (p for p in pairs if p[1] != p[2]), key=lambda p: (-_distance(p[1], p[2], level, position), str(p[0]))
     )
@@ -166,7 +204,13 @@ def evaluator_alignment(
         scores = by_version.get(number, {})
         pairs = sorted(((r, labels[r], scores[r]) for r in scores if r in labels), key=lambda p: str(p[0]))
         figures = compare(
-            pairs, level, order, seed=7919 + number, options=options, max_disagreements=max_disagreements
+            pairs,
+            level,
+            order,
+            seed=7919 + number,
+            options=options,
+            max_disagreements=max_disagreements,
+            config=config,
         )
         versions.append({"version": number, **figures})
     return {

@@ -43,7 +43,27 @@ def public_feedback(row: dict[str, Any]) -> dict[str, Any]:
             "rubric_version",
             "created_at",
             "updated_at",
+            "evaluator_id",
+            "evaluator_version",
         )
+    } | _evaluator_usage(row)
+
+
+def _evaluator_usage(row: dict[str, Any]) -> dict[str, Any]:
+    """What the judge call behind an evaluator's score used, as evaluator_jobs keeps it in `extra`
+    (`extra` is also any client's, so only well-formed values are passed on)."""
+    extra = row.get("extra") if row["evaluator_id"] is not None else None
+    if not isinstance(extra, dict):
+        return {"tokens": None, "cost": None}
+    tokens, cost = extra.get("tokens"), extra.get("cost")
+    counts_ok = isinstance(tokens, dict) and all(
+        isinstance(tokens.get(k), int) and not isinstance(tokens.get(k), bool)
+        for k in ("prompt", "completion")
+    )
+    cost_ok = isinstance(cost, int | float) and not isinstance(cost, bool) and math.isfinite(cost)
+    return {
+        "tokens": {"prompt": tokens["prompt"], "completion": tokens["completion"]} if counts_ok else None,
+        "cost": float(cost) if cost_ok else None,
     }
 
 
@@ -84,7 +104,7 @@ def build_row(conn: Connection, actor: Actor, payload: dict[str, Any]) -> dict[s
     score, value = _validated(conn, key, payload.get("score"), payload.get("value"))
     now = utcnow()
     trace_ids = runs_store.trace_ids_of(conn, [run_id])
-    return {
+    row = {
         "id": parse_uuid(payload.get("id"), "id") or uuid.uuid4(),
         "run_id": run_id,
         "trace_id": trace_ids.get(run_id),
@@ -101,6 +121,7 @@ def build_row(conn: Connection, actor: Actor, payload: dict[str, Any]) -> dict[s
         "created_at": now,
         "updated_at": now,
     }
+    return {**row, **feedback_store.evaluator_columns(row)}
 
 
 def insert(conn: Connection, actor: Actor, row: dict[str, Any]) -> None:

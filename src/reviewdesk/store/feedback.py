@@ -22,7 +22,7 @@ _COUNTED = {"key", "score", "value", "source", "queue_id", "created_by", "create
 _UUID_TEXT = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 
 
-def _evaluator_columns(row: dict[str, Any]) -> dict[str, Any]:
+def evaluator_columns(row: dict[str, Any]) -> dict[str, Any]:
     """An evaluator's score (model feedback whose `extra` names the evaluator and version, as
     services/evaluator_jobs.py writes it, or a client posting on its behalf) also gets them in the
     indexed columns; the same rule as migration 0019's backfill."""
@@ -39,7 +39,7 @@ def _evaluator_columns(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def insert(conn: Connection, row: dict[str, Any]) -> None:
-    row = {**row, **_evaluator_columns(row)}
+    row = {**row, **evaluator_columns(row)}
     conn.execute(feedback.insert().values(**row))
     feedback_hourly.add(conn, [row])
 
@@ -49,7 +49,7 @@ _INSERT = feedback.insert()
 
 def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
-        rows = [{**row, **_evaluator_columns(row)} for row in rows]
+        rows = [{**row, **evaluator_columns(row)} for row in rows]
         conn.execute(_INSERT, rows)
         feedback_hourly.add(conn, rows)
 
