@@ -50,12 +50,15 @@ def _every_read_works(client, run_id: str) -> None:
     assert client.get(f"/api/v1/traces/{run_id}").status_code == 200
     assert client.post(f"{LS}/runs/query", json={}).status_code == 200
     assert client.get(f"{LS}/runs/{run_id}").status_code == 200
-    queue = client.post("/api/v1/queues", json={"name": f"q-{uuid.uuid4().hex[:6]}", "rubric": []})
-    if queue.status_code == 201:
-        queue_id = queue.json()["id"]
-        assert client.post(f"/api/v1/queues/{queue_id}/items", json={"run_ids": [run_id]}).status_code < 300
-        claimed = client.post(f"/api/v1/queues/{queue_id}/next")
-        assert claimed.status_code == 200, claimed.text
+    client.post("/api/v1/feedback-configs", json={"key": "depth_ok", "type": "boolean"})
+    rubric = [{"key": "depth_ok"}]
+    queue = client.post("/api/v1/queues", json={"name": f"q-{uuid.uuid4().hex[:6]}", "rubric": rubric})
+    assert queue.status_code == 201, queue.text
+    queue_id = queue.json()["id"]
+    assert client.post(f"/api/v1/queues/{queue_id}/items", json={"run_ids": [run_id]}).status_code < 300
+    claimed = client.post(f"/api/v1/queues/{queue_id}/next")
+    assert claimed.status_code == 200, claimed.text
+    assert [r["id"] for r in claimed.json()["runs"]] == [run_id]
 
 
 def test_the_deepest_run_accepted_is_readable_through_every_route(client) -> None:

@@ -206,10 +206,6 @@ def test_ten_items_by_keyboard_with_the_next_one_prefetched(page, web_db, eviden
     prefetches: list[str] = []
     page.on("load", lambda: loads.append(page.url))
     page.on("request", lambda r: prefetches.append(r.url) if "/review/prefetch" in r.url else None)
-    page.on(
-        "response",
-        lambda r: print("RESP", r.status, r.url[-60:]) if "/review" in r.url or "/submit" in r.url else None,
-    )
     seen = []
     for n in range(10):
         seen.append(page.locator(".review-bar").get_attribute("data-item-id"))

@@ -191,6 +191,18 @@ def test_gold_share_and_calibration_cadence_are_set_in_queue_settings(db, world,
     assert queues.get_queue(db, SYSTEM_ACTOR, queue_id)["gold_rate"] == pytest.approx(0.05)
 
 
+def test_rubric_fields_not_in_the_queue_have_no_order_number(db, world, web_client):
+    """Every unused field used to show the same order (the number of configs + 1)."""
+    _login(web_client, world.admin.email)
+    queue = queues.get_queue(db, SYSTEM_ACTOR, world.single_queue["id"])
+    form = web_client.get(f"/queues/{queue['id']}/settings").text
+    orders = dict(re.findall(r'name="order\.([\w-]+)" value="([^"]*)"', form))
+    used = [f["key"] for f in queue["rubric"]]
+    assert [orders[k] for k in used] == [str(n) for n in range(1, len(used) + 1)]
+    unused = [k for k in orders if k not in used]
+    assert unused and all(orders[k] == "" for k in unused)
+
+
 def test_members_start_a_calibration_from_the_queue_page_and_reviewers_may_not(db, world):
     queue_id = world.single_queue["id"]
     with _client(db) as reviewer_client:

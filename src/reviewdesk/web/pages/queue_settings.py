@@ -138,7 +138,7 @@ def _rubric_rows(
             included=chosen is not None,
             required=bool(chosen and chosen["required"]),
             instructions=(chosen or {}).get("instructions") or "",
-            order=(position + 1) if position is not None else len(configs) + 1,
+            order=(position + 1) if position is not None else "",  # unused: blank, placed last
             conditions={
                 rule: draft_of_condition(condition, triggers.get(condition["field"]) if condition else None)
                 for rule in RULES
