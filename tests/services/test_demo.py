@@ -52,7 +52,10 @@ def test_demo_plants_disagreement_and_model_scores(db):
     ]
     alpha = {f["key"]: f["krippendorff_alpha"] for f in rag["fields"]}
     assert alpha["overall_quality"] > 0.6
-    assert alpha["groundedness"] < 0.3  # the planted disagreement
+    # The planted disagreement. Which reviewer draws which item varies from load to load (ids are
+    # random), so α does too: from −0.1 to 0.3 in nine loads of 400 traces (overall quality 0.69–0.96);
+    # 0.45 is still far below any usable level.
+    assert alpha["groundedness"] < 0.45 and alpha["overall_quality"] - alpha["groundedness"] > 0.25
     hvm = dashboards.human_vs_model_panel(db, SYSTEM_ACTOR, {**window, "key": "overall_quality"})
     assert hvm["pairs"] > 20 and hvm["accuracy"] > 0.5
     scatter = dashboards.human_vs_model_panel(db, SYSTEM_ACTOR, {**window, "key": "helpfulness"})
