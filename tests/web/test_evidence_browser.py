@@ -200,6 +200,18 @@ def test_blind_pairwise_sides_show_documents_and_tool_calls_as_text(page, eviden
         assert name.lower() not in shown
     assert _fits_the_window(page)
     screenshot(page, "evidence-pairwise-agents", full_page=True)
+    # A span opened from the timeline scrolls to just under the sticky review bar, not beneath it.
+    page.set_viewport_size({"width": 1280, "height": 400})
+    sides.nth(0).locator(".trace-panel .tl-row", has_text="kb_search").locator("a").click()
+    target = sides.nth(0).locator(".trace-panel details.span[open] > summary", has_text="kb_search")
+    page.wait_for_function(
+        "async () => { let y = -1; while (y !== window.scrollY) { y = window.scrollY;"
+        " await new Promise((r) => setTimeout(r, 150)); } return true; }"
+    )
+    bar = page.locator(".review-bar").bounding_box()
+    box = target.bounding_box()
+    assert bar is not None and box is not None and box["y"] >= bar["y"] + bar["height"], (bar, box)
+    screenshot(page, "evidence-pairwise-agents-span")
     assert page.js_errors == []
 
 
