@@ -42,6 +42,7 @@ class Evidence:
     blind_queue: dict[str, Any]
     conditional_queue: dict[str, Any]
     loop_queue: dict[str, Any]
+    agent_queue: dict[str, Any]
     order: list[uuid.UUID] = field(default_factory=list)
 
 
@@ -184,6 +185,81 @@ def _simple_run(index: int, start: datetime, **fields: Any) -> dict[str, Any]:
     return payload
 
 
+AGENT_MODELS = ("claude-3-5-sonnet-20241022", "gpt-4.1-2025-04-14")
+HTML_IN_DOC = "<b>Unplug</b> the router first & wait."
+HTML_IN_ARGS = "<script>alert(1)</script>"
+
+
+def _agent_trace(variant: int, start: datetime) -> list[dict[str, Any]]:
+    """One variant of a RAG agent: a retriever span with documents and an LLM span that calls a tool;
+    the root's output is the conversation with the tool call, its result and the answer. Both
+    documents and the tool's arguments hold markup, which must show as text."""
+    model = AGENT_MODELS[variant]
+    root, retriever, llm = (str(uuid.uuid4()) for _ in range(3))
+    question = "My order 1042 has not arrived and the router blinks orange. What now?"
+    call = {
+        "id": f"call_{variant}",
+        "type": "function",
+        "function": {"name": "lookup_order", "arguments": f'{{"order_id": 1042, "note": "{HTML_IN_ARGS}"}}'},
+    }
+    conversation = [
+        {"role": "assistant", "content": None, "tool_calls": [call]},
+        {"role": "tool", "tool_call_id": call["id"], "content": '{"status": "shipped", "eta": "Friday"}'},
+        {"role": "assistant", "content": f"Variant {variant + 1}: it ships Friday; unplug the router."},
+    ]
+    documents = [
+        {
+            "page_content": HTML_IN_DOC if i == 0 else text,
+            "metadata": {"source": source, "title": title, "score": 0.9 - i / 10},
+        }
+        for i, (source, title, text) in enumerate(KB)
+    ]
+
+    def at(ms: int) -> str:
+        return (start + timedelta(milliseconds=ms)).isoformat()
+
+    named = {"ls_model_name": model, "ls_provider": "anthropic" if variant == 0 else "openai"}
+    return [
+        {
+            "id": root,
+            "trace_id": root,
+            "name": "support_agent",
+            "run_type": "chain",
+            "project": "agent-evidence",
+            "inputs": {"question": question},
+            "outputs": {"messages": conversation},
+            "start_time": at(0),
+            "end_time": at(1500),
+            "metadata": named,
+        },
+        {
+            "id": retriever,
+            "trace_id": root,
+            "parent_run_id": root,
+            "name": "kb_search",
+            "run_type": "retriever",
+            "project": "agent-evidence",
+            "inputs": {"query": question},
+            "outputs": {"documents": documents},
+            "start_time": at(10),
+            "end_time": at(200),
+        },
+        {
+            "id": llm,
+            "trace_id": root,
+            "parent_run_id": root,
+            "name": "chat_model",
+            "run_type": "llm",
+            "project": "agent-evidence",
+            "inputs": {"model": model, "messages": [{"role": "user", "content": question}]},
+            "outputs": {"model": model, "choices": [{"index": 0, "message": conversation[0]}]},
+            "start_time": at(210),
+            "end_time": at(1400),
+            "metadata": named,
+        },
+    ]
+
+
 def make_evidence(db: Database, world: World, base_url: str) -> Evidence:
     key = accounts.create_api_key(db, SYSTEM_ACTOR, world.admin.id, name="langchain tracer")["key"]
     chat_id, rag_id = _trace_with_langchain(base_url, key)
@@ -207,7 +283,10 @@ def make_evidence(db: Database, world: World, base_url: str) -> Evidence:
     )
     long_run = _simple_run(0, now - timedelta(minutes=29), name="long_token", outputs={"answer": long_text})
     loop_runs = [_simple_run(i + 1, now - timedelta(minutes=20 - i / 10)) for i in range(12)]
-    ingest.ingest_batch(db, SYSTEM_ACTOR, post=[openai, long_run, *loop_runs], patch=None)
+    agents = [_agent_trace(v, now - timedelta(minutes=25 - v)) for v in (0, 1)]
+    ingest.ingest_batch(
+        db, SYSTEM_ACTOR, post=[openai, long_run, *loop_runs, *agents[0], *agents[1]], patch=None
+    )
     reviewers = [str(world.reviewer.id)]
     evidence_queue = queues.create_queue(
         db,
@@ -266,6 +345,20 @@ def make_evidence(db: Database, world: World, base_url: str) -> Evidence:
         },
     )
     queue_items.add_items(db, SYSTEM_ACTOR, loop_queue["id"], {"run_ids": [r["id"] for r in loop_runs]})
+    agent_queue = queues.create_queue(
+        db,
+        SYSTEM_ACTOR,
+        {
+            "name": "blind-agents",
+            "kind": "pairwise",
+            "blind": True,
+            "rubric": [{"key": "helpfulness"}],
+            "reviewers": reviewers,
+        },
+    )
+    queue_items.add_items(
+        db, SYSTEM_ACTOR, agent_queue["id"], {"pairs": [[agents[0][0]["id"], agents[1][0]["id"]]]}
+    )
     return Evidence(
         lc_chat_run=chat_id,
         lc_rag_trace=rag_id,
@@ -276,5 +369,6 @@ def make_evidence(db: Database, world: World, base_url: str) -> Evidence:
         blind_queue=blind_queue,
         conditional_queue=conditional_queue,
         loop_queue=loop_queue,
+        agent_queue=agent_queue,
         order=order,
     )

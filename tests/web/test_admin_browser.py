@@ -17,6 +17,18 @@ def test_admin_builds_a_queue_and_a_reviewer_for_it(page, web_db, world: World):
     page.get_by_role("button", name="Create").click()
     assert page.locator(".notice").inner_text() == "Created."
     assert "warm and clear" in page.locator("table.data").inner_text()
+    row = page.locator("table.data tr", has_text="warm and clear")
+    row.locator("details.edit-config > summary").click()
+    assert row.get_by_role("button", name="Save tone").is_visible()
+    options = row.get_by_label("Options, one a line")
+    assert options.bounding_box()["width"] >= 240  # "friendly | warm and clear" on one line
+    table = page.locator("table.data").bounding_box()
+    form = page.get_by_role("heading", name="New score config").bounding_box()
+    assert table["x"] + table["width"] <= form["x"]  # the open editor does not run under the form
+    logout = page.get_by_role("button", name="Log out").bounding_box()
+    assert logout is not None and logout["height"] < 30  # one line, not "Log / out"
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "admin-score-config-edit", full_page=True)
 
     page.goto("/queues/new")
     page.get_by_label("Name").fill("tone-check")

@@ -12,7 +12,16 @@ from playwright.sync_api import expect
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
 from reviewdesk.services import feedback
 from tests.web.conftest import login, press_and_swap, screenshot
-from tests.web.evidence_seed import LC_MODEL, LONG_TOKEN, OPENAI_MODEL, Evidence, make_evidence
+from tests.web.evidence_seed import (
+    AGENT_MODELS,
+    HTML_IN_ARGS,
+    HTML_IN_DOC,
+    LC_MODEL,
+    LONG_TOKEN,
+    OPENAI_MODEL,
+    Evidence,
+    make_evidence,
+)
 from tests.web.seed import World
 
 
@@ -161,6 +170,48 @@ def test_blind_pairwise_names_no_model_and_hides_scores_until_submit(
     press_and_swap(page, "s")
     page.goto(f"/queues/{evidence.blind_queue['id']}/review?item={item}")
     assert "judge" in page.locator("main").inner_text()  # shown once submitted
+    assert page.js_errors == []
+
+
+def test_blind_pairwise_sides_show_documents_and_tool_calls_as_text(page, evidence: Evidence, world: World):
+    login(page, world.reviewer.email, world.reviewer.password)
+    page.goto(f"/queues/{evidence.agent_queue['id']}/review")
+    sides = page.locator("article.run")
+    assert sides.count() == 2
+    for side in (sides.nth(0), sides.nth(1)):
+        cards = side.locator(".sources .doc-card")
+        assert cards.count() == 2
+        assert cards.first.locator(".doc-title").inner_text() == "Resetting the AX3000 router"
+        assert HTML_IN_DOC in cards.first.locator(".doc-text").inner_text()  # markup shown as text
+        assert side.locator(".doc-text b").count() == 0
+        call = side.locator(".io.output .tool-call")
+        assert call.locator(".tool-name").inner_text() == "lookup_order"
+        assert HTML_IN_ARGS in call.locator(".tool-args").inner_text()
+        assert side.locator("script").count() == 0
+        assert "result of call_" in side.locator(".msg-tool .msg-role").inner_text().lower()
+        assert "ships Friday" in side.locator(".io.output .msg-assistant").last.inner_text()
+    # E opens both sides' traces: the LLM spans inside name no model either.
+    page.keyboard.press("e")
+    for side in (sides.nth(0), sides.nth(1)):
+        side.locator(".trace-panel .timeline .tl-row").first.wait_for()
+        assert side.locator(".trace-panel .doc-card").count() >= 2
+    shown = page.locator(".review-left").text_content().lower()
+    for name in (*AGENT_MODELS, "claude", "gpt-4", "anthropic", "openai"):
+        assert name.lower() not in shown
+    assert _fits_the_window(page)
+    screenshot(page, "evidence-pairwise-agents", full_page=True)
+    # A span opened from the timeline scrolls to just under the sticky review bar, not beneath it.
+    page.set_viewport_size({"width": 1280, "height": 400})
+    sides.nth(0).locator(".trace-panel .tl-row", has_text="kb_search").locator("a").click()
+    target = sides.nth(0).locator(".trace-panel details.span[open] > summary", has_text="kb_search")
+    page.wait_for_function(
+        "async () => { let y = -1; while (y !== window.scrollY) { y = window.scrollY;"
+        " await new Promise((r) => setTimeout(r, 150)); } return true; }"
+    )
+    bar = page.locator(".review-bar").bounding_box()
+    box = target.bounding_box()
+    assert bar is not None and box is not None and box["y"] >= bar["y"] + bar["height"], (bar, box)
+    screenshot(page, "evidence-pairwise-agents-span")
     assert page.js_errors == []
 
 

@@ -95,3 +95,18 @@ def test_webhooks_screen_shows_the_secret_once_and_lists_deliveries(page, world:
     assert "secret whsec_" in card.inner_text()  # only the prefix, to tell secrets apart
     screenshot(page, "webhooks-deliveries", full_page=True)
     assert page.js_errors == []
+
+
+def test_the_exports_page_and_a_queues_items_page_fit_the_window(page, world: World):
+    login(page, world.admin.email, world.admin.password)
+    page.goto("/")
+    page.get_by_role("navigation").get_by_role("link", name="Exports").click()
+    page.wait_for_url(lambda url: url.endswith("/exports"))
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "exports", full_page=True)
+    page.goto(f"/queues/{world.single_queue['id']}/items")
+    rows = page.locator("table.data tbody tr")
+    assert rows.count() >= 1
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(page, "queue-items", full_page=True)
+    assert page.js_errors == []

@@ -66,3 +66,8 @@ def blind_run(run: dict[str, Any], keys: frozenset[str]) -> dict[str, Any]:
     if any(h in name.lower() for h in lowered):
         blinded["name"] = "run"
     return blinded
+
+
+def blind_tree(nodes: list[dict[str, Any]], keys: frozenset[str]) -> list[dict[str, Any]]:
+    """A span tree with every span blinded as `blind_run` does: child LLM spans name the model too."""
+    return [{**blind_run(n, keys), "children": blind_tree(n.get("children") or [], keys)} for n in nodes]

@@ -5,21 +5,30 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from reviewdesk.domain.blinding import blind_tree
 from reviewdesk.domain.permissions import Actor
 from reviewdesk.errors import NotFound
 from reviewdesk.services import review
+from reviewdesk.services.review_view import blinding_keys
 from reviewdesk.services.runs import public_run
+from reviewdesk.store import queues as queues_store
 from reviewdesk.store import runs as runs_store
 from reviewdesk.store.database import Database
 
 
-def _tree(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _tree(rows: list[dict[str, Any]], blind: frozenset[str] | None) -> list[dict[str, Any]]:
     nodes = {r["id"]: {**public_run(r), "children": []} for r in rows}
     roots = []
     for node in nodes.values():
         parent = nodes.get(node["parent_run_id"]) if node["parent_run_id"] else None
         (parent["children"] if parent else roots).append(node)
-    return roots
+    return roots if blind is None else blind_tree(roots, blind)
+
+
+def _blinding(conn: Any, view: dict[str, Any]) -> frozenset[str] | None:
+    """A blind pairwise queue hides the model from every span of a side's trace, as from the side."""
+    queue = queues_store.get(conn, view["queue"]["id"])
+    return blinding_keys(queue, for_reviewer=view["review"].get("id") is not None) if queue else None
 
 
 def item_trace(db: Database, actor: Actor, item_id: uuid.UUID, run_id: uuid.UUID | None = None) -> dict:
@@ -37,9 +46,11 @@ def item_trace(db: Database, actor: Actor, item_id: uuid.UUID, run_id: uuid.UUID
     trace_id = shown[0]["trace_id"] or shown[0]["id"]
     with db.read() as conn:
         rows = runs_store.by_trace(conn, trace_id)
+        blind = _blinding(conn, view)
     if not rows:
         raise NotFound(f"no trace {trace_id}", field="trace_id")
-    return {"trace_id": trace_id, "run_id": shown[0]["id"], "run_count": len(rows), "roots": _tree(rows)}
+    roots = _tree(rows, blind)
+    return {"trace_id": trace_id, "run_id": shown[0]["id"], "run_count": len(rows), "roots": roots}
 
 
 def traces_of_shown_runs(db: Database, view: dict[str, Any]) -> dict[uuid.UUID, list[dict[str, Any]]]:
@@ -49,6 +60,7 @@ def traces_of_shown_runs(db: Database, view: dict[str, Any]) -> dict[uuid.UUID, 
     trace_ids = {r["id"]: r["trace_id"] or r["id"] for r in shown}
     trees: dict[uuid.UUID, list[dict[str, Any]]] = {}
     with db.read() as conn:
+        blind = _blinding(conn, view)
         for trace_id in set(trace_ids.values()):
-            trees[trace_id] = _tree(runs_store.by_trace(conn, trace_id))
+            trees[trace_id] = _tree(runs_store.by_trace(conn, trace_id), blind)
     return {run_id: trees[trace_id] for run_id, trace_id in trace_ids.items()}

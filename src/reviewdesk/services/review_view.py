@@ -68,10 +68,17 @@ def _blinded(
 ) -> list[dict[str, Any]]:
     """Blind pairwise queues show a reviewer no side's model: its naming keys are removed before it
     reads (an overseer's read, with no review of its own, sees the runs as they are)."""
-    if not (for_reviewer and queue["blind"] and queue["kind"] == "pairwise"):
+    keys = blinding_keys(queue, for_reviewer=for_reviewer)
+    if keys is None:
         return runs
-    keys = blind_keys(queue.get("blind_metadata_keys"), queue.get("variant_field"))
     return [r if r.get("missing") else blind_run(r, keys) for r in runs]
+
+
+def blinding_keys(queue: dict[str, Any], *, for_reviewer: bool) -> frozenset[str] | None:
+    """The keys hidden from this reader of the queue's runs (and of the traces behind them), if any."""
+    if not (for_reviewer and queue["blind"] and queue["kind"] == "pairwise"):
+        return None
+    return blind_keys(queue.get("blind_metadata_keys"), queue.get("variant_field"))
 
 
 def _feedback_view(
