@@ -82,3 +82,16 @@ def test_demo_mixes_gold_items_into_the_review_and_leaves_disagreements_to_settl
     assert all(0 <= r["gold_accuracy"] <= 1 for r in served)
     assert all(r["consensus_agreement"] is not None for r in quality["reviewers"])
     assert adjudication.list_adjudications(db, SYSTEM_ACTOR, rag_id)["open"] > 0
+    # The dashboard's reviewers panel carries the same quality figures over the month.
+    window = {"since": NOW - timedelta(days=31), "until": NOW}
+    panel = {p["email"]: p for p in dashboards.reviewer_panel(db, SYSTEM_ACTOR, window)}
+    for row in served:
+        assert panel[row["email"]]["gold_accuracy"] == row["gold_accuracy"]
+    assert all(0 < p["consensus_agreement"] < 1 for p in panel.values())
+    # Gold items are handed out only by the gold draw: they are not work added to the queue.
+    (activity,) = [
+        q for q in dashboards.queue_activity(db, SYSTEM_ACTOR, window) if q["name"] == "production-rag-review"
+    ]
+    total = queue_stats.stats(db, SYSTEM_ACTOR, rag_id)["total"]
+    assert sum(d["added"] for d in activity["per_day"]) == total
+    assert all(d["depth"] >= 0 for d in activity["per_day"])
