@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
-from reviewdesk.services import calibrations, dashboards, demo, queue_stats, queues
+from reviewdesk.services import adjudication, calibrations, dashboards, demo, gold, queue_stats, queues
 from reviewdesk.services.runs import search_runs
 
 NOW = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)  # a Friday afternoon
@@ -60,10 +60,41 @@ def test_demo_plants_disagreement_and_model_scores(db):
     assert hvm["pairs"] > 20 and hvm["accuracy"] > 0.5
     scatter = dashboards.human_vs_model_panel(db, SYSTEM_ACTOR, {**window, "key": "helpfulness"})
     assert len(scatter["points"]) > 5
-    # The calibration session alerts on the planted field and on nothing else: in a session the
-    # reviewers score overall quality with care, so it agrees whatever the seed.
-    (session,) = calibrations.list_calibrations(db, SYSTEM_ACTOR)
+    # Two calibration sessions a fortnight apart show the drift: the first agrees on every field; the
+    # later one alerts on the planted field and on nothing else (in a session the reviewers score
+    # overall quality with care, so it agrees whatever the seed).
+    rag_id = queues.get_queue_by_name(db, SYSTEM_ACTOR, "production-rag-review")["id"]
+    first, *_, session = calibrations.list_calibrations(db, SYSTEM_ACTOR, rag_id)
+    assert first["created_at"] + timedelta(days=7) < session["created_at"]
+    assert first["complete"] and first["alert_fields"] == []
     assert session["complete"] and session["alert_fields"] == ["groundedness"]
     fields = {f["key"]: f for f in session["fields"]}
     assert fields["overall_quality"]["percent_agreement"] == 1.0 and not fields["overall_quality"]["alert"]
     assert fields["groundedness"]["disagreement"] > session["max_disagreement"]
+    earlier = {f["key"]: f for f in first["fields"]}
+    assert earlier["groundedness"]["disagreement"] < fields["groundedness"]["disagreement"]
+
+
+def test_demo_mixes_gold_items_into_the_review_and_leaves_disagreements_to_settle(db):
+    demo.load_demo(db, seed=5, n_traces=400, now=NOW)
+    rag_id = queues.get_queue_by_name(db, SYSTEM_ACTOR, "production-rag-review")["id"]
+    quality = gold.reviewer_quality(db, SYSTEM_ACTOR, rag_id)
+    assert quality["gold_items"] == demo.GOLD_ITEMS
+    served = [r for r in quality["reviewers"] if r["gold_items_reviewed"]]
+    assert served, quality["reviewers"]
+    assert all(0 <= r["gold_accuracy"] <= 1 for r in served)
+    assert all(r["consensus_agreement"] is not None for r in quality["reviewers"])
+    assert adjudication.list_adjudications(db, SYSTEM_ACTOR, rag_id)["open"] > 0
+    # The dashboard's reviewers panel carries the same quality figures over the month.
+    window = {"since": NOW - timedelta(days=31), "until": NOW}
+    panel = {p["email"]: p for p in dashboards.reviewer_panel(db, SYSTEM_ACTOR, window)}
+    for row in served:
+        assert panel[row["email"]]["gold_accuracy"] == row["gold_accuracy"]
+    assert all(0 < p["consensus_agreement"] < 1 for p in panel.values())
+    # Gold items are handed out only by the gold draw: they are not work added to the queue.
+    (activity,) = [
+        q for q in dashboards.queue_activity(db, SYSTEM_ACTOR, window) if q["name"] == "production-rag-review"
+    ]
+    total = queue_stats.stats(db, SYSTEM_ACTOR, rag_id)["total"]
+    assert sum(d["added"] for d in activity["per_day"]) == total
+    assert all(d["depth"] >= 0 for d in activity["per_day"])

@@ -19,7 +19,7 @@ from tests.web.conftest import login, screenshot
 
 ADMIN = ("admin@reviewdesk.local", "admin-password-1")
 MARKUP_QUEUE = '<img src=x onerror="window.__pwned=1">queue'
-PANELS = ("scores", "queues", "agreement", "human-vs-model", "pairwise", "reviewers")
+PANELS = ("scores", "queues", "agreement", "calibration", "human-vs-model", "pairwise", "reviewers")
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +69,17 @@ def test_every_panel_draws_a_chart_with_its_numbers(page):
     assert hvm.locator("svg.chart").count() == 2  # overall_quality heatmap and helpfulness scatter
     assert "gpt-4o-mini" in page.locator("#panel-pairwise").inner_text()
     assert "ana@reviewdesk.local" in page.locator("#panel-reviewers").inner_text()
-    page.locator("#panel-reviewers summary").click()
-    assert "items per hour" in page.locator("#panel-reviewers table").inner_text()
+    calibration = page.locator("#panel-calibration")
+    assert "rubric kick-off" in calibration.inner_text() and "groundedness check" in calibration.inner_text()
+    assert "Alerts: groundedness check: groundedness" in calibration.inner_text()
+    legend = calibration.locator(".legend li").all_inner_texts()
+    assert legend == ["overall_quality", "groundedness"]  # free text has no α to draw
+    reviewers = page.locator("#panel-reviewers")
+    assert reviewers.locator("svg.chart").count() == 2  # speed, and gold accuracy beside consensus
+    assert "ana · gold" in reviewers.locator("svg.chart").nth(1).inner_html()
+    reviewers.locator("summary").click()
+    table = reviewers.locator("table").inner_text()
+    assert "items / hour" in table and "gold right" in table and "consensus" in table
     assert page.evaluate("window.__pwned") is None
     assert page.js_errors == []
     screenshot(page, "dashboards-admin", full_page=True)
@@ -123,6 +132,7 @@ def test_a_reviewer_sees_its_queues_and_only_itself(page):
     assert legend == {"you", "other reviewers"}
     reviewers = page.locator("#panel-reviewers").inner_text()
     assert "ana@reviewdesk.local" in reviewers and "ben@" not in reviewers
+    assert page.locator("#panel-reviewers svg.chart").count() == 1  # speed only: quality is for admins
     assert MARKUP_QUEUE not in page.locator("#panel-queues").inner_text()  # not assigned to ana
     assert page.js_errors == []
     screenshot(page, "dashboards-reviewer", full_page=True)

@@ -53,3 +53,20 @@ def majority_answers(answer_sets: Sequence[Mapping[str, Any]]) -> dict[str, Any]
         if winner is not None:
             out[key] = winner
     return out
+
+
+def consensus_tally(
+    config: Mapping[str, Any] | None, by_item: Mapping[Any, Mapping[Any, Any]]
+) -> dict[Any, list[int]]:
+    """Per rater, [answers equal to the strict majority of the item's answers, answers compared] over
+    the items two or more rated (with no majority, an answer does not count as agreeing)."""
+    tally: dict[Any, list[int]] = {}
+    for ratings in by_item.values():
+        if len(ratings) < 2:
+            continue
+        consensus = majority(list(ratings.values()))
+        for rater, value in ratings.items():
+            counts = tally.setdefault(rater, [0, 0])
+            counts[0] += consensus is not None and matches(config, value, consensus)
+            counts[1] += 1
+    return tally

@@ -11,8 +11,9 @@ from typing import Any
 
 from reviewdesk.domain.agreement import pearson, spearman
 from reviewdesk.domain.analytics import backlog_days, bucket_labels, depth_by_day, kappa_from_confusion
+from reviewdesk.domain.consensus import consensus_tally, matches
 from reviewdesk.domain.pairwise import summarize, variant_of
-from reviewdesk.domain.permissions import Actor
+from reviewdesk.domain.permissions import Actor, Permission
 from reviewdesk.domain.rubric import PAIRWISE_KEY
 from reviewdesk.services import queues
 from reviewdesk.services.agreement import field_agreement, measurement_level, rating_of
@@ -21,6 +22,7 @@ from reviewdesk.services.clock import utcnow
 from reviewdesk.services.runs import compile_filter
 from reviewdesk.store import analytics as analytics_store
 from reviewdesk.store import feedback_configs as configs_store
+from reviewdesk.store import gold as gold_store
 from reviewdesk.store.database import Database
 
 # Agreement is computed on each queue's newest ratings in the window: enough items for a tight
@@ -252,8 +254,9 @@ def _variants_read_here(conn: Any, queue_id: Any, window: Window, field: str | N
 
 def reviewer_panel(db: Database, actor: Actor, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Per reviewer over the visible queues: reviews submitted, skipped and flagged in the window;
-    active minutes per item and items per active hour over the newest reviews. A reviewer sees its
-    own row only."""
+    active minutes per item and items per active hour over the newest reviews; accuracy against gold
+    items and agreement with the consensus of the single-run queues (for those who may read feedback;
+    None otherwise). A reviewer sees its own row only."""
     window = parse_window(params)
     visible = _queues(db, actor, params)
     if not visible:
@@ -285,12 +288,57 @@ def reviewer_panel(db: Database, actor: Actor, params: dict[str, Any]) -> list[d
             },
         )
         person[row["status"]] += row["n"]
+    single = [q for q in visible if q["kind"] == "single"]
+    quality = _quality(db, single, window) if actor.can(Permission.READ_FEEDBACK) else {}
     for reviewer_id, person in people.items():
         timed = speed.get(reviewer_id)
         seconds = float(timed["seconds"] or 0) if timed else 0.0
         person["minutes_per_item"] = seconds / timed["n"] / 60 if timed and seconds else None
         person["items_per_hour"] = timed["n"] * 3600 / seconds if timed and seconds else None
+        gold_right, gold_fields, agree, compared = quality.get(reviewer_id, (0, 0, 0, 0))
+        person["gold_answers"] = gold_fields
+        person["gold_accuracy"] = gold_right / gold_fields if gold_fields else None
+        person["consensus_agreement"] = agree / compared if compared else None
     return sorted(people.values(), key=lambda p: (-p["submitted"], p["email"] or ""))
+
+
+def _quality(db: Database, single: list[dict[str, Any]], window: Window) -> dict[uuid.UUID, tuple]:
+    """Per reviewer over these queues: (gold answers right, gold answers given, answers agreeing with
+    the consensus, answers compared). Gold is read off the few reviews of gold items in the window;
+    the consensus off each queue's newest ratings, as agreement is."""
+    out: dict[uuid.UUID, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    if not single:
+        return {}
+    keys = sorted({f["key"] for q in single for f in q["rubric"]})
+    with db.read() as conn:
+        configs = configs_store.get_many(conn, keys)
+        answered = gold_store.answered_in(conn, [q["id"] for q in single], window.since, window.until)
+        ratings = {
+            q["id"]: analytics_store.newest_human_ratings(
+                conn, q["id"], [f["key"] for f in q["rubric"]], window.since, window.until, AGREEMENT_RATINGS
+            )
+            for q in single
+        }
+    for row in answered:
+        for key, expected in (row["gold"] or {}).items():
+            out[row["reviewer_id"]][0] += matches(configs.get(key), (row["answers"] or {}).get(key), expected)
+            out[row["reviewer_id"]][1] += 1
+    for rows in ratings.values():
+        grouped: dict[str, dict[uuid.UUID, dict[uuid.UUID, Any]]] = defaultdict(lambda: defaultdict(dict))
+        for row in rows:
+            if (row.get("extra") or {}).get("adjudicated"):
+                continue
+            config = configs.get(row["key"])
+            if (config or {}).get("type") not in SCORED_TYPES:
+                continue
+            rating = rating_of(row, measurement_level(config)[0])
+            if rating is not None and row["created_by"] is not None:
+                grouped[row["key"]][row["run_id"]][row["created_by"]] = rating
+        for key, by_item in grouped.items():
+            for reviewer_id, (agree, compared) in consensus_tally(configs.get(key), by_item).items():
+                out[reviewer_id][2] += agree
+                out[reviewer_id][3] += compared
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def dashboard_human_vs_model(db: Database, actor: Actor, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from reviewdesk.domain.demo_data import generate_demo
 from reviewdesk.domain.permissions import SYSTEM_ACTOR, Actor
 from reviewdesk.domain.run_payload import parse_time
 from reviewdesk.errors import Conflict
-from reviewdesk.services import calibrations, demo_month, demo_setup, feedback_configs, gold, queue_items
+from reviewdesk.services import calibrations, demo_month, demo_setup, feedback_configs, gold
 from reviewdesk.services import feedback as feedback_service
 from reviewdesk.services.clock import set_to
 from reviewdesk.store import settings_kv
@@ -42,7 +42,7 @@ DEMO_CONFIGS: list[dict[str, Any]] = [
 DEMO_PERIOD = timedelta(days=30)
 EXPERIMENT_ROUNDS = 4
 PAIRS_PER_ROUND = 10
-GOLD_ITEMS = 4
+GOLD_ITEMS = 8
 CALIBRATION_ITEMS = 12
 
 
@@ -89,43 +89,64 @@ def _experiment_rounds(
 def _signal_checks(
     db: Database, setup: dict[str, Any], people: demo_month.Reviewers, start: datetime, traces: list[Any]
 ) -> dict[datetime, Callable[[], None]]:
-    """Gold items in the review queue in week 2; a calibration session in week 4 that every reviewer
-    works through first (it alerts on groundedness, the field they read differently)."""
+    """Gold items added to the review queue in week 2 (its gold rate mixes them into the reviewers'
+    work from then on); calibration sessions in weeks 1 and 3 that every reviewer works through first.
+    The first agrees (fresh from the guide, they read groundedness alike); by the second they have
+    drifted to their own readings and it alerts on groundedness."""
     rag = setup["rag"]
-    eval_scores = {
-        str(t.runs[0]["id"]): (t.runs[0]["metadata"] or {}).get("eval_score") or 0.5 for t in traces
-    }
 
     def add_gold() -> None:
-        items = queue_items.list_items(db, SYSTEM_ACTOR, rag["id"], status="completed", limit=GOLD_ITEMS)
-        for item in items:
-            quality = reviewing.quality_of(
-                eval_scores.get(str(item["run_id"]), 0.5), random.Random(0), noise=0
-            )
-            answers = {
-                "overall_quality": quality,
-                "groundedness": "hallucinated" if quality == "bad" else "grounded",
-            }
-            gold.add_gold(db, SYSTEM_ACTOR, rag["id"], {"run_id": str(item["run_id"]), "answers": answers})
+        for run_id, answers in _gold_answers(traces, at(8)):
+            gold.add_gold(db, SYSTEM_ACTOR, rag["id"], {"run_id": run_id, "answers": answers})
 
-    def calibrate() -> None:
-        session = calibrations.create_calibration(
-            db,
-            SYSTEM_ACTOR,
-            {
-                "name": "groundedness check",
-                "queue_id": str(rag["id"]),
-                "item_count": CALIBRATION_ITEMS,
-                "reviewers": [str(a.user_id) for a in setup["reviewers"]],
-            },
-        )
-        people.queues.insert(0, {"id": session["queue_id"]})
-        people.calibration_queues.add(session["queue_id"])
+    def calibrate(name: str, temper: float) -> Callable[[], None]:
+        def run() -> None:
+            session = calibrations.create_calibration(
+                db,
+                SYSTEM_ACTOR,
+                {
+                    "name": name,
+                    "queue_id": str(rag["id"]),
+                    "item_count": CALIBRATION_ITEMS,
+                    "reviewers": [str(a.user_id) for a in setup["reviewers"]],
+                },
+            )
+            people.queues.insert(0, {"id": session["queue_id"]})
+            people.calibration_queues[session["queue_id"]] = temper
+
+        return run
 
     def at(day: int) -> datetime:
         return (start + timedelta(days=day)).replace(hour=10, minute=0, second=0, microsecond=0)
 
-    return {at(8): add_gold, at(17): calibrate}
+    return {
+        at(6): calibrate("rubric kick-off", 0.0),
+        at(8): add_gold,
+        at(17): calibrate("groundedness check", 1.0),
+    }
+
+
+def _gold_answers(traces: list[Any], before: datetime) -> list[tuple[str, dict[str, Any]]]:
+    """Known answers for support answers the rules did not route to review (evaluator score 0.5 or
+    more), spread over the days before `before`."""
+    roots = sorted(
+        (
+            t.runs[0]
+            for t in traces
+            if t.runs[0]["project"] == "support-rag"
+            and t.runs[0]["error"] is None
+            and ((t.runs[0]["metadata"] or {}).get("eval_score") or 0) >= 0.5
+            and datetime.fromisoformat(t.runs[0]["end_time"]) < before
+        ),
+        key=lambda r: r["end_time"],
+    )
+    chosen = roots[:: max(1, len(roots) // GOLD_ITEMS)][:GOLD_ITEMS]
+    out = []
+    for root in chosen:
+        quality = reviewing.quality_of(root["metadata"]["eval_score"], random.Random(0), noise=0)
+        answers = {"overall_quality": quality, "groundedness": reviewing.SHARED_GROUNDEDNESS[quality]}
+        out.append((str(root["id"]), answers))
+    return out
 
 
 def load_demo(

@@ -69,8 +69,9 @@ class Reviewers:
     queues: list[dict[str, Any]]  # worked in this order within a session
     rng: random.Random
     done: int = 0
-    # Calibration queues: every reviewer scores every item (no skips), with care.
-    calibration_queues: set[Any] = field(default_factory=set)
+    # Calibration queues: every reviewer scores every item (no skips), with care; the value is the
+    # share of groundedness answers read by temperament (see reviewing.answers).
+    calibration_queues: dict[Any, float] = field(default_factory=dict)
 
 
 def _work(db: Database, people: Reviewers, session: reviewing.Session) -> None:
@@ -86,22 +87,17 @@ def _work(db: Database, people: Reviewers, session: reviewing.Session) -> None:
                 break
             at += timedelta(minutes=reviewing.minutes_per_item(rng))
             with set_to(at):
-                _finish(
-                    db,
-                    actor,
-                    session.reviewer,
-                    view,
-                    rng,
-                    calibrating=queue["id"] in people.calibration_queues,
-                )
+                _finish(db, actor, session.reviewer, view, rng, people.calibration_queues.get(queue["id"]))
             people.done += 1
             at += timedelta(minutes=reviewing.break_minutes(rng))
 
 
 def _finish(
-    db: Database, actor: Actor, reviewer: int, view: dict[str, Any], rng: random.Random, *, calibrating: bool
+    db: Database, actor: Actor, reviewer: int, view: dict[str, Any], rng: random.Random, temper: float | None
 ) -> None:
+    """`temper` is None outside calibration sessions."""
     item_id = view["item"]["id"]
+    calibrating = temper is not None
     if not calibrating and rng.random() < SKIP_RATE:
         review.skip(db, actor, item_id, "not sure; leaving it for someone else")
         return
@@ -111,7 +107,9 @@ def _finish(
         return
     eval_score = ((view["runs"][0].get("metadata") or {}).get("eval_score")) or 0.5
     rubric = [f["key"] for f in view["rubric"]]
-    answers = reviewing.answers(reviewer, rubric, eval_score, rng, calibrating=calibrating)
+    answers = reviewing.answers(
+        reviewer, rubric, eval_score, rng, calibrating=calibrating, temper=1.0 if temper is None else temper
+    )
     if "reviewer_note" in rubric and (note := reviewing.note_for(answers, rng)):
         answers["reviewer_note"] = note
     try:

@@ -15,6 +15,7 @@ from reviewdesk.services import accounts, feedback_configs, ingest, queue_items,
 from reviewdesk.store.database import Database
 
 DEMO_PASSWORD = "reviewdesk-demo"
+GOLD_RATE = 0.05  # of the items handed out in the review queue, once it has gold items
 REVIEWERS = [
     ("ana@reviewdesk.local", "Ana Reviewer"),
     ("ben@reviewdesk.local", "Ben Reviewer"),
@@ -96,6 +97,7 @@ def create_queues(db: Database) -> dict[str, Any]:
             "description": GUIDE,
             "reviewers": ids,
             "reviewers_per_item": 2,
+            "gold_rate": GOLD_RATE,
             "rubric": [
                 {"key": "overall_quality", "required": True},
                 {

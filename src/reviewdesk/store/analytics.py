@@ -114,7 +114,7 @@ def queue_days(
     One index range count per day (a UNION ALL): grouping every item by a computed day label would
     sort them all."""
     out: dict[str, list[dict[str, Any]]] = {}
-    live = queue_items.c.status != "removed"
+    live = queue_items.c.status.not_in(("removed", "gold"))  # gold items are only handed out as checks
     for column, name in ((queue_items.c.added_at, "added"), (queue_items.c.completed_at, "completed")):
         parts = [
             sa.select(queue_items.c.queue_id, sa.literal(label).label("day"), sa.func.count().label("n"))

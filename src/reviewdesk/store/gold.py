@@ -79,3 +79,21 @@ def submitted_reviews(conn: Connection, queue_id: uuid.UUID) -> list[dict[str, A
         .where(reviews.c.queue_id == queue_id, reviews.c.status == "submitted")
     )
     return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def answered_in(conn: Connection, queue_ids: list[uuid.UUID], since: Any, until: Any) -> list[dict[str, Any]]:
+    """Submitted reviews of the queues' gold items in the window, each with the known answers (as
+    many rows as gold items times reviewers: few, read through the gold table)."""
+    query = (
+        sa.select(
+            reviews.c.reviewer_id, reviews.c.queue_id, reviews.c.answers, gold_items.c.answers.label("gold")
+        )
+        .join(reviews, reviews.c.item_id == gold_items.c.item_id)
+        .where(
+            gold_items.c.queue_id.in_(queue_ids),
+            reviews.c.status == "submitted",
+            reviews.c.submitted_at >= since,
+            reviews.c.submitted_at < until,
+        )
+    )
+    return [dict(r) for r in conn.execute(query).mappings()]

@@ -33,6 +33,7 @@ def finished_reviews(conn: Connection, queue_id: uuid.UUID) -> list[dict[str, An
 def added_and_completed(conn: Connection, queue_id: uuid.UUID, since: datetime) -> list[dict[str, Any]]:
     query = sa.select(queue_items.c.added_at, queue_items.c.completed_at).where(
         queue_items.c.queue_id == queue_id,
+        queue_items.c.status != "gold",  # handed out only as checks, never work to get through
         sa.or_(queue_items.c.added_at >= since, queue_items.c.completed_at >= since),
     )
     return [dict(r) for r in conn.execute(query).mappings()]

@@ -38,11 +38,9 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     magnitude = 10 ** math.floor(math.log10(raw))
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     first = math.floor(low / step) * step
-    ticks = []
-    value = first
-    while value <= high + step * 1e-9:
-        ticks.append(round(value, 10))
-        value += step
+    ticks = [round(first, 10)]
+    while ticks[-1] < high - step * 1e-9:
+        ticks.append(round(ticks[-1] + step, 10))
     return ticks
 
 
@@ -311,9 +309,16 @@ def scatter(title: str, points: Sequence[tuple[float, float]], low: float, high:
 
 
 def hbars(
-    title: str, rows: Sequence[tuple[str, float, str]], *, high: float, mark: float | None, unit: str
+    title: str,
+    rows: Sequence[tuple[str, float, str]],
+    *,
+    high: float,
+    mark: float | None,
+    unit: str,
+    tones: Sequence[int] | None = None,
 ) -> Markup:
-    """Horizontal bars, label on the left and the figure at the bar's end."""
+    """Horizontal bars, label on the left and the figure at the bar's end; `tones` gives each bar's
+    colour index (by default each bar its own)."""
     row_height, label_width = 30, 190
     height = TOP + BOTTOM + row_height * max(len(rows), 1)
     inner = WIDTH - label_width - RIGHT - 60
@@ -327,7 +332,7 @@ def hbars(
         body.append(
             f'<text class="row-label" x="{label_width - 8}" y="{y + 18}" text-anchor="end">{escape(label)}</text>'
             f'<rect x="{label_width}" y="{y + 5}" width="{x(value) - label_width:.1f}" height="{row_height - 10}" '
-            f'fill="{color(i)}"><title>{escape(note)}</title></rect>'
+            f'fill="{color(tones[i] if tones else i)}"><title>{escape(note)}</title></rect>'
             f'<text class="tick" x="{x(value) + 6:.1f}" y="{y + 18}">{escape(f"{value:.0f}" if unit == "%" else _fmt(value))}{escape(unit)}</text>'
         )
     if mark is not None:

@@ -14,6 +14,7 @@ from typing import Any
 QUALITY = ("good", "acceptable", "bad")
 GROUNDEDNESS = ("grounded", "partially_grounded", "hallucinated")
 PAIRWISE = ("A", "B", "tie", "both_bad")
+SHARED_GROUNDEDNESS = {"good": "grounded", "acceptable": "partially_grounded", "bad": "hallucinated"}
 # Groundedness is the planted disagreement: each reviewer reads "supported by the sources" their own way.
 _GROUNDED_TEMPER = {
     0: (0.30, 0.55, 0.15),  # strict: most answers have an unsupported detail
@@ -64,17 +65,27 @@ def quality_of(eval_score: float, rng: random.Random, noise: float = 0.06) -> st
 
 
 def answers(
-    reviewer: int, rubric: list[str], eval_score: float, rng: random.Random, *, calibrating: bool = False
+    reviewer: int,
+    rubric: list[str],
+    eval_score: float,
+    rng: random.Random,
+    *,
+    calibrating: bool = False,
+    temper: float = 1.0,
 ) -> dict[str, Any]:
     """What a reviewer answers. In a calibration session they work with care: no slips on overall
-    quality, so only groundedness (read by temperament) can break the session's thresholds."""
+    quality, so only groundedness (read by temperament) can break the session's thresholds.
+    `temper` is the share of groundedness answers read by temperament rather than by the guide's
+    shared reading (fresh from training it is 0; the reviewers drift to their own reading later)."""
     quality = quality_of(eval_score, rng, noise=0.0 if calibrating else 0.06)
     out: dict[str, Any] = {}
     for key in rubric:
         if key == "overall_quality":
             out[key] = quality
         elif key == "groundedness":
-            if quality == "bad" and rng.random() < 0.6:
+            if temper < 1 and rng.random() >= temper:
+                out[key] = SHARED_GROUNDEDNESS[quality]
+            elif quality == "bad" and rng.random() < 0.6:
                 out[key] = rng.choice(GROUNDEDNESS[1:])
             else:
                 out[key] = rng.choices(GROUNDEDNESS, _GROUNDED_TEMPER[reviewer % 3])[0]

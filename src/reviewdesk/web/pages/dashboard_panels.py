@@ -127,17 +127,23 @@ def calibration_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
         panel.empty = "No calibration sessions yet (POST /api/v1/calibrations starts one)."
         return panel
     labels = [f"{(s['name'] or 'session')[:18]} {s['created_at']:%m-%d}" for s in sessions]
-    keys = list(dict.fromkeys(f["key"] for s in sessions for f in s["fields"]))
+    # Only fields with an α somewhere are drawn (free text has none: a legend entry with no line).
+    keys = list(
+        dict.fromkeys(f["key"] for s in sessions for f in s["fields"] if f["krippendorff_alpha"] is not None)
+    )
     lines = []
     for key in keys:
         figures = [next((f for f in s["fields"] if f["key"] == key), None) for s in sessions]
         values = [f["krippendorff_alpha"] if f else None for f in figures]
         notes = [("ALERT" if f and f["alert"] else "") for f in figures]
         lines.append(charts.Line(key, values, notes))
-    panel.charts.append(
-        (None, charts.line_chart(panel.title, labels, lines, y_label="α", y_range=(-0.2, 1.0)))
-    )
-    panel.legend = [(charts.color(i), key) for i, key in enumerate(keys)]
+    if lines:
+        panel.charts.append(
+            (None, charts.line_chart(panel.title, labels, lines, y_label="α", y_range=(-0.2, 1.0)))
+        )
+        panel.legend = [(charts.color(i), key) for i, key in enumerate(keys)]
+    else:
+        panel.notes.append("No field has an α yet (too few items rated, or every rating the same).")
     alerts = [f"{s['name']}: {', '.join(s['alert_fields'])}" for s in sessions if s["alert"]]
     if alerts:
         panel.notes.append("Alerts: " + "; ".join(alerts))
@@ -263,24 +269,60 @@ def reviewers_panel(db: Any, actor: Actor, controls: Controls) -> Panel:
             charts.hbars("Items per active hour", bars, high=fastest * 1.1, mark=None, unit="/h"),
         )
     )
+    quality = actor.can(Permission.READ_FEEDBACK)
+    if quality:
+        _quality_chart(panel, people)
+    head = ["reviewer", "submitted", "skipped / flagged", "min / item", "items / hour"]
     panel.tables.append(
         {
             "caption": "Per reviewer",
-            "head": ["reviewer", "submitted", "skipped", "flagged", "min per item", "items per hour"],
+            "head": head + (["gold right", "consensus"] if quality else []),
             "rows": [
                 [
                     p["email"],
                     p["submitted"],
-                    p["skipped"],
-                    p["flagged"],
+                    f"{p['skipped']} / {p['flagged']}",
                     num(p["minutes_per_item"], 1),
                     num(p["items_per_hour"], 1),
+                    *(_quality_cells(p) if quality else []),
                 ]
                 for p in people
             ],
         }
     )
     return panel
+
+
+def _quality_cells(person: dict[str, Any]) -> list[str]:
+    gold = _share(person["gold_accuracy"])
+    if person["gold_answers"]:
+        gold += f" ({person['gold_answers']})"
+    return [gold, _share(person["consensus_agreement"])]
+
+
+def _share(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0%}"
+
+
+def _quality_chart(panel: Panel, people: list[dict[str, Any]]) -> None:
+    """Gold accuracy and agreement with the consensus side by side, one pair of bars a reviewer, each
+    figure in its own colour."""
+    bars, tones = [], []
+    for p in people:
+        who = (p["email"] or str(p["reviewer_id"])[:8]).split("@")[0][:20]
+        if p["gold_accuracy"] is not None:
+            tip = f"{who}: {p['gold_accuracy']:.0%} of {p['gold_answers']} gold answers right"
+            bars.append((f"{who} · gold", p["gold_accuracy"] * 100, tip))
+            tones.append(0)
+        if p["consensus_agreement"] is not None:
+            tip = f"{who}: {p['consensus_agreement']:.0%} of answers agree with the consensus"
+            bars.append((f"{who} · consensus", p["consensus_agreement"] * 100, tip))
+            tones.append(3)
+    if not bars:
+        panel.notes.append("No gold items answered and no items shared by reviewers in this range.")
+        return
+    caption = "Accuracy on gold items and agreement with the consensus (single-run queues)"
+    panel.charts.append((caption, charts.hbars(caption, bars, high=100, mark=None, unit="%", tones=tones)))
 
 
 PANEL_BUILDERS = {
