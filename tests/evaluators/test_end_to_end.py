@@ -4,6 +4,8 @@ judge version that agrees better shows so side by side."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from sklearn.metrics import cohen_kappa_score, confusion_matrix
 
@@ -95,6 +97,11 @@ def test_judge_routes_reviewers_label_alignment_matches_sklearn(client, judge, d
         assert (listed["evaluator_id"], listed["evaluator_version"]) == (judge_eval["id"], 1)
         assert listed["tokens"] == {"prompt": PROMPT_TOKENS, "completion": COMPLETION_TOKENS}
         assert listed["cost"] == pytest.approx(PROMPT_TOKENS * 0.5 / 1000)
+    exported = [json.loads(line) for line in client.get("/api/v1/exports/feedback").text.splitlines()]
+    assert {(r["key"], r["source"], r["evaluator_id"], r["evaluator_version"]) for r in exported} == {
+        ("quality", "model", judge_eval["id"], 1),
+        ("no_pii", "model", code["id"], 1),
+    }
     checked = client.get("/api/v1/feedback", params={"key": "no_pii"}).json()["items"]
     assert {(f["evaluator_id"], f["evaluator_version"], f["tokens"], f["cost"]) for f in checked} == {
         (code["id"], 1, None, 0.0)

@@ -38,6 +38,8 @@ FEEDBACK_COLUMNS: list[tuple[str, str]] = [
     ("author", "string"),
     ("queue", "string"),
     ("rubric_version", "int"),
+    ("evaluator_id", "string"),
+    ("evaluator_version", "int"),
     ("created_at", "timestamp"),
 ]
 EXAMPLE_COLUMNS: list[tuple[str, str]] = [
@@ -135,6 +137,8 @@ def _public_feedback_row(row: dict[str, Any]) -> dict[str, Any]:
         "author": row["author"] or row["source"],
         "queue": row["queue"],
         "rubric_version": row["rubric_version"],
+        "evaluator_id": str(row["evaluator_id"]) if row["evaluator_id"] else None,
+        "evaluator_version": row["evaluator_version"],
         "created_at": row["created_at"],
     }
 

@@ -28,6 +28,8 @@ def _feedback_query(run_where: Sequence[sa.ColumnElement[bool]], filters: dict[s
             feedback.c.source,
             feedback.c.queue_id,
             feedback.c.rubric_version,
+            feedback.c.evaluator_id,
+            feedback.c.evaluator_version,
             feedback.c.created_at,
             feedback.c.created_by,
             feedback.c.extra,
