@@ -13,7 +13,7 @@ from reviewdesk.domain.rubric import check_answers
 from reviewdesk.errors import Forbidden, Invalid, NotFound
 from reviewdesk.services import audit
 from reviewdesk.services.clock import utcnow
-from reviewdesk.services.paging import check_limit, page_of_list
+from reviewdesk.services.paging import check_limit, decode_cursor, encode_cursor
 from reviewdesk.services.queue_access import load_visible
 from reviewdesk.services.review_feedback import write_review_feedback
 from reviewdesk.store import adjudications as adjudications_store
@@ -23,10 +23,9 @@ from reviewdesk.store import queue_items as items_store
 from reviewdesk.store.database import Database
 
 STATUSES = ("open", "resolved", "all")
-
-
-def _by_completion(case: dict[str, Any]) -> tuple[Any, ...]:
-    return (case["completed_at"].isoformat() if case["completed_at"] else "", case["item_id"])
+# The open cases are counted up to here (`open_capped` says the count stopped): finding each case
+# compares its reviews, so an exact count of a long queue's history would cost as much as reading it.
+OPEN_COUNT_CAP = 1_000
 
 
 def _require_adjudicator(actor: Actor) -> None:
@@ -81,36 +80,36 @@ def list_adjudications(
     """Completed items whose reviews disagree on a field: `open` (not settled yet), `resolved`, `all`.
 
     A keyset page, oldest completed item first: `items` and `next_cursor` (the key of the last item
-    handed out, so an item settled between pages neither repeats nor hides another)."""
+    handed out, so an item settled between pages neither repeats nor hides another). The database
+    finds the page's items, so only their reviews are read; `open` is counted there too, up to
+    OPEN_COUNT_CAP."""
     if status not in STATUSES:
         raise Invalid(f"must be one of {', '.join(STATUSES)}", field="status")
     limit = check_limit(limit, default=50)
+    after = decode_cursor(cursor)
     _require_reader(actor)
     with db.read() as conn:
         queue = load_visible(conn, actor, queue_id)
-        rows = adjudications_store.reviews_of_shared_items(conn, queue_id)
-        settled = adjudications_store.of_queue(conn, queue_id)
+        keys = adjudications_store.rubric_keys(conn, queue_id)
+        found = adjudications_store.case_items(conn, queue_id, keys, status, after, limit + 1)
+        page = found[:limit]
+        ids = [i["id"] for i in page]
+        rows = adjudications_store.reviews_of_shared_items(conn, ids) if ids else []
+        settled = adjudications_store.of_items(conn, ids) if ids else {}
+        open_count = adjudications_store.count_cases(conn, queue_id, keys, "open", OPEN_COUNT_CAP + 1)
     grouped: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         grouped[row["item_id"]].append(row)
-    cases = []
-    open_count = 0
-    for item_id, reviews in grouped.items():
-        adjudication = settled.get(item_id)
-        if not adjudication and not disagreeing_fields(r["answers"] for r in reviews):
-            continue
-        open_count += adjudication is None
-        if status == "all" or (status == "resolved") == (adjudication is not None):
-            cases.append(_case(item_id, reviews, adjudication))
-    items, next_cursor = page_of_list(cases, limit=limit, cursor=cursor, key=_by_completion)
+    last = page[-1] if page and len(found) > limit else None
     return {
         "queue_id": queue_id,
         "queue_name": queue["name"],
         "rubric": queue["rubric"],
         "status": status,
-        "open": open_count,
-        "items": items,
-        "next_cursor": next_cursor,
+        "open": min(open_count, OPEN_COUNT_CAP),
+        "open_capped": open_count > OPEN_COUNT_CAP,
+        "items": [_case(i["id"], grouped[i["id"]], settled.get(i["id"])) for i in page if grouped[i["id"]]],
+        "next_cursor": encode_cursor(last["completed_at"], last["id"]) if last else None,
     }
 
 
@@ -122,7 +121,7 @@ def get_case(db: Database, actor: Actor, item_id: uuid.UUID) -> dict[str, Any]:
         if item is None:
             raise NotFound(f"no item {item_id}", field="item_id")
         load_visible(conn, actor, item["queue_id"])
-        reviews = adjudications_store.reviews_of_shared_items(conn, item["queue_id"], item_id)
+        reviews = adjudications_store.reviews_of_shared_items(conn, [item_id])
         adjudication = adjudications_store.of_item(conn, item_id)
     if not reviews:
         raise NotFound("the item has no reviews to compare", field="item_id")
@@ -145,7 +144,7 @@ def adjudicate(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str
         queue = load_visible(conn, actor, item["queue_id"])
         if item["run_id"] is None or item["run_b_id"] is not None:
             raise Invalid("only single-run items are adjudicated", field="item_id")
-        reviews = adjudications_store.reviews_of_shared_items(conn, queue["id"], item_id)
+        reviews = adjudications_store.reviews_of_shared_items(conn, [item_id])
         if not reviews:
             raise Invalid("the item has no submitted reviews to settle", field="item_id")
         rubric = [{**f, "required": False} for f in queue["rubric"]]

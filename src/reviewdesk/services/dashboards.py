@@ -324,21 +324,32 @@ def _quality(db: Database, single: list[dict[str, Any]], window: Window) -> dict
             out[row["reviewer_id"]][0] += matches(configs.get(key), (row["answers"] or {}).get(key), expected)
             out[row["reviewer_id"]][1] += 1
     for rows in ratings.values():
-        grouped: dict[str, dict[uuid.UUID, dict[uuid.UUID, Any]]] = defaultdict(lambda: defaultdict(dict))
-        for row in rows:
-            if (row.get("extra") or {}).get("adjudicated"):
-                continue
-            config = configs.get(row["key"])
-            if (config or {}).get("type") not in SCORED_TYPES:
-                continue
-            rating = rating_of(row, measurement_level(config)[0])
-            if rating is not None and row["created_by"] is not None:
-                grouped[row["key"]][row["run_id"]][row["created_by"]] = rating
-        for key, by_item in grouped.items():
-            for reviewer_id, (agree, compared) in consensus_tally(configs.get(key), by_item).items():
-                out[reviewer_id][2] += agree
-                out[reviewer_id][3] += compared
+        for reviewer_id, (agree, compared) in consensus_counts(rows, configs).items():
+            out[reviewer_id][2] += agree
+            out[reviewer_id][3] += compared
     return {k: tuple(v) for k, v in out.items()}
+
+
+def consensus_counts(rows: list[dict[str, Any]], configs: dict[str, Any]) -> dict[uuid.UUID, list[int]]:
+    """Per reviewer, [answers equal to the consensus, answers compared] over one queue's human ratings
+    (`newest_human_ratings`): on each run two or more rated, per scored key; adjudicated values are
+    no rating."""
+    grouped: dict[str, dict[uuid.UUID, dict[uuid.UUID, Any]]] = defaultdict(lambda: defaultdict(dict))
+    for row in rows:
+        if (row.get("extra") or {}).get("adjudicated"):
+            continue
+        config = configs.get(row["key"])
+        if (config or {}).get("type") not in SCORED_TYPES:
+            continue
+        rating = rating_of(row, measurement_level(config)[0])
+        if rating is not None and row["created_by"] is not None:
+            grouped[row["key"]][row["run_id"]][row["created_by"]] = rating
+    out: dict[uuid.UUID, list[int]] = defaultdict(lambda: [0, 0])
+    for key, by_item in grouped.items():
+        for reviewer_id, (agree, compared) in consensus_tally(configs.get(key), by_item).items():
+            out[reviewer_id][0] += agree
+            out[reviewer_id][1] += compared
+    return dict(out)
 
 
 def dashboard_human_vs_model(db: Database, actor: Actor, params: dict[str, Any]) -> list[dict[str, Any]]:

@@ -5,21 +5,23 @@ from __future__ import annotations
 import random
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from reviewdesk.domain.backlog import active_seconds
-from reviewdesk.domain.consensus import majority, matches
+from reviewdesk.domain.consensus import matches
 from reviewdesk.domain.permissions import Actor, Permission
 from reviewdesk.domain.rubric import check_answers
 from reviewdesk.domain.run_payload import parse_uuid
 from reviewdesk.errors import Conflict, Invalid
 from reviewdesk.services import audit
 from reviewdesk.services.clock import utcnow
+from reviewdesk.services.dashboards import AGREEMENT_RATINGS, consensus_counts
 from reviewdesk.services.queue_access import load_manageable, load_visible
 from reviewdesk.services.queue_items import item_row
 from reviewdesk.store import adjudications as adjudications_store
+from reviewdesk.store import analytics as analytics_store
 from reviewdesk.store import feedback_configs as configs_store
 from reviewdesk.store import gold as gold_store
 from reviewdesk.store import queue_contents as contents_store
@@ -114,61 +116,53 @@ def disguised(item: dict[str, Any]) -> dict[str, Any]:
 
 
 def reviewer_quality(db: Database, actor: Actor, queue_id: uuid.UUID) -> dict[str, Any]:
-    """Per reviewer: accuracy against gold answers, agreement with the consensus of the other
-    reviewers on shared items, items reviewed, and active review time."""
+    """Per reviewer: accuracy against gold answers (every review of a gold item: few, read through
+    the gold table), agreement with the consensus over the queue's newest ratings (as the dashboard's
+    agreement: `consensus_window` says from when), items reviewed and active review time (counted
+    by the database). No statement reads the queue's whole review history into Python."""
     with db.read() as conn:
         queue = load_visible(conn, actor, queue_id)
         actor.require(Permission.READ_FEEDBACK)
-        gold = {g["item_id"]: g for g in gold_store.of_queue(conn, queue_id)}
-        reviews = gold_store.submitted_reviews(conn, queue_id)
-        configs = configs_store.get_many(conn, [f["key"] for f in queue["rubric"]])
-    by_item: dict[uuid.UUID, list[dict[str, Any]]] = defaultdict(list)
-    for r in reviews:
-        if r["item_id"] not in gold:
-            by_item[r["item_id"]].append(r)
-    stats: dict[uuid.UUID, dict[str, Any]] = defaultdict(
-        lambda: {"gold_right": 0, "gold_fields": 0, "gold_items": 0, "agree": 0, "compared": 0, "reviews": []}
-    )
-    for r in reviews:
-        entry = stats[r["reviewer_id"]]
-        entry["email"] = r["email"]
-        entry["reviews"].append(r)
-        if r["item_id"] in gold:
-            entry["gold_items"] += 1
-            for key, expected in gold[r["item_id"]]["answers"].items():
-                entry["gold_fields"] += 1
-                entry["gold_right"] += matches(configs.get(key), (r["answers"] or {}).get(key), expected)
-    # Agreement with the consensus: on items reviewed by 2 or more, the share of a reviewer's answers
-    # that equal the strict majority of all answers to the field; with no majority, no consensus
-    # was reached and the answer does not count as agreeing.
-    for item_reviews in by_item.values():
-        if len(item_reviews) < 2:
-            continue
-        for r in item_reviews:
-            for key, value in (r["answers"] or {}).items():
-                given = [o["answers"][key] for o in item_reviews if (o["answers"] or {}).get(key) is not None]
-                consensus = majority(given)
-                stats[r["reviewer_id"]]["compared"] += 1
-                stats[r["reviewer_id"]]["agree"] += consensus is not None and matches(
-                    configs.get(key), value, consensus
-                )
+        keys = [f["key"] for f in queue["rubric"]]
+        gold_items = len(gold_store.of_queue(conn, queue_id))
+        answered = gold_store.answered_in(conn, [queue_id])
+        totals = gold_store.reviewer_totals(conn, queue_id)
+        ratings = analytics_store.newest_human_ratings(conn, queue_id, keys, None, None, AGREEMENT_RATINGS)
+        configs = configs_store.get_many(conn, keys)
+    gold: dict[uuid.UUID, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for row in answered:
+        entry = gold[row["reviewer_id"]]
+        entry[2] += 1
+        for key, expected in (row["gold"] or {}).items():
+            entry[0] += matches(configs.get(key), (row["answers"] or {}).get(key), expected)
+            entry[1] += 1
+    consensus = consensus_counts(ratings, configs)
+    capped = len(ratings) >= AGREEMENT_RATINGS
     return {
         "queue_id": queue_id,
-        "gold_items": len(gold),
-        "reviewers": [_quality_row(k, v) for k, v in stats.items()],
+        "gold_items": gold_items,
+        "consensus_window": {
+            "newest_ratings": AGREEMENT_RATINGS,
+            "read_since": min(r["created_at"] for r in ratings) if capped else None,
+        },
+        "reviewers": [
+            _quality_row(t, gold.get(t["reviewer_id"], (0, 0, 0)), consensus.get(t["reviewer_id"], (0, 0)))
+            for t in totals
+        ],
     }
 
 
-def _quality_row(reviewer_id: uuid.UUID, s: dict[str, Any]) -> dict[str, Any]:
-    seconds = active_seconds(s["reviews"])
+def _quality_row(totals: dict[str, Any], gold: Sequence[int], consensus: Sequence[int]) -> dict[str, Any]:
+    gold_right, gold_fields, gold_reviews = gold
+    agree, compared = consensus
     return {
-        "reviewer_id": reviewer_id,
-        "email": s["email"],
-        "items_reviewed": len(s["reviews"]),
-        "gold_items_reviewed": s["gold_items"],
-        "gold_accuracy": s["gold_right"] / s["gold_fields"] if s["gold_fields"] else None,
-        "gold_accuracy_reason": None if s["gold_fields"] else "no gold item reviewed",
-        "consensus_agreement": s["agree"] / s["compared"] if s["compared"] else None,
-        "consensus_agreement_reason": None if s["compared"] else "no item shared with other reviewers",
-        "active_seconds": seconds,
+        "reviewer_id": totals["reviewer_id"],
+        "email": totals["email"],
+        "items_reviewed": totals["items_reviewed"],
+        "gold_items_reviewed": gold_reviews,
+        "gold_accuracy": gold_right / gold_fields if gold_fields else None,
+        "gold_accuracy_reason": None if gold_fields else "no gold item reviewed",
+        "consensus_agreement": agree / compared if compared else None,
+        "consensus_agreement_reason": None if compared else "no item shared with other reviewers",
+        "active_seconds": round(float(totals["active_seconds"] or 0), 3),
     }

@@ -28,8 +28,14 @@ def bucket_of(conn: Connection, column: Any, bucket: str) -> Any:
     return sa.func.replace(sa.func.substr(column, 1, BUCKET_FORMATS[bucket][1]), " ", "T")
 
 
-def _window(column: Any, since: datetime, until: datetime) -> list[Any]:
-    return [column >= since, column < until]
+def _window(column: Any, since: datetime | None, until: datetime | None) -> list[Any]:
+    """The window's conditions; a bound given as None is left open."""
+    conditions = []
+    if since is not None:
+        conditions.append(column >= since)
+    if until is not None:
+        conditions.append(column < until)
+    return conditions
 
 
 def score_buckets(
@@ -133,11 +139,17 @@ def queue_days(
 
 
 def newest_human_ratings(
-    conn: Connection, queue_id: uuid.UUID, keys: Sequence[str], since: datetime, until: datetime, limit: int
+    conn: Connection,
+    queue_id: uuid.UUID,
+    keys: Sequence[str],
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
 ) -> list[dict[str, Any]]:
-    """The newest `limit` human ratings of a queue's rubric keys in the window."""
+    """The newest `limit` human ratings of a queue's rubric keys in the window (None: open-ended)."""
     query = (
         sa.select(
+            feedback.c.created_at,
             feedback.c.run_id,
             feedback.c.key,
             feedback.c.rubric_version,
@@ -275,13 +287,16 @@ def pairwise_variants(
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def _seconds(conn: Connection) -> Any:
+def seconds_between(conn: Connection, start: Any, end: Any) -> Any:
+    """Seconds from one timestamp expression to another (to the millisecond on SQLite, whose
+    julianday arithmetic is off by some microseconds)."""
     if conn.dialect.name == "postgresql":
-        spent = sa.func.extract("epoch", reviews.c.submitted_at - reviews.c.started_at)
-    else:
-        spent = (
-            sa.func.julianday(reviews.c.submitted_at) - sa.func.julianday(reviews.c.started_at)
-        ) * 86400.0
+        return sa.func.extract("epoch", end - start)
+    return sa.func.round((sa.func.julianday(end) - sa.func.julianday(start)) * 86400.0, 3)
+
+
+def _seconds(conn: Connection) -> Any:
+    spent = seconds_between(conn, reviews.c.started_at, reviews.c.submitted_at)
     return sa.case((spent > MAX_SECONDS_PER_ITEM, MAX_SECONDS_PER_ITEM), else_=spent)
 
 

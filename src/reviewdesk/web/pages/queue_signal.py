@@ -25,6 +25,8 @@ class SignalPanel:
     can_adjudicate: bool
     can_calibrate: bool = False  # admins and members, on single-run queues
     calibration_error: str | None = None
+    quality_read_since: Any = None  # the oldest rating the consensus read, when capped
+    open_capped: bool = False  # there are more open cases than open_adjudications
 
 
 def build_signal_panel(db: Any, actor: Actor, queue_id: uuid.UUID) -> SignalPanel | None:
@@ -34,9 +36,10 @@ def build_signal_panel(db: Any, actor: Actor, queue_id: uuid.UUID) -> SignalPane
     fields = []
     if actor.can(Permission.READ_FEEDBACK):
         fields = agreement.queue_agreement(db, actor, queue_id)["fields"]
-    quality = None
+    quality, read_since = None, None
     if actor.role.value == "admin":
-        quality = gold.reviewer_quality(db, actor, queue_id)["reviewers"]
+        figures = gold.reviewer_quality(db, actor, queue_id)
+        quality, read_since = figures["reviewers"], figures["consensus_window"]["read_since"]
     cases = adjudication.list_adjudications(db, actor, queue_id, "open", limit=1)
     return SignalPanel(
         agreement=fields,
@@ -45,6 +48,8 @@ def build_signal_panel(db: Any, actor: Actor, queue_id: uuid.UUID) -> SignalPane
         open_adjudications=cases["open"],
         can_adjudicate=actor.can(Permission.ADJUDICATE),
         can_calibrate=actor.can(Permission.MANAGE_QUEUES),
+        quality_read_since=read_since,
+        open_capped=cases["open_capped"],
     )
 
 
@@ -77,6 +82,7 @@ class AdjudicatePage:
     can_adjudicate: bool
     notice: str | None = None
     error: str | None = None
+    open_capped: bool = False
 
 
 def _preview(value: Any) -> str:
@@ -139,6 +145,7 @@ def build_adjudicate_page(
         queue=queue,
         status=status,
         open_count=listing["open"],
+        open_capped=listing["open_capped"],
         cases=views,
         rubric_keys=[f["key"] for f in queue["rubric"]],
         can_adjudicate=actor.can(Permission.ADJUDICATE),
