@@ -287,3 +287,26 @@ def test_a_session_item_shows_the_conversation(client, rubric_configs):
     view = client.post(f"/api/v1/queues/{queue['id']}/next").json()
     assert view["item"]["target_kind"] == "session"
     assert [r["id"] for r in view["runs"]] == [t["id"] for t in turns]
+
+
+def test_a_continuous_answer_is_kept_on_the_review_and_can_be_amended(client, rubric_configs, make_user):
+    """The review kept only each answer's value, which a continuous field has none of (its answer is a
+    score): the number read back as null, and changing only that number was taken as no change."""
+    rita = make_user("reviewer")
+    rubric = [{"key": "overall_quality", "required": True}, {"key": "helpfulness"}]
+    queue = _queue(client, rubric=rubric, reviewers=[str(rita.id)])
+    (run_id,) = _runs(client, 1)
+    client.post(f"/api/v1/queues/{queue['id']}/items", json={"run_ids": [run_id]})
+    item_id = client.post(f"/api/v1/queues/{queue['id']}/next", headers=rita.headers).json()["item"]["id"]
+    answers = {"overall_quality": "good", "helpfulness": 4}
+    client.post(f"/api/v1/items/{item_id}/submit", json={"answers": answers}, headers=rita.headers)
+    view = client.get(f"/api/v1/items/{item_id}", headers=rita.headers).json()
+    assert view["review"]["answers"] == answers
+    changed = client.post(
+        f"/api/v1/items/{item_id}/submit",
+        json={"answers": {**answers, "helpfulness": 2}},
+        headers=rita.headers,
+    )
+    assert changed.json()["amended"] is True
+    scores = client.get("/api/v1/feedback", params={"run_id": run_id, "key": "helpfulness"}).json()["items"]
+    assert [s["score"] for s in scores] == [2.0]

@@ -174,5 +174,11 @@ def check_answers(
     return checked
 
 
+def kept_answers(checked: Mapping[str, tuple[float | None, Any]]) -> dict[str, Any]:
+    """The answers as a review (or an adjudication, or a gold item) keeps them: each field's value, or
+    its score where the field has no value (a continuous field's answer is its score)."""
+    return {key: score if value is None else value for key, (score, value) in checked.items()}
+
+
 def _shown(condition: dict[str, Any]) -> str:
     return " or ".join(str(v) for v in condition["in"])

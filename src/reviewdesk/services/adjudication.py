@@ -9,7 +9,7 @@ from typing import Any
 
 from reviewdesk.domain.consensus import disagreeing_fields
 from reviewdesk.domain.permissions import Actor, Permission
-from reviewdesk.domain.rubric import check_answers
+from reviewdesk.domain.rubric import check_answers, kept_answers
 from reviewdesk.errors import Forbidden, Invalid, NotFound
 from reviewdesk.services import audit
 from reviewdesk.services.clock import utcnow
@@ -181,7 +181,7 @@ def adjudicate(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str
             for key, (score, value) in checked.items()
         ]
         feedback_ids = [str(f) for f in write_review_feedback(conn, rows)]
-        answers = {k: v for k, (_s, v) in checked.items()}
+        answers = kept_answers(checked)
         row = {
             "id": adjudication_id,
             "item_id": item_id,

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from reviewdesk.domain.consensus import matches
 from reviewdesk.domain.permissions import Actor, Permission
-from reviewdesk.domain.rubric import check_answers
+from reviewdesk.domain.rubric import check_answers, kept_answers
 from reviewdesk.domain.run_payload import parse_uuid
 from reviewdesk.errors import Conflict, Invalid
 from reviewdesk.services import audit
@@ -40,7 +40,7 @@ def _checked_answers(conn: Connection, queue: dict[str, Any], answers: Any) -> d
     checked = check_answers(rubric, configs, answers)
     if not checked:
         raise Invalid("give the known answer of at least one rubric field", field="answers")
-    return {k: v for k, (_s, v) in checked.items()}
+    return kept_answers(checked)
 
 
 def add_gold(db: Database, actor: Actor, queue_id: uuid.UUID, payload: dict[str, Any]) -> dict[str, Any]:

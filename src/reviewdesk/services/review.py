@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from reviewdesk.domain.permissions import Actor, Permission
-from reviewdesk.domain.rubric import check_answers
+from reviewdesk.domain.rubric import check_answers, kept_answers
 from reviewdesk.errors import Conflict, Invalid, NotFound
 from reviewdesk.services import audit, calibrations, gold, webhooks
 from reviewdesk.services import datasets as datasets_service
@@ -207,7 +207,7 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
         checked = check_answers(
             rubric, configs, payload.get("answers", {}), pairwise=queue["kind"] == "pairwise"
         )
-        answers = {k: v for k, (_s, v) in checked.items()}
+        answers = kept_answers(checked)
         queue_at_version = {**queue, "rubric_version": version}
 
         def amend(submitted: dict[str, Any]) -> dict[str, Any]:
