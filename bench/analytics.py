@@ -166,12 +166,13 @@ def load_database(db: Database, args: argparse.Namespace) -> float:
     return seconds
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(description: str | None = __doc__, traces: int = 200_000) -> argparse.Namespace:
+    """The options every bench on the analytics build takes (queue_signal.py too)."""
     parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--traces", type=int, default=200_000, help="five-span traces (default 200k = 1M runs)"
+        "--traces", type=int, default=traces, help="five-span traces (200k = the 1M-run build)"
     )
     parser.add_argument("--batch", type=int, default=2_000, help="traces per insert transaction")
     parser.add_argument("--postgres", help="a PostgreSQL server URL; a fresh bench_<random> database is made")
@@ -187,31 +188,40 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def main() -> None:
-    args = parse_args()
+def measure_databases(
+    args: argparse.Namespace, measure_one: Callable[[Database, int], dict[str, Any]], name: str
+) -> None:
+    """Load the build on SQLite and/or PostgreSQL (or take --existing ones), measure each, write --json-out."""
     results = []
     if args.existing:
         for url in args.existing:
             db = Database(url)
             try:
-                results.append(measure(db, args.reps))
+                results.append(measure_one(db, args.reps))
             finally:
                 db.dispose()
     else:
-        workdir = Path(tempfile.mkdtemp(prefix="bench-analytics-"))
-        if not args.no_sqlite:
-            with sqlite_database(workdir / "analytics.db", unsynced=True) as db:
+        workdir = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
+        targets = [] if args.no_sqlite else ["sqlite"]
+        targets += ["postgresql"] if args.postgres else []
+        for kind in targets:
+            opened = (
+                sqlite_database(workdir / f"{name}.db", unsynced=True)
+                if kind == "sqlite"
+                else postgres_database(args.postgres, args.keep or args.load_only)
+            )
+            with opened as db:
                 results.append({"load_seconds": load_database(db, args)})
                 if not args.load_only:
-                    results[-1].update(measure(db, args.reps))
-            print(f"SQLite file: sqlite:///{workdir / 'analytics.db'}")
-        if args.postgres:
-            with postgres_database(args.postgres, args.keep or args.load_only) as db:
-                results.append({"load_seconds": load_database(db, args)})
-                if not args.load_only:
-                    results[-1].update(measure(db, args.reps))
+                    results[-1].update(measure_one(db, args.reps))
+            if kind == "sqlite":
+                print(f"SQLite file: sqlite:///{workdir / f'{name}.db'}")
     if args.json_out:
         args.json_out.write_text(json.dumps(results, indent=2, default=str))
+
+
+def main() -> None:
+    measure_databases(parse_args(), measure, "analytics")
 
 
 if __name__ == "__main__":

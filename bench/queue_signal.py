@@ -15,19 +15,14 @@ one item's case. Baseline, same run and database: `SELECT count(*) FROM feedback
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from analytics import load_database
-from loading import postgres_database, sqlite_database
+from analytics import measure_databases, parse_args
 
 from reviewdesk.domain.permissions import SYSTEM_ACTOR
 from reviewdesk.services import adjudication, gold
@@ -147,50 +142,8 @@ def measure(db: Database, reps: int) -> dict[str, Any]:
     return result
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--traces", type=int, default=80_000, help="five-span traces (200k = the 1M-run build)"
-    )
-    parser.add_argument("--batch", type=int, default=2_000)
-    parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--postgres", help="a PostgreSQL server URL; a fresh bench_<random> database is made")
-    parser.add_argument("--no-sqlite", action="store_true")
-    parser.add_argument("--reps", type=int, default=7)
-    parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--load-only", action="store_true", help="load (with --keep) and stop")
-    parser.add_argument("--existing", action="append", default=[], help="measure an already loaded database")
-    parser.add_argument("--json-out", type=Path)
-    return parser.parse_args()
-
-
 def main() -> None:
-    args = parse_args()
-    results = []
-    if args.existing:
-        for url in args.existing:
-            db = Database(url)
-            try:
-                results.append(measure(db, args.reps))
-            finally:
-                db.dispose()
-    else:
-        workdir = Path(tempfile.mkdtemp(prefix="reviewdesk-signal-"))
-        if not args.no_sqlite:
-            with sqlite_database(workdir / "signal.db", unsynced=True) as db:
-                load_database(db, args)
-                if not args.load_only:
-                    results.append(measure(db, args.reps))
-            print(f"SQLite file: sqlite:///{workdir / 'signal.db'}")
-        if args.postgres:
-            with postgres_database(args.postgres, args.keep or args.load_only) as db:
-                load_database(db, args)
-                if not args.load_only:
-                    results.append(measure(db, args.reps))
-    if args.json_out:
-        args.json_out.write_text(json.dumps(results, indent=2, default=str))
+    measure_databases(parse_args(__doc__, traces=80_000), measure, "queue-signal")
 
 
 if __name__ == "__main__":
