@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from click.testing import CliRunner
 
 from reviewdesk.cli import main
@@ -235,3 +236,22 @@ def test_openai_chat_export_with_nothing_to_convert_fails_and_writes_no_file(tmp
     assert "none of the 3 examples converts to an OpenAI chat line" in failed.output
     assert "3 inputs hold no chat messages and no question" in failed.output
     assert not out.exists()
+
+
+def test_an_export_that_fails_part_way_leaves_the_previous_file_whole(tmp_path):
+    """The file is written beside `--out` and renamed when complete: a failure (a lost database
+    connection, a full disk) leaves the last good export, not a truncated one that looks whole."""
+    from reviewdesk.cli_exports import _write
+
+    out = tmp_path / "feedback.jsonl"
+    out.write_bytes(b'{"last": "good export"}\n')
+
+    def failing():
+        yield b'{"row": 1}\n'
+        raise OSError("connection lost")
+
+    with pytest.raises(OSError):
+        _write(failing(), str(out))
+    assert out.read_bytes() == b'{"last": "good export"}\n'
+    assert list(tmp_path.iterdir()) == [out]
+    assert _write(iter([b'{"row": 1}\n']), str(out)) == 11 and out.read_bytes() == b'{"row": 1}\n'

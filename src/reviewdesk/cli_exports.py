@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -34,11 +35,18 @@ def _progress():  # type: ignore[no-untyped-def]
 
 
 def _write(chunks: Iterable[bytes], out: str) -> int:
+    """Write to `<out>.part` and rename when complete: an export that fails part-way leaves `out` as it
+    was (absent, or the previous export) rather than a truncated file that looks whole."""
     size = 0
-    with open(out, "wb") as handle:
-        for chunk in chunks:
-            handle.write(chunk)
-            size += len(chunk)
+    partial = Path(f"{out}.part")
+    try:
+        with partial.open("wb") as handle:
+            for chunk in chunks:
+                handle.write(chunk)
+                size += len(chunk)
+        partial.replace(out)
+    finally:
+        partial.unlink(missing_ok=True)
     return size
 
 
