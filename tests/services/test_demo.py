@@ -98,3 +98,14 @@ def test_demo_mixes_gold_items_into_the_review_and_leaves_disagreements_to_settl
     total = queue_stats.stats(db, SYSTEM_ACTOR, rag_id)["total"]
     assert sum(d["added"] for d in activity["per_day"]) == total
     assert all(d["depth"] >= 0 for d in activity["per_day"])
+    # Calibration sessions have their own report and trend panel: the all-queues depth and agreement
+    # panels show the working queues only, while a session's queue keeps its own dashboard.
+    sessions = {c["queue_id"] for c in calibrations.list_calibrations(db, SYSTEM_ACTOR)}
+    assert sessions
+    shown = {q["queue_id"] for q in dashboards.queue_activity(db, SYSTEM_ACTOR, window)}
+    shown |= {q["queue_id"] for q in dashboards.agreement_panel(db, SYSTEM_ACTOR, window)}
+    assert shown and not shown & sessions
+    one = next(iter(sessions))
+    assert [
+        q["queue_id"] for q in dashboards.queue_activity(db, SYSTEM_ACTOR, {**window, "queue_id": str(one)})
+    ] == [one]

@@ -38,12 +38,16 @@ SPEED_REVIEWS = 500  # per reviewer and queue
 SCORED_TYPES = ("categorical", "boolean", "continuous")
 
 
-def _queues(db: Database, actor: Actor, params: dict[str, Any]) -> list[dict[str, Any]]:
-    """The live queues the caller sees, or only `queue_id` (a per-queue dashboard)."""
+def _queues(
+    db: Database, actor: Actor, params: dict[str, Any], *, calibrations: bool = True
+) -> list[dict[str, Any]]:
+    """The live queues the caller sees, or only `queue_id` (a per-queue dashboard). `calibrations=False`
+    leaves calibration sessions' own queues out of an all-queues panel: the calibration trend panel and
+    each session's report show them, and as queues of their own they crowd out the working queues."""
     visible = [q for q in queues.list_queues(db, actor) if not q["archived"]]
     wanted = params.get("queue_id")
     if wanted in (None, ""):
-        return visible
+        return visible if calibrations else [q for q in visible if not q.get("calibration_of")]
     with db.read() as conn:
         (only,) = scoped_queue_ids(conn, actor, wanted) or [None]
     return [q for q in visible if q["id"] == only]
@@ -52,7 +56,7 @@ def _queues(db: Database, actor: Actor, params: dict[str, Any]) -> list[dict[str
 def queue_activity(db: Database, actor: Actor, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Per visible queue and day: items added, completed, open at the end of the day; backlog in days."""
     window = parse_window(params)
-    visible = _queues(db, actor, params)
+    visible = _queues(db, actor, params, calibrations=False)
     if not visible:
         return []
     with db.read() as conn:
@@ -101,7 +105,7 @@ def agreement_panel(db: Database, actor: Actor, params: dict[str, Any]) -> list[
     agreement and Krippendorff's α on the queue's newest ratings in the window."""
     window = parse_window(params)
     out = []
-    for queue in _queues(db, actor, params):
+    for queue in _queues(db, actor, params, calibrations=False):
         if queue["kind"] != "single" or queue["reviewers_per_item"] < 2:
             continue
         keys = [f["key"] for f in queue["rubric"]]
