@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from reviewdesk.client import Client, Conflict, ConnectionFailed, FilterSyntaxError, InvalidRequest, NotFound
-from reviewdesk.client.datasets import ExportStream
+from reviewdesk.client.export_stream import ExportStream
 from tests.conftest import ADMIN_KEY
 
 GOOD_FILTER = 'feedback.overall_quality == "good"'

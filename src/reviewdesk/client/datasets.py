@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -16,99 +14,11 @@ from reviewdesk.client._base import ClientCore, Id, drop_none
 from reviewdesk.client._encoding import format_time
 from reviewdesk.client._http import RETRY_STATUSES, _clean_params, path_part
 from reviewdesk.client.errors import ConnectionFailed, error_from_response
+from reviewdesk.client.export_stream import ExportStream, save_export
 
 # Formats whose body is one JSON document per line, handed out parsed when no path is given.
 LINE_FORMATS = frozenset({"jsonl", "openai-chat"})
 Time = datetime | str
-
-
-class ExportStream:
-    """An export being read: an iterator of rows (JSONL formats) or of bytes chunks (CSV, Parquet).
-
-    The HTTP answer is read as the iterator is consumed, so memory stays flat whatever the size.
-    The connection is released when the iterator is exhausted, on `close()`, or on leaving a
-    `with` block; stop early without either and it stays open until garbage collection.
-
-    For openai-chat, known before the first line: `converted` (the lines to come), `skipped` (the
-    examples with no line) and `skipped_reasons` (`"2 outputs hold no final answer; …"`, or None).
-    They are None for the other formats.
-    """
-
-    def __init__(self, response: httpx.Response, *, parse_lines: bool) -> None:
-        self._response = response
-        self._chunks = _body_chunks(response)
-        self._items = _json_lines(self._chunks) if parse_lines else self._chunks
-        self.filename = _attachment_name(response)
-        self.converted = _int_header(response, "x-export-converted")
-        self.skipped = _int_header(response, "x-export-skipped")
-        self.skipped_reasons = response.headers.get("x-export-skipped-reasons")
-
-    def __iter__(self) -> ExportStream:
-        return self
-
-    def __next__(self) -> Any:
-        try:
-            return next(self._items)
-        except BaseException:  # the end, a broken transfer or a bad line: the connection is done
-            self.close()
-            raise
-
-    def __enter__(self) -> ExportStream:
-        return self
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._response.close()
-
-    def __del__(self) -> None:
-        self._response.close()
-
-
-def _body_chunks(response: httpx.Response) -> Iterator[bytes]:
-    try:
-        yield from response.iter_bytes()
-    except httpx.TransportError as exc:
-        # The server sent its headers, then failed: the body is cut short, never silently complete.
-        raise ConnectionFailed(
-            f"the export from {response.url} broke off: {type(exc).__name__}: {exc}",
-            code="connection_error",
-        ) from exc
-
-
-def _json_lines(chunks: Iterator[bytes]) -> Iterator[Any]:
-    """Rows of a JSONL body, one line at a time.
-
-    Split on b"\\n" only: JSON escapes newlines inside strings but not U+2028 or U+0085, which a
-    text-mode line splitter (httpx's `iter_lines`, `str.splitlines`) would cut a row at.
-    """
-    pending: list[bytes] = []  # the start of a line that spans chunks
-    for chunk in chunks:
-        *complete, rest = chunk.split(b"\n")
-        if complete:
-            complete[0] = b"".join([*pending, complete[0]])
-            pending.clear()
-            for line in complete:
-                if line.strip():
-                    yield json.loads(line)
-        pending.append(rest)
-    last = b"".join(pending)
-    if last.strip():
-        yield json.loads(last)
-
-
-def _attachment_name(response: httpx.Response) -> str | None:
-    disposition = response.headers.get("content-disposition", "")
-    _, _, name = disposition.partition('filename="')
-    return name.rstrip('"') or None
-
-
-def _int_header(response: httpx.Response, name: str) -> int | None:
-    value = response.headers.get(name)
-    return int(value) if value is not None else None
 
 
 def _time(value: Time | None) -> str | None:
@@ -353,7 +263,7 @@ class DatasetsMixin(ClientCore):
     ) -> Path | ExportStream:
         if target is None:
             return self._stream(path, params, fmt)
-        return _save(self._open_stream(path, params), Path(target))
+        return save_export(self._open_stream(path, params), Path(target))
 
     def _stream(self, path: str, params: dict[str, Any], fmt: str) -> ExportStream:
         return ExportStream(self._open_stream(path, params), parse_lines=fmt in LINE_FORMATS)
@@ -393,17 +303,3 @@ class DatasetsMixin(ClientCore):
             except ValueError:
                 body = None
             raise error_from_response(response.status_code, body, response.text)
-
-
-def _save(response: httpx.Response, target: Path) -> Path:
-    """Write the body to `target` chunk by chunk; a broken transfer leaves no partial file there."""
-    partial = target.with_name(f".{target.name}.part")
-    try:
-        with partial.open("wb") as out:
-            for chunk in _body_chunks(response):
-                out.write(chunk)
-        os.replace(partial, target)
-    finally:
-        response.close()
-        partial.unlink(missing_ok=True)
-    return target
