@@ -1,4 +1,5 @@
-"""Gold items: known answers mixed into reviewers' streams, and the quality figures they feed."""
+"""Gold items: known answers mixed into reviewers' streams, the reviews given on them, and the quality
+figures they feed."""
 
 from __future__ import annotations
 
@@ -166,3 +167,34 @@ def _quality_row(totals: dict[str, Any], gold: Sequence[int], consensus: Sequenc
         "consensus_agreement_reason": None if compared else "no item shared with other reviewers",
         "active_seconds": round(float(totals["active_seconds"] or 0), 3),
     }
+
+
+def is_gold_review(conn: Connection, item: dict[str, Any], review: dict[str, Any] | None) -> bool:
+    """A review of a gold item handed out by the gold draw (reserved, or submitted without feedback:
+    gold answers are a test of the reviewer, not feedback on the run). Only asked off the hot path,
+    for items that are not pending."""
+    if review is None or not (
+        review["status"] == "reserved" or (review["status"] == "submitted" and not review["feedback_ids"])
+    ):
+        return False
+    return gold_store.get(conn, item["id"]) is not None
+
+
+def submit_gold_review(
+    conn: Connection,
+    actor: Actor,
+    queue: dict[str, Any],
+    item: dict[str, Any],
+    review: dict[str, Any],
+    answers: dict[str, Any],
+    comment: str | None,
+) -> dict[str, Any]:
+    """Record the reviewer's answers on a gold item; the item's own progress does not move."""
+    values: dict[str, Any] = {"answers": answers, "comment": comment}
+    if review["status"] == "reserved":
+        values.update(status="submitted", submitted_at=utcnow(), reserved_until=None, feedback_ids=[])
+    items_store.update_review(conn, review["id"], values)
+    audit.record(
+        conn, actor, "review.submit", "queue_item", item["id"], {"queue_id": str(queue["id"]), "gold": True}
+    )
+    return {"item_id": item["id"], "status": "submitted", "item_status": "pending", "feedback_ids": []}

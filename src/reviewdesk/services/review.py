@@ -229,8 +229,8 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
             # with, before the item's lock was granted: a concurrent request of this reviewer may
             # have finished it since. This and a lost conditional finish below are the two signs.
             review = items_store.review_of(conn, item_id, actor.user_id)
-        if item["status"] != "pending" and _is_gold_review(conn, item, review):
-            return _submit_gold(conn, actor, queue, item, review, answers, comment)  # type: ignore[arg-type]
+        if item["status"] != "pending" and gold.is_gold_review(conn, item, review):
+            return gold.submit_gold_review(conn, actor, queue, item, review, answers, comment)  # type: ignore[arg-type]
         if review is not None and review["status"] == "submitted":
             return amend(review)
         if review is not None and review["status"] in ("skipped", "flagged"):
@@ -292,37 +292,6 @@ def submit(db: Database, actor: Actor, item_id: uuid.UUID, payload: dict[str, An
             "item_status": "completed" if completed else "pending",
             "feedback_ids": feedback_ids,
         }
-
-
-def _is_gold_review(conn: Connection, item: dict[str, Any], review: dict[str, Any] | None) -> bool:
-    """A review of a gold item handed out by the gold draw (reserved, or submitted without feedback:
-    gold answers are a test of the reviewer, not feedback on the run). Only asked off the hot path,
-    for items that are not pending."""
-    if review is None or not (
-        review["status"] == "reserved" or (review["status"] == "submitted" and not review["feedback_ids"])
-    ):
-        return False
-    return gold_store.get(conn, item["id"]) is not None
-
-
-def _submit_gold(
-    conn: Connection,
-    actor: Actor,
-    queue: dict[str, Any],
-    item: dict[str, Any],
-    review: dict[str, Any],
-    answers: dict[str, Any],
-    comment: str | None,
-) -> dict[str, Any]:
-    """Record the reviewer's answers on a gold item; the item's own progress does not move."""
-    values: dict[str, Any] = {"answers": answers, "comment": comment}
-    if review["status"] == "reserved":
-        values.update(status="submitted", submitted_at=utcnow(), reserved_until=None, feedback_ids=[])
-    items_store.update_review(conn, review["id"], values)
-    audit.record(
-        conn, actor, "review.submit", "queue_item", item["id"], {"queue_id": str(queue["id"]), "gold": True}
-    )
-    return {"item_id": item["id"], "status": "submitted", "item_status": "pending", "feedback_ids": []}
 
 
 def _correction_to_dataset(
